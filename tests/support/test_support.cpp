@@ -1,0 +1,192 @@
+#include "test_support.hpp"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace letterbox::test {
+namespace {
+
+bool g_started_as_root = false;
+uid_t g_uid = 0;
+
+[[noreturn]] void die(const std::string& what) { throw std::runtime_error(what + ": " + std::strerror(errno)); }
+
+}  // namespace
+
+void become_unprivileged() {
+  if (geteuid() != 0) return;
+  g_started_as_root = true;
+  const passwd* pw = getpwnam("nobody");
+  const uid_t uid = pw != nullptr ? pw->pw_uid : 65534;
+  const gid_t gid = pw != nullptr ? pw->pw_gid : 65534;
+  g_uid = uid;
+  if (setgroups(1, &gid) != 0 || setresgid(gid, gid, 0) != 0 || setresuid(uid, uid, 0) != 0) {
+    die("cannot become nobody");
+  }
+  // Children of this process must not find root's home or pyenv shims.
+  setenv("HOME", "/tmp", 1);
+  setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
+}
+
+bool started_as_root() { return g_started_as_root; }
+
+RootScope::RootScope() {
+  if (g_started_as_root && seteuid(0) != 0) die("seteuid(0)");
+}
+RootScope::~RootScope() {
+  if (g_started_as_root) (void)seteuid(g_uid);
+}
+
+TempDir::TempDir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "letterbox-test.XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) die("mkdtemp");
+  path_ = tmpl;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void write_file(const std::filesystem::path& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+namespace {
+
+pid_t spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) die("fork");
+  if (pid == 0) {
+    if (stdin_fd >= 0) dup2(stdin_fd, 0);
+    if (stdout_fd >= 0) {
+      dup2(stdout_fd, 1);
+      dup2(stdout_fd, 2);
+    }
+    setpgid(0, 0);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+}  // namespace
+
+RunResult run(const std::vector<std::string>& argv, const std::string& input) {
+  std::array<int, 2> in_pipe{};
+  std::array<int, 2> out_pipe{};
+  if (pipe2(in_pipe.data(), O_CLOEXEC) != 0 || pipe2(out_pipe.data(), O_CLOEXEC) != 0) die("pipe");
+  const pid_t pid = spawn(argv, in_pipe[0], out_pipe[1]);
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  std::thread writer([fd = in_pipe[1], &input] {
+    std::size_t done = 0;
+    signal(SIGPIPE, SIG_IGN);
+    while (done < input.size()) {
+      const ssize_t n = write(fd, input.data() + done, input.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    close(fd);
+  });
+  RunResult result;
+  std::array<char, 65536> buf{};
+  for (;;) {
+    const ssize_t n = read(out_pipe[0], buf.data(), buf.size());
+    if (n > 0) {
+      result.output.append(buf.data(), static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  close(out_pipe[0]);
+  writer.join();
+  result.exit_code = wait_exit(pid);
+  return result;
+}
+
+Background::Background(const std::vector<std::string>& argv) {
+  const int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  pid_ = spawn(argv, devnull, -1);
+  close(devnull);
+}
+
+Background::~Background() { stop(); }
+
+void Background::stop() {
+  if (pid_ <= 0) return;
+  kill(-pid_, SIGTERM);  // the whole group: `flock -x f sleep` leaves a sleep behind otherwise
+  kill(pid_, SIGTERM);
+  wait_exit(pid_);
+  pid_ = -1;
+}
+
+bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (std::filesystem::exists(path)) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+Settings test_settings(const std::filesystem::path& mail_root) {
+  Settings s = default_settings();
+  s.delivery.mail_root = mail_root.string();
+  s.delivery.lock_timeout = std::chrono::milliseconds(1500);
+  s.server.hostname = "mx.test";
+  s.log.level = LogLevel::Warn;
+  return s;
+}
+
+std::string test_message(const std::string& id) {
+  std::string text = "Message-ID: <" + id + ">\nFrom: sender@example.org\nTo: user@example.org\nSubject: test " + id +
+                     "\n\n";
+  for (int k = 0; k < 12; ++k) text += id + " line " + std::to_string(k) + "\n";
+  text += "From " + id + " is quoted in an mbox\n\nend of " + id + "\n";
+  return text;
+}
+
+std::filesystem::path fixture(const std::string& name) {
+  return std::filesystem::path(LETTERBOX_SOURCE_DIR) / "tests" / "fixtures" / name;
+}
+
+std::string read_mailbox(const std::string& format, const std::filesystem::path& path) {
+  auto result = run({"/usr/bin/python3", fixture("read_mailbox.py").string(), format, path.string()});
+  if (result.exit_code != 0) throw std::runtime_error("read_mailbox.py failed: " + result.output);
+  return result.output;
+}
+
+}  // namespace letterbox::test

@@ -1,0 +1,85 @@
+// Shared by the tests: run unprivileged (Letterbox refuses to deliver as root, and CI runs as root),
+// temporary directories, real child processes, and the independent mailbox reader.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "letterbox/config.hpp"
+
+namespace letterbox::test {
+
+// When started as root, becomes nobody/nogroup for the rest of the process but keeps root as the saved
+// uid, so RootScope can come back for a moment (to mount a tmpfs). Children exec'd later are fully
+// unprivileged. Called by the tests' main().
+void become_unprivileged();
+bool started_as_root();
+
+// Root while in scope (only if the process started as root).
+class RootScope {
+ public:
+  RootScope();
+  ~RootScope();
+  RootScope(const RootScope&) = delete;
+  RootScope& operator=(const RootScope&) = delete;
+};
+
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+std::string read_file(const std::filesystem::path& path);
+void write_file(const std::filesystem::path& path, const std::string& content);
+
+struct RunResult {
+  int exit_code = -1;  // 128 + signal if killed
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a program to completion.
+RunResult run(const std::vector<std::string>& argv, const std::string& input = "");
+
+// A child process that runs until it is destroyed (SIGTERM, then reaped).
+class Background {
+ public:
+  explicit Background(const std::vector<std::string>& argv);
+  ~Background();
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  void stop();
+  [[nodiscard]] pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// Waits until `path` exists (a holder's "I have the lock" marker). False on timeout.
+bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// A settings object for tests: mail_root under `root`, short lock timeouts.
+Settings test_settings(const std::filesystem::path& mail_root);
+
+// The body the tests give message `id`; read_mailbox.py regenerates it to check each message is intact.
+std::string test_message(const std::string& id);
+
+// Runs tests/fixtures/read_mailbox.py: one line per message "ID<TAB>OK|BAD<TAB>return-path<TAB>delivered-to",
+// then "count N". The reader is Python's mailbox module, not our code.
+std::string read_mailbox(const std::string& format, const std::filesystem::path& path);
+
+// The path of a file in tests/fixtures.
+std::filesystem::path fixture(const std::string& name);
+
+}  // namespace letterbox::test

@@ -1,0 +1,209 @@
+#include "letterbox/config.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "../support/test_support.hpp"
+
+using namespace letterbox;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string error_of(const std::string& text) {
+  try {
+    parse_config(text, "/etc/letterbox/letterbox.conf");
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+}  // namespace
+
+TEST(Config, DefaultsAreTheDocumentedOnes) {
+  const auto s = default_settings();
+  EXPECT_EQ(s.server.listen, (std::vector<std::string>{"unix:/run/letterbox/lmtp.sock", "inet:127.0.0.1:24"}));
+  EXPECT_EQ(s.server.socket_mode, 0660U);
+  EXPECT_EQ(s.server.max_message_size, 64ULL << 20);
+  EXPECT_EQ(s.server.idle_timeout, 5min);
+  EXPECT_EQ(s.ldap.filter, "(&(objectClass=inetOrgPerson)(mail=%s))");
+  EXPECT_EQ(s.ldap.network_timeout, 3s);
+  EXPECT_EQ(s.ldap.status_pending, (std::vector<std::string>{"pending", "migrating"}));
+  EXPECT_EQ(s.delivery.mail_root, "/var/mail/vhosts");
+  EXPECT_EQ(s.delivery.default_format, MailboxFormat::Maildir);
+  EXPECT_EQ(s.delivery.quota_full_reply, QuotaFullReply::Retry450);
+  EXPECT_EQ(s.delivery.lock_timeout, 10s);
+  EXPECT_TRUE(s.delivery.add_return_path && s.delivery.add_delivered_to && s.delivery.add_received);
+  EXPECT_EQ(s.mbox.locks, (std::vector<LockKind>{LockKind::Dotlock, LockKind::Fcntl}));
+  EXPECT_EQ(s.mbox.from_quoting, FromQuoting::Mboxrd);
+  EXPECT_EQ(s.maildir.lock_file, "letterbox.lock");
+  EXPECT_EQ(s.log.target, "stderr");
+}
+
+TEST(Config, ParsesTypedValues) {
+  const auto s = parse_config(R"(# a comment
+[server]
+listen = unix:/tmp/l.sock   inet:127.0.0.1:2424
+socket_mode = 0600
+max_message_size = 10M
+idle_timeout = 90s
+[ldap]
+uri = ldap://a:389 ldap://b:389
+scope = one
+pool_size = 8
+cache_ttl = 500ms
+[delivery]
+quota = 2G
+quota_full_reply = 552
+fsync = no
+add_headers = delivered-to
+[mbox]
+locks = flock dotlock
+from_quoting = mboxo
+stale_dotlock_age = 2h
+[log]
+level = debug
+target = /var/log/letterbox.log
+)",
+                              "test.conf");
+  EXPECT_EQ(s.server.listen.size(), 2U);
+  EXPECT_EQ(s.server.socket_mode, 0600U);
+  EXPECT_EQ(s.server.max_message_size, 10ULL << 20);
+  EXPECT_EQ(s.server.idle_timeout, 90s);
+  EXPECT_EQ(s.ldap.uri, (std::vector<std::string>{"ldap://a:389", "ldap://b:389"}));
+  EXPECT_EQ(s.ldap.scope, LdapScope::One);
+  EXPECT_EQ(s.ldap.pool_size, 8U);
+  EXPECT_EQ(s.ldap.cache_ttl, 500ms);
+  EXPECT_EQ(s.delivery.quota, 2ULL << 30);
+  EXPECT_EQ(s.delivery.quota_full_reply, QuotaFullReply::Bounce552);
+  EXPECT_FALSE(s.delivery.fsync);
+  EXPECT_FALSE(s.delivery.add_return_path);
+  EXPECT_TRUE(s.delivery.add_delivered_to);
+  EXPECT_FALSE(s.delivery.add_received);
+  EXPECT_EQ(s.mbox.locks, (std::vector<LockKind>{LockKind::Flock, LockKind::Dotlock}));
+  EXPECT_EQ(s.mbox.from_quoting, FromQuoting::Mboxo);
+  EXPECT_EQ(s.mbox.stale_dotlock_age, 2h);
+  EXPECT_EQ(s.log.level, LogLevel::Debug);
+  EXPECT_EQ(s.log.target, "/var/log/letterbox.log");
+}
+
+TEST(Config, UnknownSectionNamesFileAndLine) {
+  EXPECT_EQ(error_of("[server]\nuser = mail\n\n[smtp]\n"), "/etc/letterbox/letterbox.conf:4: unknown section [smtp]");
+}
+
+TEST(Config, UnknownKeyNamesFileLineAndKey) {
+  EXPECT_EQ(error_of("[delivery]\nmail_root = /srv/mail\nlock_timout = 5s\n"),
+            "/etc/letterbox/letterbox.conf:3: unknown key 'lock_timout' in [delivery]");
+}
+
+TEST(Config, BadValueNamesFileLineKeyAndWhatWasExpected) {
+  EXPECT_EQ(error_of("[delivery]\nlock_timeout = soon\n"),
+            "/etc/letterbox/letterbox.conf:2: key 'lock_timeout' in [delivery]: bad value 'soon': expected a duration "
+            "such as 500ms, 10s, 5m or 1h");
+  EXPECT_EQ(error_of("[server]\nmax_message_size = 12X\n"),
+            "/etc/letterbox/letterbox.conf:2: key 'max_message_size' in [server]: bad value '12X': expected a size "
+            "such as 4096, 512K, 64M or 2G");
+  EXPECT_EQ(error_of("[delivery]\nquota_full_reply = 550\n"),
+            "/etc/letterbox/letterbox.conf:2: key 'quota_full_reply' in [delivery]: bad value '550': expected one "
+            "of: 450, 452, 552");
+  EXPECT_EQ(error_of("[mbox]\nlocks = dotlock lockf\n"),
+            "/etc/letterbox/letterbox.conf:2: key 'locks' in [mbox]: bad value 'dotlock lockf': 'lockf': expected "
+            "one of: dotlock, fcntl, flock");
+  EXPECT_EQ(error_of("[server]\nmax_sessions = 0\n"),
+            "/etc/letterbox/letterbox.conf:2: key 'max_sessions' in [server]: bad value '0': expected a whole "
+            "number from 1 to 100000");
+  EXPECT_EQ(error_of("[delivery]\nfsync = maybe\n"),
+            "/etc/letterbox/letterbox.conf:2: key 'fsync' in [delivery]: bad value 'maybe': expected yes or no");
+}
+
+TEST(Config, RefusesUnsafeOrMalformedValues) {
+  EXPECT_NE(error_of("[delivery]\nmail_root = var/mail\n").find("expected an absolute path"), std::string::npos);
+  EXPECT_NE(error_of("[delivery]\nmailbox_template = %d/../%u\n").find("'..' would leave mail_root"),
+            std::string::npos);
+  EXPECT_NE(error_of("[delivery]\nmailbox_template = /abs/%u\n").find("must be relative"), std::string::npos);
+  EXPECT_NE(error_of("[delivery]\nmailbox_template = %d/%x\n").find("unknown placeholder"), std::string::npos);
+  EXPECT_NE(error_of("[ldap]\nfilter = (&(mail=%s)\n").find("unbalanced"), std::string::npos);
+  EXPECT_NE(error_of("[server]\nlisten = tcp:1.2.3.4:24\n").find("expected unix:"), std::string::npos);
+  EXPECT_NE(error_of("[server]\nlisten = inet:127.0.0.1:99999\n").find("port from 1 to 65535"), std::string::npos);
+  EXPECT_NE(error_of("[maildir]\nlock_file = ../x\n").find("plain file name"), std::string::npos);
+  EXPECT_NE(error_of("[server]\nsocket_mode = 0999\n").find("octal"), std::string::npos);
+  EXPECT_NE(error_of("[mbox]\nlocks = \n").find("expected at least one"), std::string::npos);
+  EXPECT_NE(error_of("[mbox]\nlocks = fcntl fcntl\n").find("named twice"), std::string::npos);
+}
+
+TEST(Config, StructuralErrorsNameTheLine) {
+  EXPECT_EQ(error_of("user = vmail\n"), "/etc/letterbox/letterbox.conf:1: key 'user' appears before any [section]");
+  EXPECT_EQ(error_of("[server]\nuser vmail\n"),
+            "/etc/letterbox/letterbox.conf:2: expected 'key = value', got 'user vmail'");
+  EXPECT_EQ(error_of("[server\n"), "/etc/letterbox/letterbox.conf:1: malformed section header '[server'");
+  EXPECT_EQ(error_of("[server]\nuser = a\n[server]\nuser = b\n"),
+            "/etc/letterbox/letterbox.conf:4: key 'user' in [server] is set twice");
+}
+
+TEST(Config, MissingFileIsNamed) {
+  try {
+    load_config("/nonexistent/letterbox.conf");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "/nonexistent/letterbox.conf: cannot read the configuration file: No such file or directory");
+  }
+}
+
+TEST(Config, SizesAndDurations) {
+  EXPECT_EQ(parse_size("4096"), 4096U);
+  EXPECT_EQ(parse_size("512K"), 512U * 1024);
+  EXPECT_EQ(parse_size("3G"), 3ULL << 30);
+  EXPECT_THROW(parse_size(""), std::invalid_argument);
+  EXPECT_THROW(parse_size("-1"), std::invalid_argument);
+  EXPECT_THROW(parse_size("99999999999999999999"), std::invalid_argument);
+  EXPECT_EQ(parse_duration("250ms"), 250ms);
+  EXPECT_EQ(parse_duration("10"), 10s);
+  EXPECT_EQ(parse_duration("3m"), 3min);
+  EXPECT_EQ(parse_duration("1h"), 1h);
+  EXPECT_THROW(parse_duration("1d"), std::invalid_argument);
+  EXPECT_THROW(parse_duration("m"), std::invalid_argument);
+}
+
+TEST(Config, EffectiveConfigurationParsesBackToItself) {
+  auto s = parse_config("[delivery]\nquota = 1536K\nlock_timeout = 1500ms\n[server]\nhostname = mx.example\n", "x");
+  const auto printed = format_effective_config(s);
+  EXPECT_NE(printed.find("quota = 1536K\n"), std::string::npos);
+  EXPECT_NE(printed.find("lock_timeout = 1500ms\n"), std::string::npos);
+  EXPECT_EQ(format_effective_config(parse_config(printed, "printed")), printed);
+}
+
+TEST(Config, SampleFileDocumentsEveryKeyAtItsDefault) {
+  const auto sample = std::filesystem::path(LETTERBOX_SOURCE_DIR) / "etc" / "letterbox.conf";
+  const auto text = letterbox::test::read_file(sample);
+  // Every key appears in the sample, commented out with its default value.
+  const auto defaults = format_effective_config(default_settings());
+  std::string uncommented;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto nl = text.find('\n', pos);
+    if (nl == std::string::npos) nl = text.size();
+    std::string line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    if (line.rfind("#: ", 0) == 0) line = line.substr(3);  // "#: key = default" lines document a default
+    uncommented += line + "\n";
+  }
+  const auto sample_settings = parse_config(uncommented, sample.string());
+  auto expected = default_settings();
+  expected.server.hostname = sample_settings.server.hostname;  // the sample leaves it to the system
+  EXPECT_EQ(format_effective_config(sample_settings), format_effective_config(expected));
+  std::size_t line_start = 0;
+  while (line_start < defaults.size()) {
+    const auto nl = defaults.find('\n', line_start);
+    const auto line = defaults.substr(line_start, nl - line_start);
+    line_start = nl + 1;
+    const auto eq = line.find(" = ");
+    if (eq == std::string::npos) continue;
+    const auto key = line.substr(0, eq);
+    EXPECT_NE(text.find("#: " + key + " ="), std::string::npos) << "the sample does not document " << key;
+  }
+  // And the sample as shipped (with its comments) loads.
+  EXPECT_NO_THROW(load_config(sample));
+}

@@ -1,0 +1,77 @@
+#include "letterbox/mail_path.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "../support/test_support.hpp"
+
+using namespace letterbox;
+using letterbox::test::TempDir;
+
+TEST(Confinement, RelativePathsLandUnderTheRoot) {
+  TempDir tmp;
+  std::string why;
+  const auto p = confine_to_root(tmp.path(), "example.org/alice/Maildir/", why);
+  ASSERT_TRUE(p) << why;
+  EXPECT_EQ(*p, tmp.path() / "example.org" / "alice" / "Maildir");
+}
+
+TEST(Confinement, AbsolutePathsMustBeUnderTheRoot) {
+  TempDir tmp;
+  std::string why;
+  EXPECT_TRUE(confine_to_root(tmp.path(), (tmp.path() / "a" / "mbox").string(), why));
+  EXPECT_FALSE(confine_to_root(tmp.path(), "/etc/passwd", why));
+  EXPECT_NE(why.find("outside mail_root"), std::string::npos);
+  EXPECT_FALSE(confine_to_root(tmp.path(), tmp.path().string() + "x/evil", why));
+  EXPECT_FALSE(confine_to_root(tmp.path(), tmp.path().string(), why));
+}
+
+TEST(Confinement, DotDotIsRefused) {
+  TempDir tmp;
+  std::string why;
+  EXPECT_FALSE(confine_to_root(tmp.path(), "example.org/../../etc/shadow", why));
+  EXPECT_NE(why.find("'..'"), std::string::npos);
+  EXPECT_FALSE(confine_to_root(tmp.path(), "a/b/..", why));
+  EXPECT_FALSE(confine_to_root(tmp.path(), (tmp.path() / "a" / ".." / "b").string(), why));
+  EXPECT_FALSE(confine_to_root(tmp.path(), "", why));
+  EXPECT_FALSE(confine_to_root(tmp.path(), std::string("a\0b", 3), why));
+}
+
+TEST(Confinement, SymlinkedComponentsAreRefused) {
+  TempDir tmp;
+  std::filesystem::create_directories(tmp / "real");
+  ASSERT_EQ(symlink("/etc", (tmp / "link").c_str()), 0);
+  ASSERT_EQ(symlink((tmp / "real").c_str(), (tmp / "inside").c_str()), 0);
+  std::string why;
+  EXPECT_FALSE(confine_to_root(tmp.path(), "link/passwd", why));
+  EXPECT_NE(why.find("is a symlink"), std::string::npos);
+  EXPECT_FALSE(confine_to_root(tmp.path(), "inside/mbox", why));  // even one that stays inside
+  EXPECT_TRUE(confine_to_root(tmp.path(), "real/mbox", why));
+}
+
+TEST(MailboxFile, SymlinksAndHardLinksAreRefused) {
+  TempDir tmp;
+  letterbox::test::write_file(tmp / "victim", "secret\n");
+  ASSERT_EQ(symlink((tmp / "victim").c_str(), (tmp / "mbox-symlink").c_str()), 0);
+  ASSERT_EQ(link((tmp / "victim").c_str(), (tmp / "mbox-hardlink").c_str()), 0);
+  UniqueFd fd;
+  std::string why;
+  EXPECT_EQ(open_mailbox_file(tmp / "mbox-symlink", fd, why), ELOOP);
+  EXPECT_NE(why.find("is a symlink"), std::string::npos);
+  EXPECT_EQ(open_mailbox_file(tmp / "mbox-hardlink", fd, why), EMLINK);
+  EXPECT_NE(why.find("2 hard links"), std::string::npos);
+  EXPECT_EQ(open_mailbox_file(tmp / "fresh", fd, why), 0);
+  EXPECT_TRUE(fd.valid());
+}
+
+TEST(MailboxFile, ReplacedWhileWaitingIsDetected) {
+  TempDir tmp;
+  UniqueFd fd;
+  std::string why;
+  ASSERT_EQ(open_mailbox_file(tmp / "mbox", fd, why), 0);
+  EXPECT_TRUE(still_same_file(fd.get(), tmp / "mbox", why));
+  std::filesystem::rename(tmp / "mbox", tmp / "mbox.old");
+  letterbox::test::write_file(tmp / "mbox", "");
+  EXPECT_FALSE(still_same_file(fd.get(), tmp / "mbox", why));
+  EXPECT_NE(why.find("replaced"), std::string::npos);
+}

@@ -1,0 +1,83 @@
+#include "letterbox/outcome.hpp"
+
+#include <gtest/gtest.h>
+#include <sysexits.h>
+
+#include <cerrno>
+#include <tuple>
+
+using namespace letterbox;
+
+namespace {
+
+struct Row {
+  Status status;
+  QuotaFullReply quota;
+  const char* reply;
+  int exit;
+  const char* stderr_text;
+};
+
+}  // namespace
+
+TEST(Outcome, EveryRowOfTheSpecTableMapsToItsReplyAndExitCode) {
+  const Row rows[] = {
+      {Status::Delivered, QuotaFullReply::Retry450, "250 2.0.0 <u@example.org> Delivered", EX_OK,
+       "2.0.0 <u@example.org> Delivered"},
+      {Status::UserUnknown, QuotaFullReply::Retry450, "550 5.1.1 <u@example.org> User unknown", EX_NOUSER,
+       "5.1.1 <u@example.org> User unknown"},
+      {Status::MailboxDisabled, QuotaFullReply::Retry450, "550 5.2.1 <u@example.org> Mailbox disabled", EX_NOPERM,
+       "5.2.1 <u@example.org> Mailbox disabled"},
+      {Status::MailboxPending, QuotaFullReply::Retry450,
+       "450 4.2.1 <u@example.org> Mailbox temporarily unavailable", EX_TEMPFAIL,
+       "4.2.1 <u@example.org> Mailbox temporarily unavailable"},
+      {Status::DirectoryUnavailable, QuotaFullReply::Retry450,
+       "450 4.4.3 <u@example.org> Directory unavailable, try again later", EX_TEMPFAIL,
+       "4.4.3 <u@example.org> Directory unavailable, try again later"},
+      {Status::MailboxLocked, QuotaFullReply::Retry450, "450 4.2.0 <u@example.org> Mailbox locked, try again later",
+       EX_TEMPFAIL, "4.2.0 <u@example.org> Mailbox locked, try again later"},
+      {Status::MailboxFull, QuotaFullReply::Retry450, "450 4.2.2 <u@example.org> Mailbox full", EX_TEMPFAIL,
+       "4.2.2 <u@example.org> Mailbox full"},
+      {Status::MailboxFull, QuotaFullReply::Retry452, "452 4.2.2 <u@example.org> Mailbox full", EX_TEMPFAIL,
+       "4.2.2 <u@example.org> Mailbox full"},
+      {Status::MailboxFull, QuotaFullReply::Bounce552, "552 5.2.2 <u@example.org> Mailbox full", EX_NOPERM,
+       "5.2.2 <u@example.org> Mailbox full"},
+      {Status::DiskFull, QuotaFullReply::Retry450, "452 4.3.1 <u@example.org> Insufficient system storage",
+       EX_TEMPFAIL, "4.3.1 <u@example.org> Insufficient system storage"},
+      {Status::LocalError, QuotaFullReply::Retry450, "451 4.3.0 <u@example.org> Local delivery error", EX_TEMPFAIL,
+       "4.3.0 <u@example.org> Local delivery error"},
+      {Status::MessageTooBig, QuotaFullReply::Retry450, "552 5.3.4 Message too big", EX_UNAVAILABLE,
+       "5.3.4 Message too big"},
+  };
+  for (const auto& row : rows) {
+    const auto outcome = make_outcome(row.status, "detail", row.quota);
+    SCOPED_TRACE(row.reply);
+    EXPECT_EQ(lmtp_reply(outcome, "u@example.org"), row.reply);
+    EXPECT_EQ(exit_code(outcome), row.exit);
+    EXPECT_EQ(stderr_line(outcome, "u@example.org"), row.stderr_text);
+  }
+}
+
+TEST(Outcome, NoTemporaryStatusEverBecomesAPermanentReply) {
+  for (Status s : {Status::MailboxPending, Status::DirectoryUnavailable, Status::MailboxLocked, Status::DiskFull,
+                   Status::LocalError}) {
+    for (QuotaFullReply q : {QuotaFullReply::Retry450, QuotaFullReply::Retry452, QuotaFullReply::Bounce552}) {
+      const auto o = make_outcome(s, {}, q);
+      EXPECT_TRUE(o.temporary()) << status_name(s);
+      EXPECT_EQ(exit_code(o), EX_TEMPFAIL) << status_name(s);
+      EXPECT_EQ(o.enhanced.front(), '4') << status_name(s);
+    }
+  }
+}
+
+TEST(Outcome, ErrnoMapping) {
+  EXPECT_EQ(outcome_from_errno(ENOSPC, "x").status, Status::DiskFull);
+  EXPECT_EQ(outcome_from_errno(EDQUOT, "x").status, Status::MailboxFull);
+  EXPECT_EQ(outcome_from_errno(EDQUOT, "x", QuotaFullReply::Bounce552).code, 552);
+  for (int e : {EIO, EACCES, EFBIG, ELOOP, EROFS, EMLINK}) {
+    const auto o = outcome_from_errno(e, "appending to /m");
+    EXPECT_EQ(o.status, Status::LocalError);
+    EXPECT_EQ(o.code, 451);
+  }
+  EXPECT_EQ(outcome_from_errno(EIO, "appending to /m").detail, "appending to /m: Input/output error");
+}
