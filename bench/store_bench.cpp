@@ -37,8 +37,9 @@ double run_once(const fs::path& root, MailboxFormat format, unsigned threads, un
   body += '\n';
   spool.append(body);
   const Envelope envelope{"sender@example.org", "", ""};
-  Recipient recipient{"user@example.org", format == MailboxFormat::Mbox ? "example.org/user.mbox" : "example.org/user/Maildir",
-                      format, 0, ""};
+  Recipient recipient{"user@example.org",
+                      format == MailboxFormat::Mbox ? "example.org/user.mbox" : "example.org/user/Maildir", format, 0,
+                      ""};
   std::atomic<unsigned> failures{0};
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> workers;
@@ -64,10 +65,14 @@ int main(int argc, char** argv) {
   fs::path dir = fs::temp_directory_path() / ("letterbox-bench-" + std::to_string(getpid()));
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
-    if (flag == "--runs") runs = static_cast<unsigned>(std::stoul(argv[i + 1]));
-    else if (flag == "--messages") messages = static_cast<unsigned>(std::stoul(argv[i + 1]));
-    else if (flag == "--size") size = std::stoul(argv[i + 1]);
-    else if (flag == "--dir") dir = argv[i + 1];
+    if (flag == "--runs")
+      runs = static_cast<unsigned>(std::stoul(argv[i + 1]));
+    else if (flag == "--messages")
+      messages = static_cast<unsigned>(std::stoul(argv[i + 1]));
+    else if (flag == "--size")
+      size = std::stoul(argv[i + 1]);
+    else if (flag == "--dir")
+      dir = argv[i + 1];
   }
   if (geteuid() == 0) {
     std::fprintf(stderr, "bench_store: run as a non-root user (Letterbox never delivers as root)\n");

@@ -101,8 +101,7 @@ struct UnsignedCodec {
   unsigned min = 0;
   unsigned max = std::numeric_limits<unsigned>::max();
   unsigned parse(std::string_view v) const {
-    const std::string expected =
-        "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+    const std::string expected = "expected a whole number from " + std::to_string(min) + " to " + std::to_string(max);
     const auto n = parse_number(v, expected);
     if (n < min || n > max) throw BadValue{expected};
     return static_cast<unsigned>(n);
@@ -230,10 +229,9 @@ struct Key {
 };
 
 template <class Section, class T, class Codec>
-Key key(std::string_view section, std::string_view name, std::string_view default_text,
-        Section Settings::*part, T Section::*field, Codec codec) {
-  return Key{section, name, default_text,
-             [=](Settings& s, std::string_view v) { (s.*part).*field = codec.parse(v); },
+Key key(std::string_view section, std::string_view name, std::string_view default_text, Section Settings::*part,
+        T Section::*field, Codec codec) {
+  return Key{section, name, default_text, [=](Settings& s, std::string_view v) { (s.*part).*field = codec.parse(v); },
              [=](const Settings& s) { return codec.print((s.*part).*field); }};
 }
 
@@ -327,25 +325,28 @@ std::string check_attribute(std::string_view v) {
 
 // add_headers maps three words onto three flags.
 Key add_headers_key() {
-  return Key{
-      "delivery", "add_headers", "return-path delivered-to received",
-      [](Settings& s, std::string_view v) {
-        auto& d = s.delivery;
-        d.add_return_path = d.add_delivered_to = d.add_received = false;
-        for (const auto& w : split_words(v)) {
-          if (w == "return-path") d.add_return_path = true;
-          else if (w == "delivered-to") d.add_delivered_to = true;
-          else if (w == "received") d.add_received = true;
-          else if (w != "none") throw BadValue{"'" + w + "': expected return-path, delivered-to, received or none"};
-        }
-      },
-      [](const Settings& s) {
-        std::vector<std::string> words;
-        if (s.delivery.add_return_path) words.emplace_back("return-path");
-        if (s.delivery.add_delivered_to) words.emplace_back("delivered-to");
-        if (s.delivery.add_received) words.emplace_back("received");
-        return words.empty() ? std::string("none") : join(words);
-      }};
+  return Key{"delivery", "add_headers", "return-path delivered-to received",
+             [](Settings& s, std::string_view v) {
+               auto& d = s.delivery;
+               d.add_return_path = d.add_delivered_to = d.add_received = false;
+               for (const auto& w : split_words(v)) {
+                 if (w == "return-path")
+                   d.add_return_path = true;
+                 else if (w == "delivered-to")
+                   d.add_delivered_to = true;
+                 else if (w == "received")
+                   d.add_received = true;
+                 else if (w != "none")
+                   throw BadValue{"'" + w + "': expected return-path, delivered-to, received or none"};
+               }
+             },
+             [](const Settings& s) {
+               std::vector<std::string> words;
+               if (s.delivery.add_return_path) words.emplace_back("return-path");
+               if (s.delivery.add_delivered_to) words.emplace_back("delivered-to");
+               if (s.delivery.add_received) words.emplace_back("received");
+               return words.empty() ? std::string("none") : join(words);
+             }};
 }
 
 const std::vector<Key>& keys() {
@@ -353,9 +354,8 @@ const std::vector<Key>& keys() {
   static const std::vector<Key> kKeys = [] {
     const EnumCodec<MailboxFormat> format{{{"maildir", MailboxFormat::Maildir}, {"mbox", MailboxFormat::Mbox}}};
     const EnumCodec<LdapScope> scope{{{"sub", LdapScope::Sub}, {"one", LdapScope::One}, {"base", LdapScope::Base}}};
-    const EnumCodec<QuotaFullReply> quota_reply{{{"450", QuotaFullReply::Retry450},
-                                                 {"452", QuotaFullReply::Retry452},
-                                                 {"552", QuotaFullReply::Bounce552}}};
+    const EnumCodec<QuotaFullReply> quota_reply{
+        {{"450", QuotaFullReply::Retry450}, {"452", QuotaFullReply::Retry452}, {"552", QuotaFullReply::Bounce552}}};
     const EnumCodec<FromQuoting> quoting{{{"mboxrd", FromQuoting::Mboxrd}, {"mboxo", FromQuoting::Mboxo}}};
     const EnumListCodec<LockKind> locks{
         {{{"dotlock", LockKind::Dotlock}, {"fcntl", LockKind::Fcntl}, {"flock", LockKind::Flock}}}};
@@ -371,8 +371,8 @@ const std::vector<Key>& keys() {
     const SizeCodec size{};
     const BoolCodec yes_no{};
     return std::vector<Key>{
-        key("server", "listen", "unix:/run/letterbox/lmtp.sock inet:127.0.0.1:24", &S::server,
-            &ServerSettings::listen, ListCodec{check_listen, false}),
+        key("server", "listen", "unix:/run/letterbox/lmtp.sock inet:127.0.0.1:24", &S::server, &ServerSettings::listen,
+            ListCodec{check_listen, false}),
         key("server", "socket_mode", "0660", &S::server, &ServerSettings::socket_mode, ModeCodec{}),
         key("server", "user", "vmail", &S::server, &ServerSettings::user, StringCodec{check_account_name}),
         key("server", "group", "vmail", &S::server, &ServerSettings::group, StringCodec{check_account_name}),
@@ -455,9 +455,12 @@ std::uint64_t parse_size(std::string_view text) {
   std::uint64_t factor = 1;
   if (!text.empty()) {
     switch (text.back()) {
-      case 'K': case 'k': factor = 1ULL << 10; break;
-      case 'M': case 'm': factor = 1ULL << 20; break;
-      case 'G': case 'g': factor = 1ULL << 30; break;
+      case 'K':
+      case 'k': factor = 1ULL << 10; break;
+      case 'M':
+      case 'm': factor = 1ULL << 20; break;
+      case 'G':
+      case 'g': factor = 1ULL << 30; break;
       default: break;
     }
     if (factor != 1) text.remove_suffix(1);

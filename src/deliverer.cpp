@@ -19,7 +19,8 @@ std::string rfc5322_date(std::time_t when) {
   std::tm tm{};
   localtime_r(&when, &tm);
   std::array<char, 64> buf{};
-  std::strftime(buf.data(), buf.size(), "%a, %d %b %Y %H:%M:%S %z", &tm);
+  if (std::strftime(buf.data(), buf.size(), "%a, %d %b %Y %H:%M:%S %z", &tm) == 0)
+    return "Thu, 01 Jan 1970 00:00:00 +0000";
   return buf.data();
 }
 

@@ -16,7 +16,9 @@
 namespace letterbox {
 namespace {
 
-bool is_busy(int err) { return err == EAGAIN || err == EWOULDBLOCK || err == EACCES; }
+bool is_busy(int err) {
+  return err == EAGAIN || err == EWOULDBLOCK || err == EACCES;
+}
 
 std::string host_name() {
   std::array<char, 256> buf{};
@@ -39,15 +41,17 @@ LockAttempt failed(int err, std::string detail) {
 DotLock::DotLock(std::filesystem::path lock_path, Duration stale_age)
     : lock_path_(std::move(lock_path)), stale_age_(stale_age) {}
 
-DotLock::~DotLock() { unlock(); }
+DotLock::~DotLock() {
+  unlock();
+}
 
 LockAttempt DotLock::try_lock() {
   if (held_) return {LockTry::Acquired, 0, {}};
   static std::atomic<unsigned> sequence{0};
   static const std::string host = host_name();
   // A unique name in the lock's own directory: link() is atomic even over NFS, where O_EXCL was not.
-  const auto unique = lock_path_.parent_path() /
-                      (".lk" + std::to_string(getpid()) + "." + std::to_string(sequence++) + "." + host);
+  const auto unique =
+      lock_path_.parent_path() / (".lk" + std::to_string(getpid()) + "." + std::to_string(sequence++) + "." + host);
   const int fd = ::open(unique.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return failed(errno, "cannot create " + unique.string());
   const std::string pid = std::to_string(getpid()) + "\n";

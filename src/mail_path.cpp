@@ -8,8 +8,8 @@
 
 namespace letterbox {
 
-std::optional<std::filesystem::path> confine_to_root(const std::filesystem::path& mail_root,
-                                                     std::string_view mailbox, std::string& why) {
+std::optional<std::filesystem::path> confine_to_root(const std::filesystem::path& mail_root, std::string_view mailbox,
+                                                     std::string& why) {
   namespace fs = std::filesystem;
   if (mailbox.empty()) {
     why = "empty mailbox path";

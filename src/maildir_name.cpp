@@ -12,9 +12,12 @@ namespace letterbox {
 std::string maildir_host_part(std::string_view host) {
   std::string out;
   for (char c : host) {
-    if (c == '/') out += "\\057";
-    else if (c == ':') out += "\\072";
-    else out += c;
+    if (c == '/')
+      out += "\\057";
+    else if (c == ':')
+      out += "\\072";
+    else
+      out += c;
   }
   return out;
 }

@@ -131,8 +131,8 @@ int MaildirQuota::rebuild(MaildirSize& out) {
   const std::string text = std::to_string(limit_bytes_) + "S\n" + std::to_string(out.used_bytes) + " " +
                            std::to_string(out.used_count) + "\n";
   // Written under tmp/ and renamed over the old file, so a reader never sees half of it.
-  const auto tmp = maildir_ / "tmp" / (file_.filename().string() + "." + std::to_string(getpid()) + "." +
-                                       std::to_string(::gettid()));
+  const auto tmp = maildir_ / "tmp" /
+                   (file_.filename().string() + "." + std::to_string(getpid()) + "." + std::to_string(::gettid()));
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return errno;
   if (const int err = write_all(fd.get(), text); err != 0) {
@@ -173,8 +173,7 @@ int MaildirQuota::check(std::uint64_t size, bool& fits) {
   } else if (errno != ENOENT) {
     return errno;
   }
-  if (current && current->limit_bytes == limit_bytes_ && current->limit_count == 0 &&
-      (fits_in(*current) || !stale)) {
+  if (current && current->limit_bytes == limit_bytes_ && current->limit_count == 0 && (fits_in(*current) || !stale)) {
     fits = fits_in(*current);
     return 0;
   }

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <array>
-#include <optional>
 #include <cerrno>
+#include <optional>
 
 #include "letterbox/file_io.hpp"
 #include "letterbox/locks.hpp"
@@ -49,7 +49,7 @@ MaildirStore::MaildirStore(const DeliverySettings& delivery, const MaildirSettin
 
 std::filesystem::path MaildirStore::target_for(const std::filesystem::path& maildir, std::string_view folder) const {
   if (!delivery_.subaddress_folders || !usable_folder_name(folder)) return maildir;
-  const auto candidate = maildir / ("." + std::string(folder));
+  auto candidate = maildir / ("." + std::string(folder));
   struct stat st {};
   if (::lstat(candidate.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return candidate;
   return maildir;

@@ -16,7 +16,9 @@ std::string mbox_from_line(std::string_view sender, std::time_t when) {
   localtime_r(&when, &tm);
   std::array<char, 64> date{};
   // asctime's layout, without its locale dependence.
-  std::strftime(date.data(), date.size(), " %a %b %e %H:%M:%S %Y\n", &tm);
+  if (std::strftime(date.data(), date.size(), " %a %b %e %H:%M:%S %Y\n", &tm) == 0) {
+    return line + " Thu Jan  1 00:00:00 1970\n";  // unreachable: the buffer fits any date
+  }
   line += date.data();
   return line;
 }

@@ -80,8 +80,8 @@ Outcome MboxStore::append(const std::filesystem::path& mbox, const Message& mess
                                 delivery_.quota_full_reply);
     }
     if (!retry.backoff()) {
-      return make_outcome(Status::MailboxLocked, attempt.detail + " (waited " +
-                                                     std::to_string(delivery_.lock_timeout.count()) + "ms)");
+      return make_outcome(Status::MailboxLocked,
+                          attempt.detail + " (waited " + std::to_string(delivery_.lock_timeout.count()) + "ms)");
     }
   }
   if (!still_same_file(fd.get(), mbox, why)) return make_outcome(Status::LocalError, why);
@@ -101,8 +101,8 @@ Outcome MboxStore::write_locked(int fd, const std::filesystem::path& mbox, const
   const std::uint64_t estimated = from_line.size() + message.size() + 2;
   if (quota != 0 && original_size + estimated > quota) {
     return make_outcome(Status::MailboxFull,
-                        mbox.string() + " holds " + std::to_string(original_size) + " of " +
-                            std::to_string(quota) + " bytes; the message needs " + std::to_string(estimated),
+                        mbox.string() + " holds " + std::to_string(original_size) + " of " + std::to_string(quota) +
+                            " bytes; the message needs " + std::to_string(estimated),
                         delivery_.quota_full_reply);
   }
 
@@ -134,8 +134,8 @@ Outcome MboxStore::write_locked(int fd, const std::filesystem::path& mbox, const
   if (err != 0) {
     // Put the mailbox back exactly as it was; a half-written message would corrupt the next one.
     if (::ftruncate(fd, static_cast<off_t>(original_size)) != 0 || (delivery_.fsync && ::fsync(fd) != 0)) {
-      spdlog::critical("cannot truncate {} back to {} bytes after a failed append: {}", mbox.string(),
-                       original_size, std::strerror(errno));
+      spdlog::critical("cannot truncate {} back to {} bytes after a failed append: {}", mbox.string(), original_size,
+                       std::strerror(errno));
     }
     return outcome_from_errno(err, "appending to " + mbox.string(), delivery_.quota_full_reply);
   }

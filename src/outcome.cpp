@@ -23,12 +23,10 @@ constexpr std::array kTable{
     Row{Status::Delivered, 250, "2.0.0", "Delivered", EX_OK, "delivered"},
     Row{Status::UserUnknown, 550, "5.1.1", "User unknown", EX_NOUSER, "user-unknown"},
     Row{Status::MailboxDisabled, 550, "5.2.1", "Mailbox disabled", EX_NOPERM, "mailbox-disabled"},
-    Row{Status::MailboxPending, 450, "4.2.1", "Mailbox temporarily unavailable", EX_TEMPFAIL,
-        "mailbox-pending"},
-    Row{Status::DirectoryUnavailable, 450, "4.4.3", "Directory unavailable, try again later",
-        EX_TEMPFAIL, "directory-unavailable"},
-    Row{Status::MailboxLocked, 450, "4.2.0", "Mailbox locked, try again later", EX_TEMPFAIL,
-        "mailbox-locked"},
+    Row{Status::MailboxPending, 450, "4.2.1", "Mailbox temporarily unavailable", EX_TEMPFAIL, "mailbox-pending"},
+    Row{Status::DirectoryUnavailable, 450, "4.4.3", "Directory unavailable, try again later", EX_TEMPFAIL,
+        "directory-unavailable"},
+    Row{Status::MailboxLocked, 450, "4.2.0", "Mailbox locked, try again later", EX_TEMPFAIL, "mailbox-locked"},
     Row{Status::MailboxFull, 450, "4.2.2", "Mailbox full", EX_TEMPFAIL, "mailbox-full"},
     Row{Status::DiskFull, 452, "4.3.1", "Insufficient system storage", EX_TEMPFAIL, "disk-full"},
     Row{Status::LocalError, 451, "4.3.0", "Local delivery error", EX_TEMPFAIL, "local-error"},
@@ -100,6 +98,8 @@ std::string stderr_line(const Outcome& outcome, std::string_view recipient) {
   return line;
 }
 
-std::string_view status_name(Status status) { return row(status).name; }
+std::string_view status_name(Status status) {
+  return row(status).name;
+}
 
 }  // namespace letterbox

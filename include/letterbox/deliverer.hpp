@@ -21,11 +21,11 @@ struct Envelope {
 
 // What the directory resolved a recipient to.
 struct Recipient {
-  std::string address;    // the address as replies and Delivered-To name it
-  std::string mailbox;    // relative to mail_root, or absolute under it (untrusted until confined)
+  std::string address;  // the address as replies and Delivered-To name it
+  std::string mailbox;  // relative to mail_root, or absolute under it (untrusted until confined)
   MailboxFormat format = MailboxFormat::Maildir;
   std::uint64_t quota = 0;  // bytes; 0 = none
-  std::string folder;     // the subaddress, for Maildir++ folders; empty for the inbox
+  std::string folder;       // the subaddress, for Maildir++ folders; empty for the inbox
 };
 
 class Deliverer {

@@ -14,8 +14,8 @@ namespace letterbox {
 
 // `mailbox` is relative to `mail_root`, or absolute and under it. Returns the absolute path, or nullopt
 // with `why` set. Components that already exist must not be symlinks (mail_root itself may be one).
-std::optional<std::filesystem::path> confine_to_root(const std::filesystem::path& mail_root,
-                                                     std::string_view mailbox, std::string& why);
+std::optional<std::filesystem::path> confine_to_root(const std::filesystem::path& mail_root, std::string_view mailbox,
+                                                     std::string& why);
 
 // Creates the missing directories from `mail_root` down to `dir` (mode 0700). Returns 0 or an errno;
 // ELOOP when an existing component is a symlink or not a directory.

@@ -26,18 +26,17 @@ enum class QuotaFullReply { Retry450, Retry452, Bounce552 };
 
 struct Outcome {
   Status status = Status::LocalError;
-  int code = 451;              // the LMTP reply code
-  std::string_view enhanced;   // RFC 3463 enhanced status code
-  std::string_view text;       // the human part of the reply
-  std::string detail;          // why, for the log only; never sent to the client
+  int code = 451;             // the LMTP reply code
+  std::string_view enhanced;  // RFC 3463 enhanced status code
+  std::string_view text;      // the human part of the reply
+  std::string detail;         // why, for the log only; never sent to the client
 
   [[nodiscard]] bool delivered() const { return status == Status::Delivered; }
   [[nodiscard]] bool temporary() const { return code >= 400 && code < 500; }
 };
 
 // The canonical outcome for a status; `quota_reply` only matters for Status::MailboxFull.
-Outcome make_outcome(Status status, std::string detail = {},
-                     QuotaFullReply quota_reply = QuotaFullReply::Retry450);
+Outcome make_outcome(Status status, std::string detail = {}, QuotaFullReply quota_reply = QuotaFullReply::Retry450);
 
 // The one errno-to-outcome mapping for local I/O (Postfix's mbox_dsn idea): ENOSPC is a full disk,
 // EDQUOT a full mailbox, anything else a local error. All of them are temporary.

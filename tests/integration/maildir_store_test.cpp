@@ -52,20 +52,25 @@ TEST_F(MaildirStoreTest, CreatesTheMaildirAndDeliversIntoNew) {
 TEST_F(MaildirStoreTest, SubaddressGoesToAnExistingFolderOnly) {
   ASSERT_TRUE(is_reply(deliver(test_message("m0"), maildir_recipient()), kDelivered));
   std::filesystem::create_directories(maildir() / ".Lists");
-  ASSERT_TRUE(is_reply(deliver(test_message("m1"), maildir_recipient("example.org/alice/Maildir", "Lists")), kDelivered));
-  ASSERT_TRUE(is_reply(deliver(test_message("m2"), maildir_recipient("example.org/alice/Maildir", "Nope")), kDelivered));
-  ASSERT_TRUE(is_reply(deliver(test_message("m3"), maildir_recipient("example.org/alice/Maildir", "../..")), kDelivered));
+  ASSERT_TRUE(
+      is_reply(deliver(test_message("m1"), maildir_recipient("example.org/alice/Maildir", "Lists")), kDelivered));
+  ASSERT_TRUE(
+      is_reply(deliver(test_message("m2"), maildir_recipient("example.org/alice/Maildir", "Nope")), kDelivered));
+  ASSERT_TRUE(
+      is_reply(deliver(test_message("m3"), maildir_recipient("example.org/alice/Maildir", "../..")), kDelivered));
   EXPECT_EQ(files_in(maildir() / ".Lists" / "new").size(), 1U);
   EXPECT_EQ(files_in(maildir() / "new").size(), 3U);
   settings_.delivery.subaddress_folders = false;
-  ASSERT_TRUE(is_reply(deliver(test_message("m4"), maildir_recipient("example.org/alice/Maildir", "Lists")), kDelivered));
+  ASSERT_TRUE(
+      is_reply(deliver(test_message("m4"), maildir_recipient("example.org/alice/Maildir", "Lists")), kDelivered));
   EXPECT_EQ(files_in(maildir() / "new").size(), 4U);
 }
 
 TEST_F(MaildirStoreTest, ExclusiveFlockOnTheLockFileMeansLocked) {
   ASSERT_TRUE(is_reply(deliver(test_message("m0"), maildir_recipient()), kDelivered));
   const auto lock = maildir() / "letterbox.lock";
-  Background holder({"flock", "-x", lock.string(), "sh", "-c", "touch " + (tmp_ / "ready").string() + "; exec sleep 600"});
+  Background holder(
+      {"flock", "-x", lock.string(), "sh", "-c", "touch " + (tmp_ / "ready").string() + "; exec sleep 600"});
   ASSERT_TRUE(wait_for_file(tmp_ / "ready"));
   Outcome outcome;
   const auto took = timed([&] { outcome = deliver(test_message("m1"), maildir_recipient()); });
@@ -112,7 +117,8 @@ TEST_F(MaildirStoreTest, SymlinkedMaildirIsRefused) {
   std::filesystem::create_directories(mail_root() / "example.org" / "alice");
   std::filesystem::create_directories(tmp_ / "elsewhere");
   ASSERT_EQ(symlink((tmp_ / "elsewhere").c_str(), maildir().c_str()), 0);
-  EXPECT_TRUE(is_reply(deliver(test_message("m1"), maildir_recipient()), "451 4.3.0 <alice@example.org> Local delivery error"));
+  EXPECT_TRUE(
+      is_reply(deliver(test_message("m1"), maildir_recipient()), "451 4.3.0 <alice@example.org> Local delivery error"));
   EXPECT_TRUE(files_in(tmp_ / "elsewhere").empty());
 }
 

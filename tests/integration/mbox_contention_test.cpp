@@ -51,9 +51,9 @@ TEST_F(StoreTest, FiftyThreadsAndProcmailIntoOneMbox) {
         const std::string id = "thread-" + std::to_string(t) + "-" + std::to_string(i);
         Spool spool(tmp_.path());
         spool.append(test_message(id));
-        const auto outcome = deliverer.deliver(
-            spool, Envelope{"sender@example.org", "", ""},
-            Recipient{"shared@example.org", mbox.string(), MailboxFormat::Mbox, 0, ""});
+        const auto outcome =
+            deliverer.deliver(spool, Envelope{"sender@example.org", "", ""},
+                              Recipient{"shared@example.org", mbox.string(), MailboxFormat::Mbox, 0, ""});
         if (!outcome.delivered()) {
           std::lock_guard lock(failures_mutex);
           failures.push_back(id + ": " + lmtp_reply(outcome, "shared@example.org") + " " + outcome.detail);

@@ -32,12 +32,13 @@ TEST_F(MboxStoreTest, AppendsFromLineHeadersQuotedBodyAndBlankLine) {
   const std::regex first(R"(^From sender@example\.org \w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\n)");
   ASSERT_TRUE(std::regex_search(bytes, first)) << bytes;
   const auto body_start = bytes.find('\n') + 1;
-  const std::string expected_first = "Return-Path: <sender@example.org>\nDelivered-To: alice@example.org\n" +
-                                     quote_from(test_message("m1")) + "\n";
+  const std::string expected_first =
+      "Return-Path: <sender@example.org>\nDelivered-To: alice@example.org\n" + quote_from(test_message("m1")) + "\n";
   EXPECT_EQ(bytes.substr(body_start, expected_first.size()), expected_first);
   const auto second = bytes.substr(body_start + expected_first.size());
   EXPECT_TRUE(second.starts_with("From MAILER-DAEMON ")) << second;
-  EXPECT_TRUE(second.ends_with("Return-Path: <>\nDelivered-To: alice@example.org\nSubject: no newline at end\n\n>From x\n\n"))
+  EXPECT_TRUE(
+      second.ends_with("Return-Path: <>\nDelivered-To: alice@example.org\nSubject: no newline at end\n\n>From x\n\n"))
       << second;
   // An independent reader sees the message intact.
   const auto report = read_mailbox("mbox", mbox());
@@ -63,7 +64,8 @@ TEST_F(MboxStoreTest, DotlockfileHolderMeansLockedAndTheMailboxIsUntouched) {
 TEST_F(MboxStoreTest, FcntlHolderInAnotherProcessMeansLocked) {
   seed();
   const auto before = mbox_bytes();
-  Background holder({"/usr/bin/python3", fixture("fcntl_holder.py").string(), mbox().string(), (tmp_ / "ready").string()});
+  Background holder(
+      {"/usr/bin/python3", fixture("fcntl_holder.py").string(), mbox().string(), (tmp_ / "ready").string()});
   ASSERT_TRUE(wait_for_file(tmp_ / "ready"));
   Outcome outcome;
   const auto took = timed([&] { outcome = deliver(test_message("m2"), mbox_recipient()); });
@@ -79,7 +81,8 @@ TEST_F(MboxStoreTest, FlockHolderMeansLockedWhenFlockIsConfigured) {
   settings_.mbox.locks = {LockKind::Dotlock, LockKind::Fcntl, LockKind::Flock};
   seed();
   const auto before = mbox_bytes();
-  Background holder({"flock", "-x", mbox().string(), "sh", "-c", "touch " + (tmp_ / "ready").string() + "; exec sleep 600"});
+  Background holder(
+      {"flock", "-x", mbox().string(), "sh", "-c", "touch " + (tmp_ / "ready").string() + "; exec sleep 600"});
   ASSERT_TRUE(wait_for_file(tmp_ / "ready"));
   EXPECT_TRUE(is_reply(deliver(test_message("m2"), mbox_recipient()), kLocked));
   EXPECT_EQ(mbox_bytes(), before);
@@ -157,10 +160,12 @@ TEST_F(MboxStoreTest, SymlinkedOrHardLinkedMailboxIsRefused) {
   std::filesystem::create_directories(mail_root() / "example.org");
   write_file(tmp_ / "target", "precious\n");
   ASSERT_EQ(symlink((tmp_ / "target").c_str(), mbox().c_str()), 0);
-  EXPECT_TRUE(is_reply(deliver(test_message("m1"), mbox_recipient()), "451 4.3.0 <alice@example.org> Local delivery error"));
+  EXPECT_TRUE(
+      is_reply(deliver(test_message("m1"), mbox_recipient()), "451 4.3.0 <alice@example.org> Local delivery error"));
   std::filesystem::remove(mbox());
   ASSERT_EQ(link((tmp_ / "target").c_str(), mbox().c_str()), 0);
-  EXPECT_TRUE(is_reply(deliver(test_message("m1"), mbox_recipient()), "451 4.3.0 <alice@example.org> Local delivery error"));
+  EXPECT_TRUE(
+      is_reply(deliver(test_message("m1"), mbox_recipient()), "451 4.3.0 <alice@example.org> Local delivery error"));
   EXPECT_EQ(read_file(tmp_ / "target"), "precious\n");
 }
 

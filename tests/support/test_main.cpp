@@ -8,5 +8,7 @@ int main(int argc, char** argv) {
   signal(SIGXFSZ, SIG_IGN);
   letterbox::test::become_unprivileged();
   testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  const int status = RUN_ALL_TESTS();
+  letterbox::test::give_up_root();
+  return status;
 }

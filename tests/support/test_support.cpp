@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,7 +22,9 @@ namespace {
 bool g_started_as_root = false;
 uid_t g_uid = 0;
 
-[[noreturn]] void die(const std::string& what) { throw std::runtime_error(what + ": " + std::strerror(errno)); }
+[[noreturn]] void die(const std::string& what) {
+  throw std::runtime_error(what + ": " + std::strerror(errno));
+}
 
 }  // namespace
 
@@ -35,12 +38,25 @@ void become_unprivileged() {
   if (setgroups(1, &gid) != 0 || setresgid(gid, gid, 0) != 0 || setresuid(uid, uid, 0) != 0) {
     die("cannot become nobody");
   }
+  // A process that changed its uid is made non-dumpable, and LeakSanitizer cannot inspect a
+  // non-dumpable process at exit.
+  prctl(PR_SET_DUMPABLE, 1);
   // Children of this process must not find root's home or pyenv shims.
   setenv("HOME", "/tmp", 1);
   setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1);
 }
 
-bool started_as_root() { return g_started_as_root; }
+bool started_as_root() {
+  return g_started_as_root;
+}
+
+void give_up_root() {
+  if (!g_started_as_root) return;
+  const gid_t gid = getgid();
+  if (setresgid(gid, gid, gid) != 0 || setresuid(g_uid, g_uid, g_uid) != 0) die("cannot give up the saved root ids");
+  prctl(PR_SET_DUMPABLE, 1);
+  g_started_as_root = false;
+}
 
 RootScope::RootScope() {
   if (g_started_as_root && seteuid(0) != 0) die("seteuid(0)");
@@ -143,7 +159,9 @@ Background::Background(const std::vector<std::string>& argv) {
   close(devnull);
 }
 
-Background::~Background() { stop(); }
+Background::~Background() {
+  stop();
+}
 
 void Background::stop() {
   if (pid_ <= 0) return;
@@ -172,8 +190,8 @@ Settings test_settings(const std::filesystem::path& mail_root) {
 }
 
 std::string test_message(const std::string& id) {
-  std::string text = "Message-ID: <" + id + ">\nFrom: sender@example.org\nTo: user@example.org\nSubject: test " + id +
-                     "\n\n";
+  std::string text =
+      "Message-ID: <" + id + ">\nFrom: sender@example.org\nTo: user@example.org\nSubject: test " + id + "\n\n";
   for (int k = 0; k < 12; ++k) text += id + " line " + std::to_string(k) + "\n";
   text += "From " + id + " is quoted in an mbox\n\nend of " + id + "\n";
   return text;

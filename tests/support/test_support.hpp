@@ -19,6 +19,10 @@ namespace letterbox::test {
 void become_unprivileged();
 bool started_as_root();
 
+// Drops the saved root uid for good. LeakSanitizer's exit check attaches to this process's threads, which
+// the kernel refuses while the saved uid differs from the real one; main() calls this after the tests.
+void give_up_root();
+
 // Root while in scope (only if the process started as root).
 class RootScope {
  public:
