@@ -274,6 +274,12 @@ std::string check_ldap_uri(std::string_view v) {
 
 std::string check_filter(std::string_view v) {
   if (v.empty() || v.front() != '(' || v.back() != ')') return "expected an LDAP filter in parentheses";
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == '%' && (i + 1 >= v.size() || std::string_view("sud%").find(v[i + 1]) == std::string_view::npos)) {
+      return "unknown placeholder; use %s, %u, %d or %%";
+    }
+    if (v[i] == '%') ++i;
+  }
   int depth = 0;
   for (char c : v) {
     depth += c == '(' ? 1 : c == ')' ? -1 : 0;

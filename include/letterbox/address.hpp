@@ -1,0 +1,26 @@
+// Recipient addresses as they arrive from the network or the command line: checked against RFC 5321's
+// syntax and length limits before anything else sees them, lower-cased for the directory, and split at
+// the recipient delimiter ("alice+Lists@example.org": lookup alice@example.org, folder "Lists").
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace letterbox {
+
+struct Address {
+  std::string local;       // lower-cased local part without the subaddress
+  std::string domain;      // lower-cased domain (or address literal)
+  std::string subaddress;  // as written (it names a folder, and folder names keep their case)
+
+  // What the directory is asked for: local@domain.
+  [[nodiscard]] std::string lookup_key() const { return local + "@" + domain; }
+};
+
+// Parses an address without its angle brackets. `delimiters`: each character is a recipient delimiter;
+// empty disables subaddresses. nullopt with `why` set when the address is not a valid RFC 5321 mailbox
+// (or is longer than its limits: 64 octets local part, 255 domain, 254 in all).
+std::optional<Address> parse_address(std::string_view text, std::string_view delimiters, std::string& why);
+
+}  // namespace letterbox

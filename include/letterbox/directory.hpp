@@ -1,0 +1,40 @@
+// The directory's answer about one address, and the interface every directory implements (LDAP, the
+// cache in front of it, fakes in unit tests). A lookup never throws; an unreachable or confused
+// directory is a Lookup of kind Unavailable or Ambiguous, which callers answer with 4xx.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "letterbox/address.hpp"
+
+namespace letterbox {
+
+enum class LookupKind {
+  Found,        // exactly one entry
+  Unknown,      // the directory answered: no such entry
+  Ambiguous,    // more than one entry: a directory mistake, never a bounce
+  Unavailable,  // no answer: down, timed out, busy, bind refused
+};
+
+struct DirectoryEntry {
+  std::string dn;
+  std::map<std::string, std::string> attributes;  // lower-cased attribute name -> first value
+};
+
+struct Lookup {
+  LookupKind kind = LookupKind::Unavailable;
+  DirectoryEntry entry;  // when Found
+  std::string detail;    // for the log
+  bool stale = false;    // a cached entry served while the directory is unavailable
+};
+
+class Directory {
+ public:
+  virtual ~Directory() = default;
+  virtual Lookup lookup(const Address& address) = 0;
+};
+
+std::string_view lookup_kind_name(LookupKind kind);
+
+}  // namespace letterbox

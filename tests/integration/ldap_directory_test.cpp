@@ -1,0 +1,209 @@
+// LdapDirectory against a real slapd: classification, escaping, outages, failover, the stale cache.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "../support/slapd.hpp"
+#include "letterbox/cached_directory.hpp"
+#include "letterbox/ldap_directory.hpp"
+#include "letterbox/recipient_resolver.hpp"
+
+using namespace letterbox;
+using namespace letterbox::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+Address address(const std::string& text) {
+  std::string why;
+  auto a = parse_address(text, "+", why);
+  EXPECT_TRUE(a) << text << ": " << why;
+  return a.value_or(Address{});
+}
+
+class LdapTest : public ::testing::Test {
+ protected:
+  Slapd slapd_;
+};
+
+template <class F>
+std::chrono::milliseconds timed(F&& f) {
+  const auto start = std::chrono::steady_clock::now();
+  f();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+}  // namespace
+
+TEST_F(LdapTest, FoundWithAttributes) {
+  LdapDirectory directory(slapd_.settings());
+  const auto l = directory.lookup(address("bob.builder@example.org"));
+  ASSERT_EQ(l.kind, LookupKind::Found) << l.detail;
+  EXPECT_EQ(l.entry.dn, "uid=bob,ou=people,dc=example,dc=org");
+  EXPECT_EQ(l.entry.attributes.at("letterboxmailbox"), "example.org/bob.mbox");
+  EXPECT_EQ(l.entry.attributes.at("letterboxformat"), "mbox");
+  EXPECT_EQ(l.entry.attributes.at("letterboxquota"), "1048576");
+}
+
+TEST_F(LdapTest, UnknownAliasMixedCaseSubaddress) {
+  LdapDirectory directory(slapd_.settings());
+  EXPECT_EQ(directory.lookup(address("nosuchuser@example.org")).kind, LookupKind::Unknown);
+  const auto alias = directory.lookup(address("ali@example.org"));
+  ASSERT_EQ(alias.kind, LookupKind::Found) << alias.detail;
+  EXPECT_EQ(alias.entry.dn, "uid=alice,ou=people,dc=example,dc=org");
+  EXPECT_EQ(directory.lookup(address("BOB.Builder@EXAMPLE.org")).kind, LookupKind::Found);
+  const auto sub = directory.lookup(address("Alice+Lists@Example.org"));
+  ASSERT_EQ(sub.kind, LookupKind::Found);
+  EXPECT_EQ(sub.entry.dn, "uid=alice,ou=people,dc=example,dc=org");
+}
+
+TEST_F(LdapTest, InjectionStringsNeverMatchAnotherEntry) {
+  LdapDirectory directory(slapd_.settings());
+  // Built by hand: parse_address() would refuse most of these before the directory ever saw them.
+  const std::vector<std::string> locals{
+      "*", "a*", "*)(uid=*", ")(", "\\", std::string("alice\0", 6), "alice)(mail=*", "*)(|(mail=*"};
+  for (const auto& local : locals) {
+    const Address a{local, "example.org", ""};
+    const auto l = directory.lookup(a);
+    EXPECT_EQ(l.kind, LookupKind::Unknown) << "local part '" << local << "': " << l.detail;
+  }
+  EXPECT_EQ(directory.lookup(Address{"alice", "*", ""}).kind, LookupKind::Unknown);
+}
+
+TEST_F(LdapTest, TwoEntriesAreAmbiguousNotUnknown) {
+  LdapDirectory directory(slapd_.settings());
+  const auto l = directory.lookup(address("twin@example.org"));
+  EXPECT_EQ(l.kind, LookupKind::Ambiguous) << l.detail;
+  const auto r = resolve_recipient(default_settings(), address("twin@example.org"), "twin@example.org", l);
+  EXPECT_EQ(lmtp_reply(std::get<Outcome>(r), "twin@example.org"), "451 4.3.0 <twin@example.org> Local delivery error");
+}
+
+TEST_F(LdapTest, DisabledAndPendingThroughTheResolver) {
+  auto settings = default_settings();
+  settings.ldap = slapd_.settings();
+  LdapDirectory directory(settings.ldap);
+  const auto reply = [&](const std::string& rcpt) {
+    const auto a = address(rcpt);
+    const auto r = resolve_recipient(settings, a, rcpt, directory.lookup(a));
+    return std::holds_alternative<Outcome>(r) ? lmtp_reply(std::get<Outcome>(r), rcpt) : std::get<Recipient>(r).mailbox;
+  };
+  EXPECT_EQ(reply("carol@example.org"), "550 5.2.1 <carol@example.org> Mailbox disabled");
+  EXPECT_EQ(reply("dave@example.org"), "450 4.2.1 <dave@example.org> Mailbox temporarily unavailable");
+  EXPECT_EQ(reply("nobody@example.org"), "550 5.1.1 <nobody@example.org> User unknown");
+  EXPECT_EQ(reply("alice@example.org"), "example.org/alice/Maildir");
+  EXPECT_EQ(reply("bob.builder@example.org"), "example.org/bob.mbox");
+}
+
+TEST_F(LdapTest, StoppedServerIsUnavailableAndRecoversInTheSameProcess) {
+  const auto settings = slapd_.settings();
+  LdapDirectory directory(settings);
+  ASSERT_EQ(directory.lookup(address("alice@example.org")).kind, LookupKind::Found);
+  slapd_.stop();
+  Lookup l;
+  const auto took = timed([&] { l = directory.lookup(address("alice@example.org")); });
+  EXPECT_EQ(l.kind, LookupKind::Unavailable) << l.detail;
+  EXPECT_LT(took, settings.network_timeout + settings.timeout + 500ms);
+  EXPECT_EQ(directory.lookup(address("nosuchuser@example.org")).kind, LookupKind::Unavailable)
+      << "an outage must never look like an unknown user";
+  slapd_.start();
+  EXPECT_EQ(directory.lookup(address("alice@example.org")).kind, LookupKind::Found);
+  EXPECT_EQ(directory.lookup(address("nosuchuser@example.org")).kind, LookupKind::Unknown);
+}
+
+TEST_F(LdapTest, RestartedServerNeedsNoRetryFromTheCaller) {
+  LdapDirectory directory(slapd_.settings());
+  ASSERT_EQ(directory.lookup(address("alice@example.org")).kind, LookupKind::Found);
+  slapd_.stop();
+  slapd_.start();
+  // The pooled connection died with the old server; the lookup reconnects by itself.
+  EXPECT_EQ(directory.lookup(address("alice@example.org")).kind, LookupKind::Found);
+}
+
+TEST_F(LdapTest, FrozenServerIsUnavailableWithinTheTimeouts) {
+  const auto settings = slapd_.settings();
+  LdapDirectory directory(settings);
+  ASSERT_EQ(directory.lookup(address("alice@example.org")).kind, LookupKind::Found);
+  slapd_.freeze();
+  Lookup pooled;
+  const auto took = timed([&] { pooled = directory.lookup(address("alice@example.org")); });
+  EXPECT_EQ(pooled.kind, LookupKind::Unavailable) << pooled.detail;
+  EXPECT_LT(took, settings.network_timeout + settings.timeout + 500ms);
+  // A new connection to a frozen server: the TCP handshake succeeds, the bind never answers.
+  LdapDirectory fresh(settings);
+  Lookup l;
+  const auto took_fresh = timed([&] { l = fresh.lookup(address("nosuchuser@example.org")); });
+  EXPECT_EQ(l.kind, LookupKind::Unavailable) << l.detail;
+  EXPECT_LT(took_fresh, settings.network_timeout + settings.timeout + 500ms);
+  slapd_.thaw();
+  EXPECT_EQ(directory.lookup(address("alice@example.org")).kind, LookupKind::Found);
+}
+
+TEST_F(LdapTest, WrongBindPasswordIsUnavailable) {
+  auto settings = slapd_.settings();
+  write_file(slapd_.dir() / "wrong-password", "not-the-password\n");
+  settings.bind_password_file = (slapd_.dir() / "wrong-password").string();
+  LdapDirectory directory(settings);
+  const auto l = directory.lookup(address("nosuchuser@example.org"));
+  EXPECT_EQ(l.kind, LookupKind::Unavailable);
+  EXPECT_NE(l.detail.find("Invalid credentials"), std::string::npos) << l.detail;
+}
+
+TEST_F(LdapTest, AnonymousBindWorks) {
+  auto settings = slapd_.settings();
+  settings.bind_dn.clear();
+  settings.bind_password_file.clear();
+  LdapDirectory directory(settings);
+  EXPECT_EQ(directory.lookup(address("alice@example.org")).kind, LookupKind::Found);
+}
+
+TEST_F(LdapTest, MissingBaseIsUnavailableNotUnknown) {
+  auto settings = slapd_.settings();
+  settings.base = "ou=nosuchou,dc=example,dc=org";
+  LdapDirectory directory(settings);
+  EXPECT_EQ(directory.lookup(address("alice@example.org")).kind, LookupKind::Unavailable);
+}
+
+TEST_F(LdapTest, FailsOverToTheSecondUri) {
+  auto settings = slapd_.settings();
+  settings.uri = {"ldap://127.0.0.1:" + std::to_string(free_port()), slapd_.uri()};
+  LdapDirectory directory(settings);
+  const auto l = directory.lookup(address("alice@example.org"));
+  EXPECT_EQ(l.kind, LookupKind::Found) << l.detail;
+}
+
+TEST_F(LdapTest, StaleEntryServedDuringAnOutageNegativeNot) {
+  auto settings = slapd_.settings();
+  settings.cache_ttl = 1ms;  // every lookup goes to the server, which is down
+  settings.negative_cache_ttl = 1ms;
+  settings.stale_ttl = 1h;
+  LdapDirectory ldap(settings);
+  CachedDirectory directory(ldap, settings);
+  ASSERT_EQ(directory.lookup(address("alice@example.org")).kind, LookupKind::Found);
+  ASSERT_EQ(directory.lookup(address("nosuchuser@example.org")).kind, LookupKind::Unknown);
+  slapd_.stop();
+  std::this_thread::sleep_for(5ms);
+  const auto stale = directory.lookup(address("alice@example.org"));
+  EXPECT_EQ(stale.kind, LookupKind::Found);
+  EXPECT_TRUE(stale.stale);
+  EXPECT_EQ(directory.lookup(address("nosuchuser@example.org")).kind, LookupKind::Unavailable);
+}
+
+TEST_F(LdapTest, PoolIsSharedSafelyBetweenThreads) {
+  auto settings = slapd_.settings();
+  settings.pool_size = 3;
+  LdapDirectory directory(settings);
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        const bool known = (i + t) % 2 == 0;
+        const auto l = directory.lookup(address(known ? "alice@example.org" : "nosuchuser@example.org"));
+        if (l.kind != (known ? LookupKind::Found : LookupKind::Unknown)) ++wrong;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+}

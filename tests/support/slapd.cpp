@@ -1,0 +1,137 @@
+#include "slapd.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+namespace letterbox::test {
+namespace {
+
+bool port_accepts(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
+}  // namespace
+
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    throw std::runtime_error("cannot find a free port");
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+Slapd::Slapd() {
+  const auto d = dir_.path();
+  std::filesystem::create_directories(d / "db");
+  write_file(password_file(), std::string(kBindPassword) + "\n");
+  std::string conf;
+  for (const char* schema : {"core", "cosine", "inetorgperson", "nis"}) {
+    conf += "include /etc/ldap/schema/" + std::string(schema) + ".schema\n";
+  }
+  conf += "include " + (std::filesystem::path(LETTERBOX_SOURCE_DIR) / "etc" / "letterbox.schema").string() + "\n";
+  conf += "pidfile " + (d / "slapd.pid").string() + "\n";
+  conf += "argsfile " + (d / "slapd.args").string() + "\n";
+  conf += "modulepath /usr/lib/ldap\nmoduleload back_mdb\n";
+  conf += "sizelimit 500\n";
+  conf += "database mdb\nmaxsize 67108864\n";
+  conf += "suffix \"" + std::string(kBase) + "\"\n";
+  conf += "rootdn \"cn=admin," + std::string(kBase) + "\"\nrootpw admin-secret\n";
+  conf += "directory " + (d / "db").string() + "\n";
+  conf += "index objectClass,mail,letterboxAlias eq\n";
+  conf += "access to attrs=userPassword by anonymous auth by * none\n";
+  conf += "access to * by * read\n";
+  write_file(d / "slapd.conf", conf);
+  const auto load = run({"slapadd", "-q", "-f", (d / "slapd.conf").string(), "-l", fixture("directory.ldif").string()});
+  if (load.exit_code != 0) throw std::runtime_error("slapadd failed: " + load.output);
+  port_ = free_port();
+  start();
+}
+
+Slapd::~Slapd() {
+  try {
+    thaw();
+    stop();
+  } catch (...) {
+  }
+}
+
+pid_t Slapd::pid() const {
+  std::ifstream in(dir_ / "slapd.pid");
+  pid_t pid = -1;
+  in >> pid;
+  return pid;
+}
+
+void Slapd::start() {
+  std::filesystem::remove(dir_ / "slapd.pid");
+  const auto r = run({"slapd", "-f", (dir_ / "slapd.conf").string(), "-h", uri() + "/"});
+  if (r.exit_code != 0) throw std::runtime_error("slapd did not start: " + r.output);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (port_accepts(port_) && pid() > 0) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  throw std::runtime_error("slapd did not listen on port " + std::to_string(port_));
+}
+
+void Slapd::stop() {
+  const pid_t p = pid();
+  if (p <= 0) return;
+  kill(p, SIGTERM);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (kill(p, 0) == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (kill(p, 0) == 0) kill(p, SIGKILL);
+  while (port_accepts(port_) && std::chrono::steady_clock::now() < deadline + std::chrono::seconds(5)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  std::filesystem::remove(dir_ / "slapd.pid");
+}
+
+void Slapd::freeze() {
+  if (const pid_t p = pid(); p > 0) kill(p, SIGSTOP);
+}
+
+void Slapd::thaw() {
+  if (const pid_t p = pid(); p > 0) kill(p, SIGCONT);
+}
+
+LdapSettings Slapd::settings() const {
+  LdapSettings s = default_settings().ldap;
+  s.uri = {uri()};
+  s.base = kBase;
+  s.bind_dn = kBindDn;
+  s.bind_password_file = password_file().string();
+  s.filter = "(&(objectClass=inetOrgPerson)(|(mail=%s)(letterboxAlias=%s)))";
+  s.mailbox_attribute = "letterboxMailbox";
+  s.format_attribute = "letterboxFormat";
+  s.quota_attribute = "letterboxQuota";
+  s.status_attribute = "letterboxStatus";
+  s.network_timeout = std::chrono::seconds(1);
+  s.timeout = std::chrono::seconds(1);
+  return s;
+}
+
+}  // namespace letterbox::test
