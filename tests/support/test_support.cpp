@@ -5,6 +5,7 @@
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -91,7 +92,7 @@ void write_file(const std::filesystem::path& path, const std::string& content) {
 
 namespace {
 
-pid_t spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd) {
+pid_t spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd, int stderr_fd = -2) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -99,10 +100,9 @@ pid_t spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd) {
   if (pid < 0) die("fork");
   if (pid == 0) {
     if (stdin_fd >= 0) dup2(stdin_fd, 0);
-    if (stdout_fd >= 0) {
-      dup2(stdout_fd, 1);
-      dup2(stdout_fd, 2);
-    }
+    if (stdout_fd >= 0) dup2(stdout_fd, 1);
+    if (stderr_fd >= 0) dup2(stderr_fd, 2);
+    if (stderr_fd == -2 && stdout_fd >= 0) dup2(stdout_fd, 2);
     setpgid(0, 0);
     execvp(args[0], args.data());
     _exit(127);
@@ -110,12 +110,39 @@ pid_t spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd) {
   return pid;
 }
 
-int wait_exit(pid_t pid) {
+int wait_exit(pid_t pid, long* max_rss_kib = nullptr) {
   int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0) {
     if (errno != EINTR) return -1;
   }
+  if (max_rss_kib != nullptr) *max_rss_kib = usage.ru_maxrss;
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void drain(int fd, std::string& into) {
+  std::array<char, 65536> buf{};
+  for (;;) {
+    const ssize_t n = read(fd, buf.data(), buf.size());
+    if (n > 0) {
+      into.append(buf.data(), static_cast<std::size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  close(fd);
+}
+
+std::thread feeder(int fd, const std::string& input) {
+  return std::thread([fd, &input] {
+    std::size_t done = 0;
+    while (done < input.size()) {
+      const ssize_t n = write(fd, input.data() + done, input.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    close(fd);
+  });
 }
 
 }  // namespace
@@ -127,29 +154,35 @@ RunResult run(const std::vector<std::string>& argv, const std::string& input) {
   const pid_t pid = spawn(argv, in_pipe[0], out_pipe[1]);
   close(in_pipe[0]);
   close(out_pipe[1]);
-  std::thread writer([fd = in_pipe[1], &input] {
-    std::size_t done = 0;
-    signal(SIGPIPE, SIG_IGN);
-    while (done < input.size()) {
-      const ssize_t n = write(fd, input.data() + done, input.size() - done);
-      if (n <= 0) break;
-      done += static_cast<std::size_t>(n);
-    }
-    close(fd);
-  });
+  signal(SIGPIPE, SIG_IGN);
+  std::thread writer = feeder(in_pipe[1], input);
   RunResult result;
-  std::array<char, 65536> buf{};
-  for (;;) {
-    const ssize_t n = read(out_pipe[0], buf.data(), buf.size());
-    if (n > 0) {
-      result.output.append(buf.data(), static_cast<std::size_t>(n));
-    } else if (n == 0 || errno != EINTR) {
-      break;
-    }
-  }
-  close(out_pipe[0]);
+  drain(out_pipe[0], result.output);
   writer.join();
-  result.exit_code = wait_exit(pid);
+  result.exit_code = wait_exit(pid, &result.max_rss_kib);
+  return result;
+}
+
+SplitRunResult run_split(const std::vector<std::string>& argv, const std::string& input) {
+  std::array<int, 2> in_pipe{};
+  std::array<int, 2> out_pipe{};
+  std::array<int, 2> err_pipe{};
+  if (pipe2(in_pipe.data(), O_CLOEXEC) != 0 || pipe2(out_pipe.data(), O_CLOEXEC) != 0 ||
+      pipe2(err_pipe.data(), O_CLOEXEC) != 0) {
+    die("pipe");
+  }
+  const pid_t pid = spawn(argv, in_pipe[0], out_pipe[1], err_pipe[1]);
+  close(in_pipe[0]);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+  signal(SIGPIPE, SIG_IGN);
+  std::thread writer = feeder(in_pipe[1], input);
+  SplitRunResult result;
+  std::thread err_reader([&] { drain(err_pipe[0], result.err); });
+  drain(out_pipe[0], result.out);
+  err_reader.join();
+  writer.join();
+  result.exit_code = wait_exit(pid, &result.max_rss_kib);
   return result;
 }
 

@@ -49,12 +49,21 @@ std::string read_file(const std::filesystem::path& path);
 void write_file(const std::filesystem::path& path, const std::string& content);
 
 struct RunResult {
-  int exit_code = -1;  // 128 + signal if killed
-  std::string output;  // stdout and stderr together
+  int exit_code = -1;    // 128 + signal if killed
+  std::string output;    // stdout and stderr together
+  long max_rss_kib = 0;  // the child's peak resident set
 };
 
 // Runs a program to completion.
 RunResult run(const std::vector<std::string>& argv, const std::string& input = "");
+// The same with the separate stdout and stderr kept apart: output is stdout, error is stderr.
+struct SplitRunResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+  long max_rss_kib = 0;
+};
+SplitRunResult run_split(const std::vector<std::string>& argv, const std::string& input = "");
 
 // A child process that runs until it is destroyed (SIGTERM, then reaped).
 class Background {

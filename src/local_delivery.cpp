@@ -1,0 +1,182 @@
+#include "letterbox/local_delivery.hpp"
+
+#include <fcntl.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <system_error>
+
+#include "letterbox/address.hpp"
+#include "letterbox/config.hpp"
+#include "letterbox/deliverer.hpp"
+#include "letterbox/delivery_log.hpp"
+#include "letterbox/ldap_directory.hpp"
+#include "letterbox/logging.hpp"
+#include "letterbox/mail_path.hpp"
+#include "letterbox/message_input.hpp"
+#include "letterbox/privileges.hpp"
+#include "letterbox/recipient_resolver.hpp"
+#include "letterbox/unique_fd.hpp"
+
+namespace letterbox {
+namespace {
+
+int fail(const Outcome& outcome, std::string_view recipient) {
+  std::cerr << stderr_line(outcome, recipient) << "\n";
+  return exit_code(outcome);
+}
+
+// Loads the configuration, sets up logging and leaves root. nullopt (with the message printed) on failure.
+std::optional<Settings> start(const std::string& config_file) {
+  try {
+    Settings settings = load_config(config_file);
+    // Our stderr is the MTA's: Postfix reads the enhanced status code from the start of it. Log lines
+    // there would push it aside, so "stderr" means syslog for letterbox-lda.
+    LogSettings log = settings.log;
+    if (log.target == "stderr") log.target = "syslog";
+    setup_logging(log, "letterbox-lda");
+    drop_privileges(settings.server);
+    return settings;
+  } catch (const ConfigError& e) {
+    std::cerr << "4.3.5 letterbox-lda: " << e.what() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << "4.3.5 letterbox-lda: " << e.what() << "\n";
+  }
+  return std::nullopt;
+}
+
+std::string strip_brackets(std::string s) {
+  if (s.size() >= 2 && s.front() == '<' && s.back() == '>') return s.substr(1, s.size() - 2);
+  return s;
+}
+
+std::string format_size(std::uint64_t bytes) {
+  if (bytes == 0) return "none";
+  return std::to_string(bytes) + " bytes";
+}
+
+}  // namespace
+
+int run_local_delivery(const LdaRequest& request) {
+  const auto started = std::chrono::steady_clock::now();
+  auto settings = start(request.config_file);
+  if (!settings) return EX_CONFIG;
+
+  std::string why;
+  std::string shown = request.recipient;
+  if (request.recipient_is_user && shown.find('@') == std::string::npos) shown += "@" + effective_hostname(*settings);
+  const auto address = parse_address(shown, settings->delivery.recipient_delimiter, why);
+  if (!address) {
+    std::cerr << "5.1.3 <" << shown << "> Bad recipient address syntax: " << why << "\n";
+    return EX_USAGE;
+  }
+
+  UniqueFd input_file;
+  int input = STDIN_FILENO;
+  if (request.input_file) {
+    input_file = UniqueFd(::open(request.input_file->c_str(), O_RDONLY | O_CLOEXEC));
+    if (!input_file) {
+      std::cerr << "5.3.0 letterbox-lda: cannot read " << *request.input_file << ": " << std::strerror(errno) << "\n";
+      return EX_NOINPUT;
+    }
+    input = input_file.get();
+  }
+
+  // The message is spooled before the directory is asked: a pipe must be drained either way.
+  Spool spool;
+  MessageInput message(spool);
+  try {
+    std::array<char, 64 * 1024> buffer{};
+    for (;;) {
+      const ssize_t n = ::read(input, buffer.data(), buffer.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) throw std::system_error(errno, std::generic_category(), "reading the message");
+      if (n == 0) break;
+      message.feed({buffer.data(), static_cast<std::size_t>(n)});
+      if (spool.size() > settings->server.max_message_size) {
+        return fail(make_outcome(Status::MessageTooBig, "over max_message_size"), shown);
+      }
+    }
+    message.finish();
+  } catch (const std::system_error& e) {
+    return fail(outcome_from_errno(e.code().value(), e.what()), shown);
+  }
+  if (spool.size() > settings->server.max_message_size) {
+    return fail(make_outcome(Status::MessageTooBig, "over max_message_size"), shown);
+  }
+
+  Envelope envelope;
+  if (request.sender) {
+    envelope.sender = strip_brackets(*request.sender);
+  } else if (message.from_line_sender()) {
+    envelope.sender = *message.from_line_sender();
+  } else if (const char* env = std::getenv("SENDER")) {
+    envelope.sender = env;
+  }
+  envelope.id = "lda-" + std::to_string(getpid());
+
+  LdapDirectory directory(settings->ldap);
+  const auto resolved = resolve_recipient(*settings, *address, shown, directory.lookup(*address));
+  Outcome outcome;
+  std::string mailbox;
+  if (const auto* refused = std::get_if<Outcome>(&resolved)) {
+    outcome = *refused;
+  } else {
+    Recipient recipient = std::get<Recipient>(resolved);
+    if (request.folder) recipient.folder = *request.folder;
+    mailbox = recipient.mailbox;
+    MailboxLocks locks(settings->delivery.max_lock_waiters);
+    Deliverer deliverer(*settings, locks);
+    outcome = deliverer.deliver(spool, envelope, recipient);
+  }
+  log_delivery(DeliveryRecord{envelope.id, envelope.sender, shown, mailbox, spool.size(), outcome,
+                              std::chrono::steady_clock::now() - started});
+  if (outcome.delivered()) return EX_OK;
+  return fail(outcome, shown);
+}
+
+int run_lookup(const std::string& config_file, const std::string& text) {
+  auto settings = start(config_file);
+  if (!settings) return EX_CONFIG;
+  std::string why;
+  const auto address = parse_address(text, settings->delivery.recipient_delimiter, why);
+  if (!address) {
+    std::cout << "address:  " << text << "\nresult:   invalid (" << why << ")\n";
+    return EX_USAGE;
+  }
+  LdapDirectory directory(settings->ldap);
+  const auto lookup = directory.lookup(*address);
+  std::cout << "address:  " << text << "\n";
+  std::cout << "lookup:   " << address->lookup_key() << "\n";
+  std::cout << "result:   " << lookup_kind_name(lookup.kind) << "\n";
+  if (lookup.kind != LookupKind::Found) std::cout << "detail:   " << lookup.detail << "\n";
+  if (lookup.kind == LookupKind::Found) {
+    std::cout << "dn:       " << lookup.entry.dn << "\n";
+    for (const auto& [name, value] : lookup.entry.attributes)
+      std::cout << "attr:     " << name << ": " << value << "\n";
+  }
+  const auto resolved = resolve_recipient(*settings, *address, text, lookup);
+  if (const auto* recipient = std::get_if<Recipient>(&resolved)) {
+    std::string confined_why;
+    const auto path = confine_to_root(settings->delivery.mail_root, recipient->mailbox, confined_why);
+    std::cout << "mailbox:  " << (path ? path->string() : recipient->mailbox + " (refused: " + confined_why + ")")
+              << "\n";
+    std::cout << "format:   " << (recipient->format == MailboxFormat::Mbox ? "mbox" : "maildir") << "\n";
+    std::cout << "quota:    " << format_size(recipient->quota) << "\n";
+    if (!recipient->folder.empty()) std::cout << "folder:   " << recipient->folder << "\n";
+    std::cout << "status:   active\n";
+    std::cout << "reply:    250 2.1.5 <" << text << "> OK\n";
+    if (!path) return EX_TEMPFAIL;
+    return EX_OK;
+  }
+  const auto& outcome = std::get<Outcome>(resolved);
+  std::cout << "status:   " << status_name(outcome.status) << "\n";
+  std::cout << "reply:    " << lmtp_reply(outcome, text) << "\n";
+  return exit_code(outcome);
+}
+
+}  // namespace letterbox

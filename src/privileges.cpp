@@ -1,0 +1,33 @@
+#include "letterbox/privileges.hpp"
+
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+namespace letterbox {
+
+void drop_privileges(const ServerSettings& server) {
+  if (geteuid() != 0 && getuid() != 0) return;
+  if (server.user.empty()) {
+    throw ConfigError("started as root, but [server] user is empty: refusing to deliver as root");
+  }
+  const passwd* pw = getpwnam(server.user.c_str());
+  if (pw == nullptr) throw ConfigError("[server] user '" + server.user + "' does not exist");
+  if (pw->pw_uid == 0) throw ConfigError("[server] user '" + server.user + "' is root: refusing to deliver as root");
+  gid_t gid = pw->pw_gid;
+  if (!server.group.empty()) {
+    const group* gr = getgrnam(server.group.c_str());
+    if (gr == nullptr) throw ConfigError("[server] group '" + server.group + "' does not exist");
+    gid = gr->gr_gid;
+  }
+  if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
+    throw ConfigError("cannot switch to user " + server.user + ": " + std::strerror(errno));
+  }
+  if (setuid(0) == 0 || geteuid() == 0) throw ConfigError("could regain root after switching users");
+}
+
+}  // namespace letterbox

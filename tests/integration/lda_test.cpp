@@ -1,0 +1,306 @@
+// letterbox-lda as Postfix runs it: a real process, a real slapd, real lock holders. Every row of
+// SPEC.md's table: the exit code, the stderr line's start, and the mailbox bytes.
+#include <gtest/gtest.h>
+#include <pwd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+
+#include "../support/slapd.hpp"
+#include "../support/test_support.hpp"
+
+using namespace letterbox;
+using namespace letterbox::test;
+
+namespace {
+
+class LdaTest : public ::testing::Test {
+ protected:
+  LdaTest() {
+    std::filesystem::create_directories(mail_root());
+    write_config();
+  }
+  ~LdaTest() override {
+    if (mounted_) {
+      RootScope root;
+      umount2(mail_root().c_str(), MNT_DETACH);
+    }
+  }
+
+  std::filesystem::path mail_root() const { return tmp_ / "mail"; }
+  std::filesystem::path config() const { return tmp_ / "letterbox.conf"; }
+  std::filesystem::path alice_maildir() const { return mail_root() / "example.org" / "alice" / "Maildir"; }
+  std::filesystem::path bob_mbox() const { return mail_root() / "example.org" / "bob.mbox"; }
+
+  void write_config(const std::string& extra_delivery = "", const std::string& extra_server = "") {
+    const auto ldap = slapd_.settings();
+    write_file(config(), "[server]\nuser = nobody\ngroup = nogroup\nhostname = example.org\nmax_message_size = 200M\n" +
+                             extra_server + "[ldap]\nuri = " + slapd_.uri() + "\nbase = " + ldap.base +
+                             "\nbind_dn = " + ldap.bind_dn + "\nbind_password_file = " + ldap.bind_password_file +
+                             "\nfilter = " + ldap.filter +
+                             "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
+                             "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\n"
+                             "network_timeout = 1s\ntimeout = 1s\n"
+                             "[delivery]\nmail_root = " +
+                             mail_root().string() + "\nlock_timeout = 1s\n" + extra_delivery +
+                             "[log]\ntarget = " + (tmp_ / "letterbox.log").string() + "\n");
+  }
+
+  SplitRunResult lda(std::vector<std::string> args, const std::string& message) {
+    std::vector<std::string> argv{LETTERBOX_LDA_PATH, "-c", config().string()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run_split(argv, message);
+  }
+
+  static std::vector<std::filesystem::path> files_in(const std::filesystem::path& dir) {
+    std::vector<std::filesystem::path> out;
+    if (std::filesystem::exists(dir)) {
+      for (const auto& e : std::filesystem::directory_iterator(dir)) out.push_back(e.path());
+    }
+    return out;
+  }
+
+  // Every mailbox under mail_root, as bytes: "nothing changed" is checked against all of them.
+  std::string snapshot() const {
+    std::string all;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(mail_root())) {
+      if (e.is_regular_file() && e.path().filename() != "letterbox.lock") {
+        all += e.path().string() + "\n" + read_file(e.path());
+      }
+    }
+    return all;
+  }
+
+  void expect_result(const SplitRunResult& r, int exit_code, const std::string& stderr_start) {
+    EXPECT_EQ(r.exit_code, exit_code) << r.err;
+    EXPECT_TRUE(r.err.starts_with(stderr_start)) << "stderr: " << r.err;
+  }
+
+  Slapd slapd_;
+  TempDir tmp_;
+  bool mounted_ = false;
+};
+
+}  // namespace
+
+TEST_F(LdaTest, DeliversIntoTheMaildir) {
+  const auto r = lda({"-f", "sender@example.org", "-a", "alice@example.org"}, test_message("m1"));
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;
+  EXPECT_EQ(r.err, "");
+  const auto fresh = files_in(alice_maildir() / "new");
+  ASSERT_EQ(fresh.size(), 1U);
+  EXPECT_EQ(read_file(fresh[0]),
+            "Return-Path: <sender@example.org>\nDelivered-To: alice@example.org\n" + test_message("m1"));
+  EXPECT_EQ(read_mailbox("maildir", alice_maildir()), "m1\tOK\t<sender@example.org>\talice@example.org\ncount 1\n");
+  // One log line for the delivery, with the fields an administrator greps for.
+  const auto log = read_file(tmp_ / "letterbox.log");
+  EXPECT_NE(log.find("from=<sender@example.org> to=<alice@example.org> mailbox=example.org/alice/Maildir size="),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("result=\"250 2.0.0 <alice@example.org> Delivered\""), std::string::npos) << log;
+}
+
+TEST_F(LdaTest, DeliversIntoTheMboxWithAFromLine) {
+  const auto r = lda({"-f", "sender@example.org", "-a", "Bob.Builder@example.org"}, test_message("m1"));
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;
+  const auto bytes = read_file(bob_mbox());
+  EXPECT_TRUE(bytes.starts_with("From sender@example.org ")) << bytes;
+  EXPECT_EQ(read_mailbox("mbox", bob_mbox()), "m1\tOK\t<sender@example.org>\tBob.Builder@example.org\ncount 1\n");
+}
+
+TEST_F(LdaTest, UnknownUserIs67) {
+  expect_result(lda({"-a", "nosuchuser@example.org"}, test_message("m1")), EX_NOUSER,
+                "5.1.1 <nosuchuser@example.org> User unknown");
+  EXPECT_EQ(snapshot(), "");
+}
+
+TEST_F(LdaTest, DisabledIs77AndPendingIs75) {
+  expect_result(lda({"-a", "carol@example.org"}, test_message("m1")), EX_NOPERM,
+                "5.2.1 <carol@example.org> Mailbox disabled");
+  expect_result(lda({"-a", "dave@example.org"}, test_message("m1")), EX_TEMPFAIL,
+                "4.2.1 <dave@example.org> Mailbox temporarily unavailable");
+  EXPECT_EQ(snapshot(), "");
+}
+
+TEST_F(LdaTest, DirectoryDownIs75NeverUnknown) {
+  slapd_.stop();
+  expect_result(lda({"-a", "nosuchuser@example.org"}, test_message("m1")), EX_TEMPFAIL,
+                "4.4.3 <nosuchuser@example.org> Directory unavailable, try again later");
+  expect_result(lda({"-a", "alice@example.org"}, test_message("m1")), EX_TEMPFAIL,
+                "4.4.3 <alice@example.org> Directory unavailable, try again later");
+  EXPECT_EQ(snapshot(), "");
+}
+
+TEST_F(LdaTest, DotlockedMboxIs75AndUnchanged) {
+  ASSERT_EQ(lda({"-a", "bob.builder@example.org"}, test_message("seed")).exit_code, EX_OK);
+  const auto before = snapshot();
+  ASSERT_EQ(run({"dotlockfile", "-l", "-r", "0", bob_mbox().string() + ".lock"}).exit_code, 0);
+  expect_result(lda({"-a", "bob.builder@example.org"}, test_message("m1")), EX_TEMPFAIL,
+                "4.2.0 <bob.builder@example.org> Mailbox locked, try again later");
+  std::filesystem::remove(bob_mbox().string() + ".lock");
+  EXPECT_TRUE(snapshot() == before) << "the mailboxes changed";
+}
+
+TEST_F(LdaTest, FullMailboxIs75Or77With552) {
+  std::filesystem::create_directories(bob_mbox().parent_path());
+  write_file(bob_mbox(), "From x@y Thu Jan  1 00:00:00 2026\nSubject: big\n\n" + std::string(1048500, 'z') + "\n\n");
+  const auto before = snapshot();
+  expect_result(lda({"-a", "bob.builder@example.org"}, test_message("m1")), EX_TEMPFAIL,
+                "4.2.2 <bob.builder@example.org> Mailbox full");
+  write_config("quota_full_reply = 552\n");
+  expect_result(lda({"-a", "bob.builder@example.org"}, test_message("m1")), EX_NOPERM,
+                "5.2.2 <bob.builder@example.org> Mailbox full");
+  EXPECT_TRUE(snapshot() == before) << "the mailboxes changed";
+}
+
+TEST_F(LdaTest, DiskFullIs75With431) {
+  if (!started_as_root()) GTEST_SKIP() << "needs root to mount a tmpfs";
+  {
+    RootScope root;
+    ASSERT_EQ(mount("tmpfs", mail_root().c_str(), "tmpfs", 0, "size=256k,mode=0777"), 0);
+    mounted_ = true;
+  }
+  ASSERT_EQ(lda({"-a", "alice@example.org"}, test_message("seed")).exit_code, EX_OK);
+  const auto before = snapshot();
+  std::string big = test_message("big");
+  big.insert(big.find("\n\n") + 2, std::string(512 * 1024, 'x') + "\n");
+  expect_result(lda({"-a", "alice@example.org"}, big), EX_TEMPFAIL,
+                "4.3.1 <alice@example.org> Insufficient system storage");
+  EXPECT_TRUE(snapshot() == before) << "the mailboxes changed";
+}
+
+TEST_F(LdaTest, LocalErrorsAre75With430) {
+  // mallory's mailbox attribute points outside mail_root; twin@ has two entries.
+  expect_result(lda({"-a", "mallory@example.org"}, test_message("m1")), EX_TEMPFAIL,
+                "4.3.0 <mallory@example.org> Local delivery error");
+  expect_result(lda({"-a", "twin@example.org"}, test_message("m1")), EX_TEMPFAIL,
+                "4.3.0 <twin@example.org> Local delivery error");
+  EXPECT_EQ(snapshot(), "");
+  EXPECT_FALSE(std::filesystem::exists(tmp_ / "etc"));
+}
+
+TEST_F(LdaTest, TooBigIs69) {
+  write_config("", "");
+  write_file(config(),
+             std::regex_replace(read_file(config()), std::regex("max_message_size = 200M"), "max_message_size = 1K"));
+  expect_result(lda({"-a", "alice@example.org"}, test_message("m1") + std::string(2000, 'x') + "\n"), EX_UNAVAILABLE,
+                "5.3.4 Message too big");
+  EXPECT_EQ(snapshot(), "");
+}
+
+TEST_F(LdaTest, BadAddressIs64AndBadConfigurationIs78) {
+  expect_result(lda({"-a", "alice)(uid=*@example.org"}, test_message("m1")), EX_USAGE,
+                "5.1.3 <alice)(uid=*@example.org> Bad recipient address syntax");
+  expect_result(lda({}, test_message("m1")), EX_USAGE, "5.3.0 letterbox-lda: no recipient");
+  write_file(config(), "[delivery]\nmail_root = /srv/mail\nlock_timout = 1s\n");
+  const auto r = lda({"-a", "alice@example.org"}, test_message("m1"));
+  expect_result(r, EX_CONFIG,
+                "4.3.5 letterbox-lda: " + config().string() + ":3: unknown key 'lock_timout' in [delivery]");
+}
+
+TEST_F(LdaTest, StdinAndPathGiveIdenticalBytes) {
+  const std::string message = "From sender@example.org Tue Nov 24 10:00:00 2026\r\n" +
+                              std::regex_replace(test_message("m1"), std::regex("\n"), "\r\n");
+  write_file(tmp_ / "message.eml", message);
+  ASSERT_EQ(lda({"-a", "alice@example.org"}, message).exit_code, EX_OK);
+  ASSERT_EQ(lda({"-a", "alice@example.org", "-p", (tmp_ / "message.eml").string()}, "").exit_code, EX_OK);
+  const auto fresh = files_in(alice_maildir() / "new");
+  ASSERT_EQ(fresh.size(), 2U);
+  EXPECT_EQ(read_file(fresh[0]), read_file(fresh[1]));
+  // The From_ line gave the sender and is gone; CRLF became LF.
+  EXPECT_EQ(read_file(fresh[0]),
+            "Return-Path: <sender@example.org>\nDelivered-To: alice@example.org\n" + test_message("m1"));
+}
+
+TEST_F(LdaTest, MessageWithoutHeaderBodySeparatorIsDeliveredUnchanged) {
+  const std::string odd = "just a line without any header\nand another";
+  ASSERT_EQ(lda({"-f", "", "-a", "alice@example.org"}, odd).exit_code, EX_OK);
+  const auto fresh = files_in(alice_maildir() / "new");
+  ASSERT_EQ(fresh.size(), 1U);
+  EXPECT_EQ(read_file(fresh[0]), "Return-Path: <>\nDelivered-To: alice@example.org\n" + odd);
+}
+
+TEST_F(LdaTest, DestinationUserAndFolder) {
+  std::filesystem::create_directories(alice_maildir() / ".Lists");
+  ASSERT_EQ(lda({"-d", "alice", "-m", "Lists"}, test_message("m1")).exit_code, EX_OK);
+  EXPECT_EQ(files_in(alice_maildir() / ".Lists" / "new").size(), 1U);
+  ASSERT_EQ(lda({"-a", "alice+Lists@example.org", "-m", ""}, test_message("m2")).exit_code, EX_OK);
+  EXPECT_EQ(files_in(alice_maildir() / "new").size(), 1U);  // -m "" means the inbox
+  ASSERT_EQ(lda({"-a", "alice+Lists@example.org"}, test_message("m3")).exit_code, EX_OK);
+  EXPECT_EQ(files_in(alice_maildir() / ".Lists" / "new").size(), 2U);
+}
+
+TEST_F(LdaTest, HundredMebibytesWithSmallMemory) {
+  // Written in pieces: a forked child's peak RSS counts what it inherited, so this process stays small.
+  std::uint64_t size = 0;
+  {
+    std::ofstream out(tmp_ / "big.eml", std::ios::binary);
+    const std::string head = "Subject: big\n\n";
+    out << head;
+    size += head.size();
+    std::string block;
+    for (int i = 0; i < 1000; ++i)
+      block += "filler line " + std::to_string(i) + " .........................................\n";
+    while (size < 100ULL * 1024 * 1024) {
+      out << block;
+      size += block.size();
+    }
+  }
+  const auto r = lda({"-a", "alice@example.org", "-p", (tmp_ / "big.eml").string()}, "");
+  ASSERT_EQ(r.exit_code, EX_OK) << r.err;
+  EXPECT_LT(r.max_rss_kib, 32 * 1024) << "peak RSS " << r.max_rss_kib << " KiB";
+  const auto fresh = files_in(alice_maildir() / "new");
+  ASSERT_EQ(fresh.size(), 1U);
+  EXPECT_EQ(std::filesystem::file_size(fresh[0]),
+            size + std::string("Return-Path: <>\nDelivered-To: alice@example.org\n").size());
+  RecordProperty("peak_rss_kib", std::to_string(r.max_rss_kib));
+  std::printf("letterbox-lda peak RSS for a 100 MiB message: %ld KiB\n", r.max_rss_kib);
+}
+
+TEST_F(LdaTest, StartedAsRootItDeliversAsTheConfiguredUser) {
+  if (!started_as_root()) GTEST_SKIP() << "needs root";
+  SplitRunResult r;
+  {
+    RootScope root;
+    r = lda({"-a", "alice@example.org"}, test_message("m1"));
+  }
+  ASSERT_EQ(r.exit_code, EX_OK) << r.err;
+  const auto fresh = files_in(alice_maildir() / "new");
+  ASSERT_EQ(fresh.size(), 1U);
+  struct stat st {};
+  ASSERT_EQ(stat(fresh[0].c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, getpwnam("nobody")->pw_uid);
+  write_file(config(), std::regex_replace(read_file(config()), std::regex("user = nobody\n"), "user =\n"));
+  {
+    RootScope root;
+    r = lda({"-a", "alice@example.org"}, test_message("m2"));
+  }
+  expect_result(r, EX_CONFIG, "4.3.5 letterbox-lda: started as root, but [server] user is empty");
+}
+
+TEST_F(LdaTest, LookupReportsWhatTheDirectorySays) {
+  auto r = lda({"--lookup", "Bob.Builder+x@example.org"}, "");
+  EXPECT_EQ(r.exit_code, EX_OK) << r.out << r.err;
+  EXPECT_NE(r.out.find("result:   found\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mailbox:  " + bob_mbox().string() + "\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("format:   mbox\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("quota:    1048576 bytes\n"), std::string::npos) << r.out;
+  r = lda({"--lookup", "nosuchuser@example.org"}, "");
+  EXPECT_EQ(r.exit_code, EX_NOUSER);
+  EXPECT_NE(r.out.find("result:   unknown\n"), std::string::npos) << r.out;
+  r = lda({"--lookup", "carol@example.org"}, "");
+  EXPECT_EQ(r.exit_code, EX_NOPERM);
+  EXPECT_NE(r.out.find("reply:    550 5.2.1 <carol@example.org> Mailbox disabled\n"), std::string::npos) << r.out;
+  r = lda({"--lookup", "twin@example.org"}, "");
+  EXPECT_EQ(r.exit_code, EX_TEMPFAIL);
+  EXPECT_NE(r.out.find("result:   ambiguous\n"), std::string::npos) << r.out;
+  slapd_.stop();
+  r = lda({"--lookup", "alice@example.org"}, "");
+  EXPECT_EQ(r.exit_code, EX_TEMPFAIL);
+  EXPECT_NE(r.out.find("result:   unavailable\n"), std::string::npos) << r.out;
+  EXPECT_EQ(snapshot(), "");
+}
