@@ -92,7 +92,8 @@ void write_file(const std::filesystem::path& path, const std::string& content) {
 
 namespace {
 
-pid_t spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd, int stderr_fd = -2) {
+pid_t spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd, int stderr_fd = -2,
+            bool as_root = false) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -104,6 +105,12 @@ pid_t spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd, i
     if (stderr_fd >= 0) dup2(stderr_fd, 2);
     if (stderr_fd == -2 && stdout_fd >= 0) dup2(stdout_fd, 2);
     setpgid(0, 0);
+    if (as_root) {
+      // The saved uid is 0, so this unprivileged process may become root again.
+      const gid_t root_group = 0;
+      if (setresuid(0, 0, 0) != 0 || setgroups(1, &root_group) != 0 || setresgid(0, 0, 0) != 0) _exit(126);
+      setenv("HOME", "/root", 1);
+    }
     execvp(args[0], args.data());
     _exit(127);
   }
@@ -147,11 +154,13 @@ std::thread feeder(int fd, const std::string& input) {
 
 }  // namespace
 
-RunResult run(const std::vector<std::string>& argv, const std::string& input) {
+namespace {
+
+RunResult run_with(const std::vector<std::string>& argv, const std::string& input, bool as_root) {
   std::array<int, 2> in_pipe{};
   std::array<int, 2> out_pipe{};
   if (pipe2(in_pipe.data(), O_CLOEXEC) != 0 || pipe2(out_pipe.data(), O_CLOEXEC) != 0) die("pipe");
-  const pid_t pid = spawn(argv, in_pipe[0], out_pipe[1]);
+  const pid_t pid = spawn(argv, in_pipe[0], out_pipe[1], -2, as_root);
   close(in_pipe[0]);
   close(out_pipe[1]);
   signal(SIGPIPE, SIG_IGN);
@@ -161,6 +170,17 @@ RunResult run(const std::vector<std::string>& argv, const std::string& input) {
   writer.join();
   result.exit_code = wait_exit(pid, &result.max_rss_kib);
   return result;
+}
+
+}  // namespace
+
+RunResult run(const std::vector<std::string>& argv, const std::string& input) {
+  return run_with(argv, input, false);
+}
+
+RunResult run_as_root(const std::vector<std::string>& argv, const std::string& input) {
+  if (!g_started_as_root) throw std::runtime_error("run_as_root: the tests did not start as root");
+  return run_with(argv, input, true);
 }
 
 SplitRunResult run_split(const std::vector<std::string>& argv, const std::string& input) {

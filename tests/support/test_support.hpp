@@ -56,6 +56,8 @@ struct RunResult {
 
 // Runs a program to completion.
 RunResult run(const std::vector<std::string>& argv, const std::string& input = "");
+// The same as real root (uid and gid 0); only when the process started as root.
+RunResult run_as_root(const std::vector<std::string>& argv, const std::string& input = "");
 // The same with the separate stdout and stderr kept apart: output is stdout, error is stderr.
 struct SplitRunResult {
   int exit_code = -1;

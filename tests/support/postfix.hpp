@@ -1,0 +1,43 @@
+// A throwaway Postfix for end-to-end tests: its own configuration, queue and data directories under a
+// temporary directory, SMTP on a random loopback port, every service unchrooted, a log file instead of
+// syslog, short retry times, and mail for example.org handed to `virtual_transport`. Needs root (the
+// tests start as root in CI; elsewhere the e2e tests skip).
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace letterbox::test {
+
+class Postfix {
+ public:
+  // `master_cf_extra` is appended to master.cf (e.g. a pipe transport); `main_cf` are extra
+  // "name = value" settings (e.g. virtual_transport).
+  Postfix(const std::vector<std::string>& main_cf, const std::string& master_cf_extra);
+  ~Postfix();
+  Postfix(const Postfix&) = delete;
+  Postfix& operator=(const Postfix&) = delete;
+
+  // Submits one message over SMTP; returns the server's last reply (250 once queued).
+  std::string submit(const std::string& sender, const std::string& recipient, const std::string& message);
+
+  // Waits until the mail log has a line matching `pattern`; returns that line, or "" on timeout.
+  std::string wait_for_log(const std::regex& pattern, std::chrono::seconds timeout = std::chrono::seconds(60));
+  std::string maillog() const;
+
+  std::string queue_json() const;  // postqueue -j
+  void flush();                    // postqueue -f
+
+  [[nodiscard]] int smtp_port() const { return port_; }
+  [[nodiscard]] const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+  int port_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace letterbox::test
