@@ -1,0 +1,69 @@
+// bench_lookup: directory lookups per second against the tests' throwaway slapd, uncached (LdapDirectory,
+// a pool of `threads` connections) and cached (CachedDirectory in front), from 1 and 8 threads.
+// Median of --runs runs. Addresses alternate between known and unknown users.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../tests/support/slapd.hpp"
+#include "letterbox/cached_directory.hpp"
+#include "letterbox/ldap_directory.hpp"
+
+using namespace letterbox;
+
+namespace {
+
+double rate(Directory& directory, unsigned threads, unsigned lookups, const std::vector<Address>& addresses) {
+  std::atomic<unsigned> unavailable{0};
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> workers;
+  for (unsigned t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (unsigned i = t; i < lookups; i += threads) {
+        if (directory.lookup(addresses[i % addresses.size()]).kind == LookupKind::Unavailable) ++unavailable;
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  if (unavailable != 0) std::fprintf(stderr, "warning: %u lookups unavailable\n", unavailable.load());
+  return lookups / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  unsigned runs = 5;
+  unsigned lookups = 4000;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--runs") runs = static_cast<unsigned>(std::stoul(argv[i + 1]));
+    if (flag == "--lookups") lookups = static_cast<unsigned>(std::stoul(argv[i + 1]));
+  }
+  test::Slapd slapd;
+  const std::vector<Address> addresses{{"alice", "example.org", ""},
+                                       {"bob.builder", "example.org", ""},
+                                       {"nosuchuser", "example.org", ""},
+                                       {"carol", "example.org", ""}};
+  std::printf("%-10s %-8s %12s   (median of %u runs, %u lookups, slapd on loopback)\n", "mode", "threads", "lookups/s",
+              runs, lookups);
+  for (const bool cached : {false, true}) {
+    for (unsigned threads : {1U, 8U}) {
+      std::vector<double> rates;
+      for (unsigned r = 0; r < runs; ++r) {
+        auto settings = slapd.settings();
+        settings.pool_size = threads;
+        LdapDirectory ldap(settings);
+        CachedDirectory cache(ldap, settings);
+        Directory& directory = cached ? static_cast<Directory&>(cache) : ldap;
+        rates.push_back(rate(directory, threads, cached ? lookups * 50 : lookups, addresses));
+      }
+      std::sort(rates.begin(), rates.end());
+      std::printf("%-10s %-8u %12.0f\n", cached ? "cached" : "uncached", threads, rates[rates.size() / 2]);
+    }
+  }
+  return 0;
+}
