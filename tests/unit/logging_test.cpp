@@ -1,0 +1,33 @@
+#include "letterbox/logging.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../support/test_support.hpp"
+
+using namespace letterbox;
+
+TEST(Logging, FileTargetHonoursTheLevelAndReopens) {
+  test::TempDir tmp;
+  const auto file = tmp / "letterbox.log";
+  setup_logging(LogSettings{LogLevel::Warn, file.string()}, "letterbox-test");
+  spdlog::info("not written at level warn");
+  spdlog::warn("written: {}", 42);
+  spdlog::default_logger()->flush();
+  auto text = test::read_file(file);
+  EXPECT_EQ(text.find("not written"), std::string::npos) << text;
+  EXPECT_NE(text.find("letterbox-test["), std::string::npos) << text;
+  EXPECT_NE(text.find("warning: written: 42\n"), std::string::npos) << text;
+  // After rotation (the file moved away), setting up again writes to a new file: what SIGHUP does.
+  std::filesystem::rename(file, tmp / "letterbox.log.1");
+  setup_logging(LogSettings{LogLevel::Info, file.string()}, "letterbox-test");
+  spdlog::info("after reopening");
+  spdlog::default_logger()->flush();
+  EXPECT_NE(test::read_file(file).find("info: after reopening\n"), std::string::npos);
+  setup_logging(LogSettings{LogLevel::Off, "stderr"}, "letterbox-test");
+}
+
+TEST(Logging, SyslogTargetIsAccepted) {
+  EXPECT_NO_THROW(setup_logging(LogSettings{LogLevel::Info, "syslog"}, "letterbox-test"));
+  spdlog::info("to syslog, facility mail");
+  setup_logging(LogSettings{LogLevel::Off, "stderr"}, "letterbox-test");
+}
