@@ -41,7 +41,12 @@ class LmtpParser {
   // After the LAST chunk: the CR held back at its end, if any ("" or "\r"), for the spool.
   std::string finish_chunks();
 
-  [[nodiscard]] bool has_event() const { return !events_.empty(); }
+  // Parses lazily: the caller switches modes (start_data, start_chunk) between taking a command and
+  // asking for the next event, so bytes after a command are read in the right mode.
+  bool has_event() {
+    if (events_.empty()) parse();
+    return !events_.empty();
+  }
   LmtpEvent next_event();
   // Bytes buffered but not yet turned into events (a partial line).
   [[nodiscard]] std::size_t buffered() const { return pending_.size(); }

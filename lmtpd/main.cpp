@@ -1,19 +1,34 @@
-// letterbox-lmtpd: the LMTP server. This first version validates its configuration only; the server
-// itself is issue #5.
-#include <sysexits.h>
+// letterbox-lmtpd: the LMTP server (RFC 2033) Postfix hands mail to. Parses the command line, loads the
+// configuration, binds the listeners as root, drops to [server] user/group, and runs until SIGTERM.
+#include <utility>  // before Asio (see server_state.hpp)
 
+#include <signal.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
 #include <boost/program_options.hpp>
+#include <functional>
 #include <iostream>
+#include <thread>
+#include <vector>
 
 #include "letterbox/config.hpp"
+#include "letterbox/logging.hpp"
+#include "letterbox/privileges.hpp"
+#include "lmtp_server.hpp"
 
 namespace po = boost::program_options;
+namespace asio = boost::asio;
 
 int main(int argc, char** argv) {
-  po::options_description options("letterbox-lmtpd options");
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);  // a file size limit fails the write (and is undone) instead of killing us
+  po::options_description options("Usage: letterbox-lmtpd [-c FILE] [--foreground] [--check-config]\nOptions");
   options.add_options()("help,h", "show this help")("version", "print the version")(
       "config,c", po::value<std::string>()->default_value("/etc/letterbox/letterbox.conf"), "configuration file")(
-      "foreground", "stay in the foreground")("check-config", "validate the configuration, print it and exit");
+      "foreground", "stay in the foreground (for systemd and tests)")(
+      "check-config", "validate the configuration, print the effective settings and exit");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);
@@ -30,16 +45,67 @@ int main(int argc, char** argv) {
     std::cout << "letterbox-lmtpd " LETTERBOX_VERSION "\n";
     return EX_OK;
   }
+  const auto config_file = vm["config"].as<std::string>();
+  letterbox::Settings settings;
   try {
-    const auto settings = letterbox::load_config(vm["config"].as<std::string>());
-    if (vm.count("check-config") != 0U) {
-      std::cout << letterbox::format_effective_config(settings);
-      return EX_OK;
-    }
+    settings = letterbox::load_config(config_file);
   } catch (const letterbox::ConfigError& e) {
     std::cerr << "letterbox-lmtpd: " << e.what() << "\n";
     return EX_CONFIG;
   }
-  std::cerr << "letterbox-lmtpd: the LMTP server is not implemented yet\n";
-  return EX_SOFTWARE;
+  if (vm.count("check-config") != 0U) {
+    std::cout << letterbox::format_effective_config(settings);
+    return EX_OK;
+  }
+  try {
+    letterbox::setup_logging(settings.log, "letterbox-lmtpd");
+  } catch (const std::exception& e) {
+    std::cerr << "letterbox-lmtpd: cannot open the log: " << e.what() << "\n";
+    return EX_CONFIG;
+  }
+
+  asio::io_context io;
+  // Deliveries wait on fsync and locks: many workers let the disk merge their flushes.
+  letterbox::LmtpServer server(io, settings, config_file, 32);
+  try {
+    server.bind();
+    letterbox::drop_privileges(settings.server);
+  } catch (const letterbox::ConfigError& e) {
+    spdlog::critical("{}", e.what());
+    std::cerr << "letterbox-lmtpd: " << e.what() << "\n";
+    return EX_CONFIG;
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    std::cerr << "letterbox-lmtpd: " << e.what() << "\n";
+    return EX_OSERR;
+  }
+  if (vm.count("foreground") == 0U && daemon(0, 0) != 0) {
+    std::cerr << "letterbox-lmtpd: cannot detach: " << std::strerror(errno) << "\n";
+    return EX_OSERR;
+  }
+
+  asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+  asio::signal_set hup(io, SIGHUP);
+  stop_signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    server.stop();
+    hup.cancel();  // the loop ends once the sessions and deliveries in flight have
+  });
+  std::function<void(const boost::system::error_code&, int)> on_hup = [&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    server.reload();
+    if (!server.state().stopping()) hup.async_wait(on_hup);
+  };
+  hup.async_wait(on_hup);
+
+  server.start();
+  spdlog::info("letterbox-lmtpd {} started", LETTERBOX_VERSION);
+  const unsigned network_threads = std::max(2U, std::thread::hardware_concurrency());
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < network_threads; ++i) threads.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  server.state().pool().join();
+  spdlog::info("letterbox-lmtpd stopped");
+  return EX_OK;
 }

@@ -27,18 +27,23 @@ bool port_accepts(int port) {
 }  // namespace
 
 int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+  // Not bind(0): parallel test processes would be handed the same ephemeral ports one after the other
+  // while neither is listening yet. Each process walks its own stretch of 10000-29999 (below the
+  // kernel's ephemeral range) and takes the first port it can bind.
+  static int next = 10000 + static_cast<int>((static_cast<unsigned>(getpid()) * 2654435761U) % 20000U);
+  for (int attempt = 0; attempt < 20000; ++attempt) {
+    const int port = next;
+    next = next >= 29999 ? 10000 : next + 1;
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
     close(fd);
-    throw std::runtime_error("cannot find a free port");
+    if (free && !port_accepts(port)) return port;
   }
-  close(fd);
-  return ntohs(addr.sin_port);
+  throw std::runtime_error("cannot find a free port");
 }
 
 Slapd::Slapd() {

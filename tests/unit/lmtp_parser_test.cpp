@@ -43,17 +43,23 @@ std::string data(const std::string& wire, std::size_t step, bool* too_long = nul
 TEST(LmtpParser, CommandsOneAtATime) {
   LmtpParser p;
   p.feed("LHLO client\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDA");
-  auto e = drain(p);
-  ASSERT_EQ(e.size(), 1U);  // the parser waits: the caller decides whether data follows
-  EXPECT_EQ(e[0].text, "LHLO client");
-  p.feed("");
-  e = drain(p);
-  ASSERT_EQ(e.size(), 1U);
-  EXPECT_EQ(e[0].text, "MAIL FROM:<a@b>");
-  p.feed("TA\n");
-  EXPECT_EQ(drain(p)[0].text, "RCPT TO:<c@d>");
-  p.feed("");
-  EXPECT_EQ(drain(p)[0].text, "DATA");  // a bare LF is tolerated on commands
+  ASSERT_TRUE(p.has_event());
+  EXPECT_EQ(p.next_event().text, "LHLO client");
+  // Nothing past a command is parsed until it is asked for: the caller may switch to data mode first.
+  EXPECT_GT(p.buffered(), 0U);
+  ASSERT_TRUE(p.has_event());
+  EXPECT_EQ(p.next_event().text, "MAIL FROM:<a@b>");
+  ASSERT_TRUE(p.has_event());
+  EXPECT_EQ(p.next_event().text, "RCPT TO:<c@d>");
+  EXPECT_FALSE(p.has_event());
+  p.feed("TA\nSubject: x\r\n");
+  ASSERT_TRUE(p.has_event());
+  EXPECT_EQ(p.next_event().text, "DATA");  // a bare LF is tolerated on commands
+  p.start_data();
+  ASSERT_TRUE(p.has_event());
+  const auto text = p.next_event();
+  EXPECT_EQ(text.kind, Kind::MessageText);
+  EXPECT_EQ(text.text, "Subject: x\n");
 }
 
 TEST(LmtpParser, OverlongCommandLineKeepsFraming) {

@@ -1,0 +1,490 @@
+#include "lmtp_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <mutex>
+
+#include "letterbox/delivery_log.hpp"
+#include "letterbox/recipient_resolver.hpp"
+
+namespace letterbox {
+namespace asio = boost::asio;
+using asio::awaitable;
+using asio::use_awaitable;
+
+namespace {
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kSpoolBatch = 256 * 1024;  // message bytes gathered before a spool write on the pool
+
+// A result coming back from the worker pool to a waiting session. The session waits on `signal`; the
+// pool thread posts the result to the session's strand and cancels the timer.
+template <class R>
+struct PoolCall {
+  explicit PoolCall(const asio::any_io_executor& executor) : signal(executor, asio::steady_timer::time_point::max()) {}
+  asio::steady_timer signal;
+  std::optional<R> result;
+};
+
+// Runs `work` (a named object of the caller's, alive while it waits) on the worker pool and resumes the
+// caller on its own executor. Deliberately no coroutine lambda and no temporaries inside co_await:
+// g++ 12 destroys such temporaries twice.
+template <class F>
+awaitable<std::invoke_result_t<F&>> on_pool(asio::thread_pool& pool, F& work) {
+  using R = std::invoke_result_t<F&>;
+  const auto executor = co_await asio::this_coro::executor;
+  auto call = std::make_shared<PoolCall<R>>(executor);
+  asio::post(pool, [call, &work, executor] {
+    R result = work();
+    asio::post(executor, [call, result = std::move(result)]() mutable {
+      call->result = std::move(result);
+      call->signal.cancel();
+    });
+  });
+  while (!call->result) {
+    boost::system::error_code ec;
+    co_await call->signal.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
+  co_return std::move(*call->result);
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return upper(a) == upper(b);
+}
+
+// "FROM:<addr> PARAMS" -> addr and params; false on bad syntax. Accepts "FROM: <addr>" too.
+bool split_path(std::string_view args, std::string_view keyword, std::string& path, std::string& params) {
+  if (args.size() < keyword.size() || !iequals(args.substr(0, keyword.size()), keyword)) return false;
+  args.remove_prefix(keyword.size());
+  while (!args.empty() && args.front() == ' ') args.remove_prefix(1);
+  if (args.empty() || args.front() != '<') return false;
+  const auto close = args.find('>');
+  if (close == std::string_view::npos) return false;
+  path = std::string(args.substr(1, close - 1));
+  args.remove_prefix(close + 1);
+  if (!args.empty() && args.front() != ' ') return false;
+  while (!args.empty() && args.front() == ' ') args.remove_prefix(1);
+  params = std::string(args);
+  return true;
+}
+
+std::vector<std::string> words(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    const auto sp = s.find(' ');
+    if (!s.empty()) out.emplace_back(s.substr(0, sp));
+    s.remove_prefix(sp == std::string_view::npos ? s.size() : sp);
+  }
+  return out;
+}
+
+bool parse_number(std::string_view text, std::uint64_t& out) {
+  const auto* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, out);
+  return !text.empty() && ec == std::errc{} && ptr == end;
+}
+
+// The outcome shared between the session and the pool threads delivering one message.
+struct DeliveryBatch {
+  std::mutex mutex;
+  std::vector<std::optional<Outcome>> results;
+  std::size_t remaining = 0;
+  bool all_done = false;  // touched on the session's strand only
+};
+
+}  // namespace
+
+LmtpSession::LmtpSession(Socket socket, ServerState& state, std::string id, std::string peer)
+    : socket_(std::move(socket)),
+      state_(state),
+      runtime_(state.runtime()),
+      id_(std::move(id)),
+      peer_(std::move(peer)),
+      idle_timer_(socket_.get_executor()) {
+  ++state_.sessions();
+}
+
+LmtpSession::~LmtpSession() {
+  --state_.sessions();
+}
+
+void LmtpSession::reply(std::string line) {
+  out_ += line;
+  out_ += "\r\n";
+}
+
+awaitable<void> LmtpSession::flush() {
+  if (out_.empty() || closed_) co_return;
+  std::string data;
+  data.swap(out_);
+  boost::system::error_code ec;
+  co_await asio::async_write(socket_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+  if (ec) closed_ = true;
+}
+
+awaitable<void> LmtpSession::watchdog() {
+  auto self = shared_from_this();
+  while (!closed_) {
+    idle_timer_.expires_at(idle_deadline_);
+    boost::system::error_code ec;
+    co_await idle_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (closed_) break;
+    if (reading_command_ && std::chrono::steady_clock::now() >= idle_deadline_) {
+      timed_out_ = true;
+      socket_.cancel();
+      break;
+    }
+  }
+}
+
+void LmtpSession::shut_down() {
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->shutdown_requested_ = true;
+    if (self->reading_command_ && !self->in_message_) self->socket_.cancel();
+  });
+}
+
+awaitable<bool> LmtpSession::read_more() {
+  std::string buffer(kReadChunk, '\0');
+  reading_command_ = parser_.in_command_mode() && !in_message_;
+  idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
+  idle_timer_.cancel();  // the watchdog re-arms with the new deadline
+  boost::system::error_code ec;
+  const std::size_t n = co_await socket_.async_read_some(asio::buffer(buffer), asio::redirect_error(use_awaitable, ec));
+  reading_command_ = false;
+  if (ec) co_return false;
+  parser_.feed(std::string_view(buffer.data(), n));
+  co_return true;
+}
+
+awaitable<void> LmtpSession::run() {
+  auto self = shared_from_this();
+  idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
+  asio::co_spawn(
+      socket_.get_executor(), [self]() -> awaitable<void> { co_await self->watchdog(); }, asio::detached);
+  reply("220 " + runtime_->hostname + " LMTP Letterbox ready");
+  co_await flush();
+  bool open = !closed_;
+  while (open) {
+    if (shutdown_requested_ && !in_message_ && !parser_.has_event()) {
+      reply("421 4.3.2 " + runtime_->hostname + " Service shutting down, closing connection");
+      break;
+    }
+    if (!parser_.has_event()) {
+      co_await flush();  // everything answered so far goes out before we wait
+      if (closed_ || !co_await read_more()) {
+        if (timed_out_) reply("421 4.4.2 " + runtime_->hostname + " Idle timeout, closing connection");
+        if (shutdown_requested_)
+          reply("421 4.3.2 " + runtime_->hostname + " Service shutting down, closing connection");
+        break;
+      }
+      continue;
+    }
+    LmtpEvent event = parser_.next_event();
+    switch (event.kind) {
+      case LmtpEvent::Kind::Command: open = co_await handle_command(event.text); break;
+      case LmtpEvent::Kind::LineTooLong: reply("500 5.5.2 Line too long"); break;
+      case LmtpEvent::Kind::MessageText:
+        if (!chunk_refused_) {
+          spool_buffer_ += event.text;
+          if (spool_buffer_.size() >= kSpoolBatch) co_await append_to_spool();
+        }
+        break;
+      case LmtpEvent::Kind::MessageEnd: co_await finish_message(event.line_too_long); break;
+      case LmtpEvent::Kind::ChunkEnd:
+        if (chunk_refused_) {
+          chunk_refused_ = false;
+          in_message_ = false;
+        } else if (chunk_last_) {
+          spool_buffer_ += parser_.finish_chunks();
+          co_await finish_message(false);
+        } else {
+          reply("250 2.0.0 " + std::to_string(chunk_size_) + " octets received");
+        }
+        break;
+    }
+  }
+  co_await flush();
+  closed_ = true;
+  idle_timer_.cancel();
+  boost::system::error_code ignored;
+  socket_.shutdown(Socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+void LmtpSession::reset_transaction() {
+  have_mail_ = false;
+  sender_.clear();
+  accepted_.clear();
+  recipients_seen_ = 0;
+  spool_.reset();
+  spool_buffer_.clear();
+  in_message_ = false;
+  chunk_last_ = false;
+}
+
+void LmtpSession::handle_lhlo(std::string_view args) {
+  if (words(args).size() != 1) {
+    reply("501 5.5.4 Syntax: LHLO hostname");
+    return;
+  }
+  helo_ = std::string(args);
+  reset_transaction();
+  runtime_ = state_.runtime();
+  const auto& s = runtime_->settings.server;
+  reply("250-" + runtime_->hostname);
+  reply("250-PIPELINING");
+  reply("250-ENHANCEDSTATUSCODES");
+  reply("250-8BITMIME");
+  reply("250-SIZE " + std::to_string(s.max_message_size));
+  reply("250 CHUNKING");
+}
+
+void LmtpSession::handle_mail(std::string_view args) {
+  if (helo_.empty()) return reply("503 5.5.1 Send LHLO first");
+  if (have_mail_) return reply("503 5.5.1 Nested MAIL command");
+  std::string path;
+  std::string params;
+  if (!split_path(args, "FROM:", path, params)) return reply("501 5.5.4 Syntax: MAIL FROM:<address>");
+  for (const auto& param : words(params)) {
+    const auto eq = param.find('=');
+    const auto name = upper(param.substr(0, eq));
+    const auto value = eq == std::string::npos ? std::string() : param.substr(eq + 1);
+    if (name == "SIZE") {
+      std::uint64_t size = 0;
+      if (!parse_number(value, size)) return reply("501 5.5.4 Bad SIZE parameter");
+      if (size > runtime_->settings.server.max_message_size) return reply("552 5.3.4 Message too big");
+    } else if (name == "BODY") {
+      if (!iequals(value, "7BIT") && !iequals(value, "8BITMIME")) return reply("501 5.5.4 Bad BODY parameter");
+    } else {
+      return reply("555 5.5.4 Unsupported parameter " + param.substr(0, eq));
+    }
+  }
+  if (!path.empty()) {
+    std::string why;
+    if (!parse_address(path, "", why)) return reply("501 5.1.7 Bad sender address syntax: " + why);
+  }
+  runtime_ = state_.runtime();  // a reload takes effect from the next transaction
+  have_mail_ = true;
+  sender_ = path;
+  transaction_start_ = std::chrono::steady_clock::now();
+  ++transactions_;
+  reply("250 2.1.0 Sender OK");
+}
+
+awaitable<void> LmtpSession::handle_rcpt(std::string_view args) {
+  if (!have_mail_) {
+    reply("503 5.5.1 Need MAIL before RCPT");
+    co_return;
+  }
+  std::string path;
+  std::string params;
+  if (!split_path(args, "TO:", path, params)) {
+    reply("501 5.5.4 Syntax: RCPT TO:<address>");
+    co_return;
+  }
+  for (const auto& param : words(params)) {
+    if (!upper(param).starts_with("ORCPT=")) {
+      reply("555 5.5.4 Unsupported parameter " + param.substr(0, param.find('=')));
+      co_return;
+    }
+  }
+  if (++recipients_seen_ > runtime_->settings.server.max_recipients) {
+    reply("452 4.5.3 Too many recipients");
+    co_return;
+  }
+  std::string why;
+  const auto address = parse_address(path, runtime_->settings.delivery.recipient_delimiter, why);
+  if (!address) {
+    reply("501 5.1.3 <" + path + "> Bad recipient address syntax: " + why);
+    co_return;
+  }
+  for (std::size_t i = 0; i < accepted_.size(); ++i) {
+    if (iequals(accepted_[i].shown, path)) {
+      // Named twice: answered twice, delivered once.
+      accepted_.push_back(Accepted{path, std::nullopt, i, {}});
+      reply("250 2.1.5 <" + path + "> OK");
+      co_return;
+    }
+  }
+  auto runtime = runtime_;
+  const Address lookup_address = *address;
+  auto lookup_work = [&runtime, &lookup_address] { return runtime->directory.lookup(lookup_address); };
+  const Lookup lookup = co_await on_pool(state_.pool(), lookup_work);
+  auto resolved = resolve_recipient(runtime_->settings, *address, path, lookup);
+  if (auto* refused = std::get_if<Outcome>(&resolved)) {
+    const DeliveryRecord record{
+        id_, sender_, path, "", 0, *refused, std::chrono::steady_clock::now() - transaction_start_};
+    log_delivery(record);
+    reply(lmtp_reply(*refused, path));
+    co_return;
+  }
+  accepted_.push_back(Accepted{path, std::get<Recipient>(std::move(resolved)), 0, {}});
+  reply("250 2.1.5 <" + path + "> OK");
+}
+
+awaitable<void> LmtpSession::append_to_spool() {
+  if (spool_buffer_.empty() || !spool_) co_return;
+  std::string text;
+  text.swap(spool_buffer_);
+  auto spool = spool_;
+  auto write = [&spool, &text] {
+    try {
+      spool->append(text);
+      return true;
+    } catch (const std::exception& e) {
+      spdlog::error("spool write failed: {}", e.what());
+      return false;
+    }
+  };
+  const bool ok = co_await on_pool(state_.pool(), write);
+  if (!ok) spool_.reset();  // the message is answered 451 at its end
+}
+
+awaitable<void> LmtpSession::finish_message(bool line_too_long) {
+  in_message_ = false;
+  co_await append_to_spool();
+  const auto& settings = runtime_->settings;
+  const bool too_big = spool_ && spool_->size() > settings.server.max_message_size;
+  const auto started = std::chrono::steady_clock::now();
+
+  std::vector<Outcome> outcomes(accepted_.size());
+  auto batch = std::make_shared<DeliveryBatch>();
+  batch->results.resize(accepted_.size());
+  if (!spool_) {
+    for (auto& o : outcomes) o = make_outcome(Status::LocalError, "the spool could not be written");
+  } else if (line_too_long || too_big) {
+    for (auto& o : outcomes) o = too_big ? make_outcome(Status::MessageTooBig) : Outcome{};
+  } else {
+    Envelope envelope{sender_, "from " + helo_ + " (" + peer_ + ")", id_ + "." + std::to_string(transactions_)};
+    auto spool = spool_;
+    auto runtime = runtime_;
+    // Shared: a delivery still running past data_deadline signals a timer the session no longer waits on.
+    auto done = std::make_shared<asio::steady_timer>(socket_.get_executor());
+    done->expires_after(settings.server.data_deadline);
+    auto executor = socket_.get_executor();
+    for (std::size_t i = 0; i < accepted_.size(); ++i) {
+      if (!accepted_[i].recipient) continue;
+      ++batch->remaining;
+    }
+    for (std::size_t i = 0; i < accepted_.size(); ++i) {
+      if (!accepted_[i].recipient) continue;
+      asio::post(state_.pool(),
+                 [batch, i, spool, runtime, envelope, recipient = *accepted_[i].recipient, executor, timer = done] {
+                   Outcome outcome = runtime->deliverer.deliver(*spool, envelope, recipient);
+                   std::lock_guard lock(batch->mutex);
+                   batch->results[i] = std::move(outcome);
+                   if (--batch->remaining == 0) {
+                     asio::post(executor, [batch, timer] {
+                       batch->all_done = true;
+                       timer->cancel();
+                     });
+                   }
+                 });
+    }
+    if (batch->remaining > 0) {
+      boost::system::error_code ec;
+      while (!batch->all_done) {
+        co_await done->async_wait(asio::redirect_error(use_awaitable, ec));
+        if (!ec) break;  // data_deadline passed
+      }
+    }
+    std::lock_guard lock(batch->mutex);
+    for (std::size_t i = 0; i < accepted_.size(); ++i) {
+      if (!accepted_[i].recipient) continue;
+      outcomes[i] = batch->results[i] ? *batch->results[i]
+                                      : make_outcome(Status::LocalError, "not finished within data_deadline");
+    }
+  }
+  for (std::size_t i = 0; i < accepted_.size(); ++i) {
+    const auto& a = accepted_[i];
+    if (!a.recipient) outcomes[i] = outcomes[a.same_as];
+    if (line_too_long && !too_big) {
+      reply("500 5.5.2 <" + a.shown + "> Line too long");
+      continue;
+    }
+    reply(lmtp_reply(outcomes[i], a.shown));
+    if (a.recipient) {
+      log_delivery(DeliveryRecord{id_ + "." + std::to_string(transactions_), sender_, a.shown, a.recipient->mailbox,
+                                  spool_ ? spool_->size() : 0, outcomes[i],
+                                  std::chrono::steady_clock::now() - started});
+    }
+  }
+  // The pool threads still delivering past data_deadline hold their own references to the spool.
+  batch.reset();
+  reset_transaction();
+}
+
+awaitable<bool> LmtpSession::handle_command(const std::string& line) {
+  const auto space = line.find(' ');
+  const auto verb = upper(std::string_view(line).substr(0, space));
+  const std::string_view args =
+      space == std::string::npos ? std::string_view() : std::string_view(line).substr(space + 1);
+  if (verb == "LHLO") {
+    handle_lhlo(args);
+  } else if (verb == "MAIL") {
+    handle_mail(args);
+  } else if (verb == "RCPT") {
+    co_await handle_rcpt(args);
+  } else if (verb == "DATA") {
+    if (!args.empty()) {
+      reply("501 5.5.4 Syntax: DATA");
+    } else if (!have_mail_) {
+      reply("503 5.5.1 Need MAIL before DATA");
+    } else if (accepted_.empty()) {
+      reply("503 5.5.1 No valid recipients");
+    } else {
+      spool_ = std::make_shared<Spool>();
+      in_message_ = true;
+      reply("354 Start mail input; end with <CRLF>.<CRLF>");
+      co_await flush();
+      parser_.start_data();
+    }
+  } else if (verb == "BDAT") {
+    const auto w = words(args);
+    std::uint64_t size = 0;
+    const bool last = w.size() == 2 && iequals(w[1], "LAST");
+    if (w.empty() || w.size() > 2 || (w.size() == 2 && !last) || !parse_number(w[0], size)) {
+      reply("501 5.5.4 Syntax: BDAT size [LAST]");
+    } else {
+      // The chunk's bytes are read either way, so a refused BDAT does not break the framing.
+      in_message_ = true;
+      chunk_size_ = size;
+      chunk_last_ = last;
+      if (!have_mail_ || accepted_.empty()) {
+        chunk_refused_ = true;
+        reply(have_mail_ ? "503 5.5.1 No valid recipients" : "503 5.5.1 Need MAIL before BDAT");
+      } else if (!spool_) {
+        spool_ = std::make_shared<Spool>();
+      }
+      parser_.start_chunk(size);
+    }
+  } else if (verb == "RSET") {
+    reset_transaction();
+    reply("250 2.0.0 OK");
+  } else if (verb == "NOOP") {
+    reply("250 2.0.0 OK");
+  } else if (verb == "QUIT") {
+    reply("221 2.0.0 " + runtime_->hostname + " closing connection");
+    co_return false;
+  } else if (verb == "VRFY") {
+    reply("252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery");
+  } else if (verb == "HELO" || verb == "EHLO") {
+    reply("500 5.5.1 This is LMTP: use LHLO");
+  } else {
+    reply("500 5.5.1 Command unrecognized");
+  }
+  co_return true;
+}
+
+}  // namespace letterbox

@@ -1,0 +1,90 @@
+// LmtpSession: one LMTP connection (RFC 2033), from greeting to QUIT, as a coroutine on its own strand.
+// Commands are answered in order; replies to pipelined commands go out together. RCPT is checked with
+// the directory at once; the message is streamed to a spool; after it, every accepted recipient is
+// delivered in parallel on the worker pool and gets exactly one reply, in RCPT order, 250 only once its
+// copy is durable. Directory lookups, spool writes and deliveries never run on the network threads.
+#pragma once
+
+#include <utility>  // before Asio (see server_state.hpp)
+
+#include <boost/asio.hpp>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "letterbox/address.hpp"
+#include "letterbox/deliverer.hpp"
+#include "letterbox/outcome.hpp"
+#include "letterbox/spool.hpp"
+#include "lmtp_parser.hpp"
+#include "server_state.hpp"
+
+namespace letterbox {
+
+class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
+ public:
+  using Socket = boost::asio::generic::stream_protocol::socket;
+
+  LmtpSession(Socket socket, ServerState& state, std::string id, std::string peer);
+  ~LmtpSession();
+
+  // Runs the session to its end; spawn it on the socket's strand.
+  boost::asio::awaitable<void> run();
+  [[nodiscard]] Socket::executor_type executor() { return socket_.get_executor(); }
+  // SIGTERM: an idle session answers 421 4.3.2 and closes; a busy one after its transaction.
+  void shut_down();
+
+ private:
+  struct Accepted {
+    std::string shown;                   // as the client wrote it
+    std::optional<Recipient> recipient;  // empty for a duplicate
+    std::size_t same_as = 0;             // for a duplicate: the index of the first
+    Outcome outcome;
+  };
+
+  boost::asio::awaitable<bool> read_more();
+  boost::asio::awaitable<void> flush();
+  boost::asio::awaitable<void> watchdog();
+  boost::asio::awaitable<bool> handle_command(const std::string& line);
+  boost::asio::awaitable<void> handle_rcpt(std::string_view args);
+  boost::asio::awaitable<void> append_to_spool();  // moves spool_buffer_ to the spool, on the pool
+  boost::asio::awaitable<void> finish_message(bool line_too_long);
+  void handle_mail(std::string_view args);
+  void handle_lhlo(std::string_view args);
+  void reset_transaction();
+  void reply(std::string line);
+
+  Socket socket_;
+  ServerState& state_;
+  std::shared_ptr<Runtime> runtime_;
+  std::string id_;
+  std::string peer_;
+  std::string helo_;
+  boost::asio::steady_timer idle_timer_;
+  std::chrono::steady_clock::time_point idle_deadline_;
+  bool reading_command_ = false;
+  bool timed_out_ = false;
+  bool shutdown_requested_ = false;
+  bool closed_ = false;
+
+  LmtpParser parser_;
+  std::string out_;
+
+  // The transaction.
+  bool have_mail_ = false;
+  std::string sender_;
+  std::vector<Accepted> accepted_;
+  unsigned recipients_seen_ = 0;
+  std::shared_ptr<Spool> spool_;
+  std::string spool_buffer_;
+  bool in_message_ = false;     // DATA or BDAT under way
+  bool chunk_refused_ = false;  // a BDAT chunk whose bytes are being discarded
+  bool chunk_last_ = false;
+  std::uint64_t chunk_size_ = 0;
+  std::chrono::steady_clock::time_point transaction_start_;
+  unsigned transactions_ = 0;
+};
+
+}  // namespace letterbox

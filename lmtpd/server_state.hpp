@@ -1,0 +1,68 @@
+// What every LMTP session shares: the configuration in force and what was built from it (the directory
+// with its cache, the deliverer), the in-process mailbox locks, the worker pool for blocking work, and the
+// session count. SIGHUP swaps in a new Runtime; sessions keep the one they started a transaction with.
+#pragma once
+
+#include <utility>  // before Asio: g++ 12 needs std::exchange declared for Asio's coroutines
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "letterbox/cached_directory.hpp"
+#include "letterbox/config.hpp"
+#include "letterbox/deliverer.hpp"
+#include "letterbox/ldap_directory.hpp"
+#include "letterbox/mailbox_locks.hpp"
+
+namespace letterbox {
+
+struct Runtime {
+  Runtime(Settings s, MailboxLocks& locks)
+      : settings(std::move(s)),
+        hostname(effective_hostname(settings)),
+        ldap(settings.ldap),
+        directory(ldap, settings.ldap),
+        deliverer(settings, locks) {}
+
+  Settings settings;
+  std::string hostname;
+  LdapDirectory ldap;
+  CachedDirectory directory;
+  Deliverer deliverer;
+};
+
+class ServerState {
+ public:
+  ServerState(Settings settings, unsigned worker_threads)
+      : locks_(settings.delivery.max_lock_waiters),
+        runtime_(std::make_shared<Runtime>(std::move(settings), locks_)),
+        pool_(worker_threads) {}
+
+  std::shared_ptr<Runtime> runtime() const {
+    std::lock_guard lock(mutex_);
+    return runtime_;
+  }
+  void replace_runtime(Settings settings) {
+    locks_.set_max_waiters(settings.delivery.max_lock_waiters);
+    auto fresh = std::make_shared<Runtime>(std::move(settings), locks_);
+    std::lock_guard lock(mutex_);
+    runtime_ = std::move(fresh);
+  }
+
+  boost::asio::thread_pool& pool() { return pool_; }
+  std::atomic<unsigned>& sessions() { return sessions_; }
+  std::atomic<bool>& stopping() { return stopping_; }
+
+ private:
+  MailboxLocks locks_;
+  mutable std::mutex mutex_;
+  std::shared_ptr<Runtime> runtime_;
+  boost::asio::thread_pool pool_;
+  std::atomic<unsigned> sessions_{0};
+  std::atomic<bool> stopping_{false};
+};
+
+}  // namespace letterbox
