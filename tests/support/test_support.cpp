@@ -1,11 +1,16 @@
 #include "test_support.hpp"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -216,12 +221,98 @@ Background::~Background() {
   stop();
 }
 
+int Background::signal_and_wait(int signal) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  const int code = wait_exit(pid_);
+  pid_ = -1;
+  return code;
+}
+
 void Background::stop() {
   if (pid_ <= 0) return;
   kill(-pid_, SIGTERM);  // the whole group: `flock -x f sleep` leaves a sleep behind otherwise
   kill(pid_, SIGTERM);
   wait_exit(pid_);
   pid_ = -1;
+}
+
+LineClient::LineClient(int port) {
+  fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("connect");
+}
+
+LineClient::LineClient(const std::filesystem::path& unix_socket) {
+  fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, unix_socket.c_str(), sizeof addr.sun_path - 1);
+  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("connect " + unix_socket.string());
+}
+
+LineClient::~LineClient() {
+  close(fd_);
+}
+
+void LineClient::send(const std::string& bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) return;  // the server may have closed; the next reply() says so
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+std::string LineClient::reply(std::chrono::milliseconds timeout) {
+  std::string joined;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto nl = buffer_.find("\r\n");
+    if (nl != std::string::npos) {
+      const std::string line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 2);
+      if (!joined.empty()) joined += '\n';
+      joined += line;
+      if (line.size() < 4 || line[3] != '-') return joined;
+      continue;
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return joined + "<timeout>";
+    pollfd pfd{fd_, POLLIN, 0};
+    if (poll(&pfd, 1, static_cast<int>(left.count())) <= 0) continue;
+    char buf[65536];
+    const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n <= 0) return joined;
+    buffer_.append(buf, static_cast<std::size_t>(n));
+  }
+}
+
+bool LineClient::closed_by_peer(std::chrono::milliseconds timeout) {
+  pollfd pfd{fd_, POLLIN, 0};
+  if (poll(&pfd, 1, static_cast<int>(timeout.count())) <= 0) return false;
+  char c;
+  return recv(fd_, &c, 1, MSG_PEEK) == 0;
+}
+
+bool wait_for_port(int port, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    close(fd);
+    if (ok) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
 }
 
 bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout) {

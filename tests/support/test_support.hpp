@@ -75,11 +75,38 @@ class Background {
   Background(const Background&) = delete;
   Background& operator=(const Background&) = delete;
   void stop();
+  // Sends `signal` and waits for the exit; returns the exit code (128 + signal if killed).
+  int signal_and_wait(int signal);
   [[nodiscard]] pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
 };
+
+// One LMTP/SMTP client connection over TCP (port) or a UNIX socket (path).
+class LineClient {
+ public:
+  explicit LineClient(int port);
+  explicit LineClient(const std::filesystem::path& unix_socket);
+  ~LineClient();
+  LineClient(const LineClient&) = delete;
+  LineClient& operator=(const LineClient&) = delete;
+  void send(const std::string& bytes);
+  // One whole reply; a multi-line reply comes back joined with '\n'. "" when the server closed.
+  std::string reply(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  std::string command(const std::string& line) {
+    send(line + "\r\n");
+    return reply();
+  }
+  bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+ private:
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+// Waits until something accepts connections on the loopback port.
+bool wait_for_port(int port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // Waits until `path` exists (a holder's "I have the lock" marker). False on timeout.
 bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout = std::chrono::seconds(10));

@@ -1,0 +1,347 @@
+// letterbox-lmtpd as Postfix sees it: a real process on real sockets, a real slapd, real lock holders.
+// Every reply is asserted exactly; mailboxes are read back with Python's mailbox module.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sysexits.h>
+
+#include <regex>
+#include <thread>
+
+#include "../support/slapd.hpp"
+#include "../support/test_support.hpp"
+
+using namespace letterbox;
+using namespace letterbox::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+class LmtpdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(mail_root());
+    port_ = free_port();
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+
+  std::filesystem::path mail_root() const { return tmp_ / "mail"; }
+  std::filesystem::path socket_path() const { return tmp_ / "lmtp.sock"; }
+  std::filesystem::path config() const { return tmp_ / "letterbox.conf"; }
+
+  std::string config_text(const std::string& server_extra = "", const std::string& delivery_extra = "") const {
+    const auto ldap = slapd_.settings();
+    return "[server]\nlisten = inet:127.0.0.1:" + std::to_string(port_) + " unix:" + socket_path().string() +
+           "\nuser = nobody\ngroup = nogroup\nhostname = lmtp.test\nmax_recipients = 5\n" + server_extra +
+           "[ldap]\nuri = " + slapd_.uri() + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
+           "\nbind_password_file = " + ldap.bind_password_file + "\nfilter = " + ldap.filter +
+           "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
+           "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\nnetwork_timeout = 1s\ntimeout = 1s\n"
+           "[delivery]\nmail_root = " +
+           mail_root().string() + "\nlock_timeout = 1s\n" + delivery_extra +
+           "[log]\ntarget = " + (tmp_ / "lmtpd.log").string() + "\n";
+  }
+
+  void start(const std::string& server_extra = "", const std::string& delivery_extra = "") {
+    write_file(config(), config_text(server_extra, delivery_extra));
+    server_ = std::make_unique<Background>(
+        std::vector<std::string>{LETTERBOX_LMTPD_PATH, "-c", config().string(), "--foreground"});
+    // The UNIX socket appears once every listener is bound; probing the TCP port would open a session
+    // that counts against max_sessions until it is torn down.
+    ASSERT_TRUE(wait_for_file(socket_path())) << read_file(tmp_ / "lmtpd.log");
+  }
+
+  std::unique_ptr<LineClient> connect() {
+    auto c = std::make_unique<LineClient>(port_);
+    EXPECT_EQ(c->reply(), "220 lmtp.test LMTP Letterbox ready");
+    return c;
+  }
+
+  // LHLO + MAIL, ready for RCPTs.
+  std::unique_ptr<LineClient> transaction(const std::string& sender = "sender@client.test") {
+    auto c = connect();
+    c->command("LHLO client.test");
+    EXPECT_EQ(c->command("MAIL FROM:<" + sender + ">"), "250 2.1.0 Sender OK");
+    return c;
+  }
+
+  static std::string dot_stuffed(const std::string& message) {
+    std::string out;
+    std::size_t pos = 0;
+    while (pos < message.size()) {
+      auto nl = message.find('\n', pos);
+      if (nl == std::string::npos) nl = message.size();
+      std::string line = message.substr(pos, nl - pos);
+      if (line.starts_with(".")) line.insert(0, ".");
+      out += line + "\r\n";
+      pos = nl + 1;
+    }
+    return out + ".\r\n";
+  }
+
+  std::filesystem::path alice() const { return mail_root() / "example.org" / "alice" / "Maildir"; }
+
+  Slapd slapd_;
+  TempDir tmp_;
+  int port_ = 0;
+  std::unique_ptr<Background> server_;
+};
+
+}  // namespace
+
+TEST_F(LmtpdTest, GreetingAndCapabilities) {
+  start();
+  auto c = connect();
+  EXPECT_EQ(c->command("LHLO client.test"),
+            "250-lmtp.test\n250-PIPELINING\n250-ENHANCEDSTATUSCODES\n250-8BITMIME\n250-SIZE 67108864\n250 CHUNKING");
+  EXPECT_EQ(c->command("QUIT"), "221 2.0.0 lmtp.test closing connection");
+  EXPECT_TRUE(c->closed_by_peer());
+}
+
+TEST_F(LmtpdTest, DeliversWithReceivedReturnPathAndDeliveredTo) {
+  start();
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<Alice@Example.org> ORCPT=rfc822;alice@example.org"),
+            "250 2.1.5 <Alice@Example.org> OK");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  c->send(dot_stuffed(test_message("l1")));
+  EXPECT_EQ(c->reply(), "250 2.0.0 <Alice@Example.org> Delivered");
+  EXPECT_EQ(read_mailbox("maildir", alice()), "l1\tOK\t<sender@client.test>\tAlice@Example.org\ncount 1\n");
+  const auto file = std::filesystem::directory_iterator(alice() / "new")->path();
+  const auto text = read_file(file);
+  EXPECT_TRUE(std::regex_search(
+      text, std::regex("^Return-Path: <sender@client.test>\nDelivered-To: Alice@Example.org\n"
+                       "Received: from client.test \\(127.0.0.1\\)\n\tby lmtp.test \\(Letterbox\\) "
+                       "with LMTP id [0-9-]+\\.1\n\tfor <Alice@Example.org>; .+\nMessage-ID: <l1>\n")))
+      << text;
+  const auto log = read_file(tmp_ / "lmtpd.log");
+  EXPECT_NE(log.find("from=<sender@client.test> to=<Alice@Example.org> mailbox=example.org/alice/Maildir size="),
+            std::string::npos)
+      << log;
+}
+
+TEST_F(LmtpdTest, ProtocolErrors) {
+  start();
+  auto c = connect();
+  EXPECT_EQ(c->command("HELO client.test"), "500 5.5.1 This is LMTP: use LHLO");
+  EXPECT_EQ(c->command("EHLO client.test"), "500 5.5.1 This is LMTP: use LHLO");
+  EXPECT_EQ(c->command("MAIL FROM:<a@b.example>"), "503 5.5.1 Send LHLO first");
+  EXPECT_EQ(c->command("FROB"), "500 5.5.1 Command unrecognized");
+  EXPECT_EQ(c->command("LHLO"), "501 5.5.4 Syntax: LHLO hostname");
+  c->command("LHLO client.test");
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "503 5.5.1 Need MAIL before RCPT");
+  EXPECT_EQ(c->command("DATA"), "503 5.5.1 Need MAIL before DATA");
+  EXPECT_EQ(c->command("MAIL FROM:a@b.example"), "501 5.5.4 Syntax: MAIL FROM:<address>");
+  EXPECT_EQ(c->command("MAIL FROM:<a@b.example> SIZE=999999999999"), "552 5.3.4 Message too big");
+  EXPECT_EQ(c->command("MAIL FROM:<a@b.example> AUTH=<>"), "555 5.5.4 Unsupported parameter AUTH");
+  EXPECT_EQ(c->command("MAIL FROM:<a@b.example> SIZE=100 BODY=8BITMIME"), "250 2.1.0 Sender OK");
+  EXPECT_EQ(c->command("MAIL FROM:<a@b.example>"), "503 5.5.1 Nested MAIL command");
+  EXPECT_EQ(c->command("RCPT TO:<alice)(uid=*@example.org>"),
+            "501 5.1.3 <alice)(uid=*@example.org> Bad recipient address syntax: invalid local part");
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org> NOTIFY=NEVER"), "555 5.5.4 Unsupported parameter NOTIFY");
+  EXPECT_EQ(c->command("RCPT TO:alice@example.org"), "501 5.5.4 Syntax: RCPT TO:<address>");
+  EXPECT_EQ(c->command("DATA"), "503 5.5.1 No valid recipients");
+  EXPECT_EQ(c->command("VRFY alice"), "252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery");
+  EXPECT_EQ(c->command("NOOP " + std::string(600, 'x')), "500 5.5.2 Line too long");
+  EXPECT_EQ(c->command("NOOP"), "250 2.0.0 OK");
+  EXPECT_EQ(c->command("RSET"), "250 2.0.0 OK");
+}
+
+TEST_F(LmtpdTest, DirectoryAnswersAtRcpt) {
+  start();
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<nosuchuser@example.org>"), "550 5.1.1 <nosuchuser@example.org> User unknown");
+  EXPECT_EQ(c->command("RCPT TO:<carol@example.org>"), "550 5.2.1 <carol@example.org> Mailbox disabled");
+  EXPECT_EQ(c->command("RCPT TO:<dave@example.org>"), "450 4.2.1 <dave@example.org> Mailbox temporarily unavailable");
+  EXPECT_EQ(c->command("RCPT TO:<twin@example.org>"), "451 4.3.0 <twin@example.org> Local delivery error");
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  EXPECT_EQ(c->command("RCPT TO:<ali@example.org>"), "452 4.5.3 Too many recipients");  // max_recipients = 5
+}
+
+TEST_F(LmtpdTest, ThreePipelinedTransactionsInOneWrite) {
+  start();
+  auto c = connect();
+  std::string all = "LHLO client.test\r\n";
+  for (int i = 0; i < 3; ++i) {
+    all += "MAIL FROM:<s" + std::to_string(i) + "@client.test>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n" +
+           dot_stuffed(test_message("p" + std::to_string(i)));
+  }
+  all += "QUIT\r\n";
+  c->send(all);
+  EXPECT_TRUE(c->reply().starts_with("250-lmtp.test"));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(c->reply(), "250 2.1.0 Sender OK");
+    EXPECT_EQ(c->reply(), "250 2.1.5 <alice@example.org> OK");
+    EXPECT_EQ(c->reply(), "354 Start mail input; end with <CRLF>.<CRLF>");
+    EXPECT_EQ(c->reply(), "250 2.0.0 <alice@example.org> Delivered");
+  }
+  EXPECT_EQ(c->reply(), "221 2.0.0 lmtp.test closing connection");
+  const auto report = read_mailbox("maildir", alice());
+  EXPECT_NE(report.find("count 3\n"), std::string::npos) << report;
+  EXPECT_EQ(report.find("BAD"), std::string::npos) << report;
+}
+
+TEST_F(LmtpdTest, SeveralTransactionsWithRsetOnOneConnection) {
+  start();
+  auto c = connect();
+  c->command("LHLO client.test");
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(c->command("MAIL FROM:<sender@client.test>"), "250 2.1.0 Sender OK");
+    EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+    if (i % 2 == 1) {
+      EXPECT_EQ(c->command("RSET"), "250 2.0.0 OK");  // abandoned: nothing delivered
+      continue;
+    }
+    EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+    c->send(dot_stuffed(test_message("r" + std::to_string(i))));
+    EXPECT_EQ(c->reply(), "250 2.0.0 <alice@example.org> Delivered");
+    EXPECT_EQ(c->command("RSET"), "250 2.0.0 OK");  // what Postfix sends before reusing a connection
+  }
+  EXPECT_NE(read_mailbox("maildir", alice()).find("count 2\n"), std::string::npos);
+}
+
+TEST_F(LmtpdTest, MixedTransactionRepliesInRcptOrder) {
+  start();
+  // erin's mbox is dotlocked by another program; bob's is over its 1 MiB quota.
+  const auto erin = mail_root() / "example.org" / "erin.mbox";
+  const auto bob = mail_root() / "example.org" / "bob.mbox";
+  std::filesystem::create_directories(erin.parent_path());
+  write_file(erin, "");
+  write_file(bob, "From x@y Thu Jan  1 00:00:00 2026\nSubject: big\n\n" + std::string(1048500, 'z') + "\n\n");
+  const auto bob_before = read_file(bob);
+  ASSERT_EQ(run({"dotlockfile", "-l", "-r", "0", erin.string() + ".lock"}).exit_code, 0);
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  EXPECT_EQ(c->command("RCPT TO:<nosuchuser@example.org>"), "550 5.1.1 <nosuchuser@example.org> User unknown");
+  EXPECT_EQ(c->command("RCPT TO:<erin@example.org>"), "250 2.1.5 <erin@example.org> OK");
+  EXPECT_EQ(c->command("RCPT TO:<bob.builder@example.org>"), "250 2.1.5 <bob.builder@example.org> OK");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  c->send(dot_stuffed(test_message("mixed")));
+  EXPECT_EQ(c->reply(), "250 2.0.0 <alice@example.org> Delivered");
+  EXPECT_EQ(c->reply(), "450 4.2.0 <erin@example.org> Mailbox locked, try again later");
+  EXPECT_EQ(c->reply(), "450 4.2.2 <bob.builder@example.org> Mailbox full");
+  EXPECT_EQ(read_file(erin), "");
+  EXPECT_TRUE(read_file(bob) == bob_before);
+  EXPECT_EQ(read_mailbox("maildir", alice()), "mixed\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
+}
+
+TEST_F(LmtpdTest, DuplicateRecipientAnsweredTwiceDeliveredOnce) {
+  start();
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  EXPECT_EQ(c->command("RCPT TO:<ALICE@example.org>"), "250 2.1.5 <ALICE@example.org> OK");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  c->send(dot_stuffed(test_message("dup")));
+  EXPECT_EQ(c->reply(), "250 2.0.0 <alice@example.org> Delivered");
+  EXPECT_EQ(c->reply(), "250 2.0.0 <ALICE@example.org> Delivered");
+  EXPECT_NE(read_mailbox("maildir", alice()).find("count 1\n"), std::string::npos);
+}
+
+TEST_F(LmtpdTest, BdatChunks) {
+  start();
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  std::string message = test_message("bdat");
+  std::string crlf = std::regex_replace(message, std::regex("\n"), "\r\n");
+  const auto half = crlf.size() / 2;
+  c->send("BDAT " + std::to_string(half) + "\r\n" + crlf.substr(0, half));
+  EXPECT_EQ(c->reply(), "250 2.0.0 " + std::to_string(half) + " octets received");
+  c->send("BDAT " + std::to_string(crlf.size() - half) + " LAST\r\n" + crlf.substr(half));
+  EXPECT_EQ(c->reply(), "250 2.0.0 <alice@example.org> Delivered");
+  EXPECT_EQ(read_mailbox("maildir", alice()), "bdat\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
+}
+
+TEST_F(LmtpdTest, OverlongTextLineAndOversizedMessage) {
+  start("max_message_size = 2K\n");
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  c->send("Subject: x\r\n\r\n" + std::string(1200, 'x') + "\r\n.\r\n");
+  EXPECT_EQ(c->reply(), "500 5.5.2 <alice@example.org> Line too long");
+  EXPECT_EQ(c->command("MAIL FROM:<sender@client.test>"), "250 2.1.0 Sender OK");  // framing held
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  std::string big = "Subject: big\r\n\r\n";
+  for (int i = 0; i < 100; ++i) big += std::string(70, 'y') + "\r\n";
+  c->send(big + ".\r\n");
+  EXPECT_EQ(c->reply(), "552 5.3.4 Message too big");
+  EXPECT_FALSE(std::filesystem::exists(alice() / "new") && !std::filesystem::is_empty(alice() / "new"));
+}
+
+TEST_F(LmtpdTest, DirectoryStoppedThenStartedWithoutRestartingTheServer) {
+  start();
+  slapd_.stop();
+  {
+    auto c = transaction();
+    EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"),
+              "450 4.4.3 <alice@example.org> Directory unavailable, try again later");
+  }
+  slapd_.start();
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+}
+
+TEST_F(LmtpdTest, UnixSocketWorks) {
+  start();
+  LineClient c(socket_path());
+  EXPECT_EQ(c.reply(), "220 lmtp.test LMTP Letterbox ready");
+  EXPECT_TRUE(c.command("LHLO client.test").starts_with("250-lmtp.test"));
+}
+
+TEST_F(LmtpdTest, IdleTimeoutAndMaxSessions) {
+  start("idle_timeout = 1s\nmax_sessions = 2\n");
+  auto a = connect();
+  auto b = connect();
+  LineClient third(port_);
+  EXPECT_EQ(third.reply(), "421 4.3.2 lmtp.test Too many sessions, try again later");
+  EXPECT_TRUE(third.closed_by_peer());
+  EXPECT_EQ(a->reply(3s), "421 4.4.2 lmtp.test Idle timeout, closing connection");
+  EXPECT_TRUE(a->closed_by_peer());
+}
+
+TEST_F(LmtpdTest, SigtermTellsIdleSessionsAndExitsZero) {
+  start();
+  auto c = connect();
+  c->command("LHLO client.test");
+  EXPECT_EQ(server_->signal_and_wait(SIGTERM), 0);
+  server_.reset();
+  EXPECT_EQ(c->reply(), "421 4.3.2 lmtp.test Service shutting down, closing connection");
+  EXPECT_FALSE(std::filesystem::exists(socket_path()));
+}
+
+TEST_F(LmtpdTest, SighupReloadsAndRefusesABadConfiguration) {
+  start();
+  write_file(config(), config_text("max_recipients = 1\n").replace(config_text().find("max_recipients = 5\n"), 19, ""));
+  kill(server_->pid(), SIGHUP);
+  std::this_thread::sleep_for(500ms);
+  {
+    auto c = transaction();
+    EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+    EXPECT_EQ(c->command("RCPT TO:<ali@example.org>"), "452 4.5.3 Too many recipients");
+  }
+  write_file(config(), "[server]\nmax_recipients = many\n");
+  kill(server_->pid(), SIGHUP);
+  std::this_thread::sleep_for(500ms);
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");  // still running
+  const auto log = read_file(tmp_ / "lmtpd.log");
+  EXPECT_NE(log.find("reload refused, keeping the running configuration: " + config().string() +
+                     ":2: key 'max_recipients' in [server]: bad value 'many'"),
+            std::string::npos)
+      << log;
+}
+
+TEST_F(LmtpdTest, CheckConfig) {
+  write_file(config(), config_text());
+  auto r = run({LETTERBOX_LMTPD_PATH, "-c", config().string(), "--check-config"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("[server]\nlisten = inet:127.0.0.1:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("max_recipients = 5\n"), std::string::npos);
+  write_file(config(), "[delivery]\nlock_timeout = never\n");
+  r = run({LETTERBOX_LMTPD_PATH, "-c", config().string(), "--check-config"});
+  EXPECT_EQ(r.exit_code, EX_CONFIG);
+  EXPECT_EQ(r.output, "letterbox-lmtpd: " + config().string() +
+                          ":2: key 'lock_timeout' in [delivery]: bad value 'never': expected a duration such as "
+                          "500ms, 10s, 5m or 1h\n");
+}
