@@ -17,7 +17,6 @@ using asio::use_awaitable;
 
 namespace {
 
-constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kSpoolBatch = 256 * 1024;  // message bytes gathered before a spool write on the pool
 
 // A result coming back from the worker pool to a waiting session. The session waits on `signal`; the
@@ -155,15 +154,15 @@ void LmtpSession::shut_down() {
 }
 
 awaitable<bool> LmtpSession::read_more() {
-  std::string buffer(kReadChunk, '\0');
   reading_command_ = parser_.in_command_mode() && !in_message_;
   idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
   idle_timer_.cancel();  // the watchdog re-arms with the new deadline
   boost::system::error_code ec;
-  const std::size_t n = co_await socket_.async_read_some(asio::buffer(buffer), asio::redirect_error(use_awaitable, ec));
+  const std::size_t n =
+      co_await socket_.async_read_some(asio::buffer(read_buffer_), asio::redirect_error(use_awaitable, ec));
   reading_command_ = false;
   if (ec) co_return false;
-  parser_.feed(std::string_view(buffer.data(), n));
+  parser_.feed(std::string_view(read_buffer_.data(), n));
   co_return true;
 }
 

@@ -3,6 +3,7 @@
 #include <utility>  // before Asio (see server_state.hpp)
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -62,6 +63,14 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "letterbox-lmtpd: cannot open the log: " << e.what() << "\n";
     return EX_CONFIG;
+  }
+
+  // One descriptor per session plus the files being delivered: the default soft limit (1024) is too low
+  // for max_sessions in the hundreds.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
   }
 
   asio::io_context io;

@@ -83,7 +83,7 @@ int make_directories(const std::filesystem::path& mail_root, const std::filesyst
 }
 
 int open_mailbox_file(const std::filesystem::path& path, UniqueFd& out, std::string& why) {
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600));
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600));
   if (!fd) {
     const int err = errno;
     why = err == ELOOP ? path.string() + " is a symlink" : "cannot open " + path.string();

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <ctime>
 #include <optional>
 
@@ -106,7 +107,21 @@ Outcome MboxStore::write_locked(int fd, const std::filesystem::path& mbox, const
                         delivery_.quota_full_reply);
   }
 
-  std::string out = from_line;
+  // A crash during someone's append (ours or another program's) can leave the file ending mid-line. The
+  // From_ line must start a line after a blank one, or it would glue this message onto that fragment.
+  std::string out;
+  if (original_size > 0) {
+    std::array<char, 2> tail{};
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(original_size, 2));
+    if (::pread(fd, tail.data(), want, static_cast<off_t>(original_size - want)) == static_cast<ssize_t>(want)) {
+      if (tail[want - 1] != '\n') {
+        out = "\n\n";
+      } else if (want == 2 && tail[0] != '\n') {
+        out = "\n";
+      }
+    }
+  }
+  out += from_line;
   FromQuoter quoter(mbox_.from_quoting);
   char last = '\n';
   constexpr std::size_t kFlushAt = 256 * 1024;

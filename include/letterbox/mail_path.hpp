@@ -21,7 +21,8 @@ std::optional<std::filesystem::path> confine_to_root(const std::filesystem::path
 // ELOOP when an existing component is a symlink or not a directory.
 int make_directories(const std::filesystem::path& mail_root, const std::filesystem::path& dir);
 
-// Opens (creating with mode 0600 if missing) a mailbox file for appending. Refuses a symlink, anything
+// Opens (creating with mode 0600 if missing) a mailbox file for appending (read-write: the append looks
+// at how the file ends). Refuses a symlink, anything
 // but a regular file, and a file with more than one hard link. Returns 0 or an errno, with `why` set.
 int open_mailbox_file(const std::filesystem::path& path, UniqueFd& out, std::string& why);
 

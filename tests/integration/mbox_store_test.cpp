@@ -46,6 +46,19 @@ TEST_F(MboxStoreTest, AppendsFromLineHeadersQuotedBodyAndBlankLine) {
   EXPECT_NE(report.find("count 2\n"), std::string::npos) << report;
 }
 
+TEST_F(MboxStoreTest, ATornTailFromACrashDoesNotSwallowTheNextMessage) {
+  seed();
+  // What a writer killed mid-append leaves: a message cut off in the middle of a line.
+  const auto torn = mbox_bytes() + "From crashed@example.org Thu Jan  1 00:00:00 2026\nSubject: cut";
+  write_file(mbox(), torn);
+  ASSERT_TRUE(is_reply(deliver(test_message("after"), mbox_recipient()), kDelivered));
+  const auto bytes = mbox_bytes();
+  EXPECT_EQ(bytes.substr(0, torn.size() + 3), torn + "\n\nF");
+  const auto report = read_mailbox("mbox", mbox());
+  EXPECT_NE(report.find("after\tOK\t"), std::string::npos) << report;
+  EXPECT_NE(report.find("seed\tOK\t"), std::string::npos) << report;
+}
+
 TEST_F(MboxStoreTest, DotlockfileHolderMeansLockedAndTheMailboxIsUntouched) {
   seed();
   const auto before = mbox_bytes();

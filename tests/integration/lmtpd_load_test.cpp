@@ -1,0 +1,235 @@
+// letterbox-lmtpd under load, under memory limits, and killed: Postfix's smtp-source, a 60 MiB message,
+// 1,000 idle sessions, SIGTERM and kill -9 while clients deliver. What was acknowledged must be there.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "../support/slapd.hpp"
+#include "../support/test_support.hpp"
+
+using namespace letterbox;
+using namespace letterbox::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+long status_kib(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with(field + ":")) return std::stol(line.substr(field.size() + 1));
+  }
+  return -1;
+}
+
+std::string crlf_stuffed(const std::string& message) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < message.size()) {
+    auto nl = message.find('\n', pos);
+    if (nl == std::string::npos) nl = message.size();
+    std::string line = message.substr(pos, nl - pos);
+    if (line.starts_with(".")) line.insert(0, ".");
+    out += line + "\r\n";
+    pos = nl + 1;
+  }
+  return out + ".\r\n";
+}
+
+class LmtpdLoadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::filesystem::create_directories(mail_root());
+    port_ = free_port();
+    const auto ldap = slapd_.settings();
+    write_file(tmp_ / "letterbox.conf",
+               "[server]\nlisten = inet:127.0.0.1:" + std::to_string(port_) + " unix:" + (tmp_ / "lmtp.sock").string() +
+                   "\nuser = nobody\ngroup = nogroup\nhostname = lmtp.test\nmax_sessions = 1100\n"
+                   "max_message_size = 100M\n[ldap]\nuri = " +
+                   slapd_.uri() + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
+                   "\nbind_password_file = " + ldap.bind_password_file + "\nfilter = " + ldap.filter +
+                   "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
+                   "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\n[delivery]\nmail_root = " +
+                   mail_root().string() +
+                   "\nlock_timeout = 30s\nmax_lock_waiters = 64\n[log]\nlevel = warn\ntarget = " +
+                   (tmp_ / "lmtpd.log").string() + "\n");
+    server_ = std::make_unique<Background>(
+        std::vector<std::string>{LETTERBOX_LMTPD_PATH, "-c", (tmp_ / "letterbox.conf").string(), "--foreground"});
+    ASSERT_TRUE(wait_for_file(tmp_ / "lmtp.sock"));
+  }
+  void TearDown() override {
+    if (server_) server_->stop();
+  }
+
+  std::filesystem::path mail_root() const { return tmp_ / "mail"; }
+  std::filesystem::path alice() const { return mail_root() / "example.org" / "alice" / "Maildir"; }
+  std::filesystem::path erin() const { return mail_root() / "example.org" / "erin.mbox"; }
+
+  // One client delivering numbered messages until told to stop; returns the ids that got a 250.
+  std::vector<std::string> deliver_until(int client, const std::atomic<bool>& stop, const std::string& rcpt) {
+    std::vector<std::string> acknowledged;
+    try {
+      LineClient c(port_);
+      if (!c.reply().starts_with("220")) return acknowledged;
+      c.command("LHLO client.test");
+      for (int i = 0; !stop; ++i) {
+        const std::string id = "c" + std::to_string(client) + "-" + std::to_string(i);
+        if (c.command("MAIL FROM:<sender@client.test>") != "250 2.1.0 Sender OK") break;
+        if (!c.command("RCPT TO:<" + rcpt + ">").starts_with("250")) break;
+        if (!c.command("DATA").starts_with("354")) break;
+        c.send(crlf_stuffed(test_message(id)));
+        const auto r = c.reply(60s);
+        if (r.starts_with("250 ")) acknowledged.push_back(id);
+        if (!r.starts_with("250") && !r.starts_with("4")) break;
+      }
+    } catch (const std::exception&) {
+    }
+    return acknowledged;
+  }
+
+  // Runs 8 clients (half to a Maildir, half to an mbox), then `interrupt` while they deliver.
+  std::set<std::string> deliver_and_interrupt(int signal, int& exit_code) {
+    std::atomic<bool> stop{false};
+    std::mutex mutex;
+    std::set<std::string> acknowledged;
+    std::vector<std::thread> clients;
+    for (int t = 0; t < 8; ++t) {
+      clients.emplace_back([&, t] {
+        auto mine = deliver_until(t, stop, t % 2 == 0 ? "alice@example.org" : "erin@example.org");
+        std::lock_guard lock(mutex);
+        acknowledged.insert(mine.begin(), mine.end());
+      });
+    }
+    std::this_thread::sleep_for(1500ms);
+    exit_code = server_->signal_and_wait(signal);
+    server_.reset();
+    stop = true;
+    for (auto& c : clients) c.join();
+    return acknowledged;
+  }
+
+  // Every acknowledged message is in its mailbox, intact, exactly once; both mailboxes parse.
+  void expect_all_present(const std::set<std::string>& acknowledged) {
+    std::map<std::string, int> seen;
+    std::set<std::string> damaged;
+    for (const auto& [kind, path] :
+         {std::pair<std::string, std::filesystem::path>{"maildir", alice()}, {"mbox", erin()}}) {
+      if (!std::filesystem::exists(path)) continue;
+      std::istringstream lines(read_mailbox(kind, path));
+      std::string line;
+      while (std::getline(lines, line)) {
+        if (line.starts_with("count ")) continue;
+        const auto id = line.substr(0, line.find('\t'));
+        ++seen[id];
+        if (line.find("\tOK\t") == std::string::npos) damaged.insert(id);
+      }
+    }
+    for (const auto& id : acknowledged) {
+      EXPECT_EQ(seen[id], 1) << id << " was acknowledged with 250";
+      EXPECT_EQ(damaged.count(id), 0U) << id << " was acknowledged but is damaged";
+    }
+    for (const auto& [id, n] : seen) EXPECT_LE(n, 1) << id << " delivered twice";
+  }
+
+  Slapd slapd_;
+  TempDir tmp_;
+  int port_ = 0;
+  std::unique_ptr<Background> server_;
+};
+
+}  // namespace
+
+TEST_F(LmtpdLoadTest, SmtpSourceTwentySessionsTwoThousandMessages) {
+  const auto r = run({"smtp-source", "-L", "-s", "20", "-m", "2000", "-l", "4096", "-f", "sender@client.test", "-t",
+                      "alice@example.org", "127.0.0.1:" + std::to_string(port_)});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::size_t files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(alice() / "new")) files += e.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(files, 2000U);
+  EXPECT_TRUE(std::filesystem::is_empty(alice() / "tmp"));
+}
+
+TEST_F(LmtpdLoadTest, SixtyMebibytesToThreeRecipientsInLittleMemory) {
+  LineClient c(port_);
+  c.reply();
+  c.command("LHLO client.test");
+  c.command("MAIL FROM:<sender@client.test>");
+  for (const char* rcpt : {"alice@example.org", "ali@example.org", "erin@example.org"}) {
+    ASSERT_TRUE(c.command(std::string("RCPT TO:<") + rcpt + ">").starts_with("250"));
+  }
+  ASSERT_TRUE(c.command("DATA").starts_with("354"));
+  c.send("Subject: sixty\r\n\r\n");
+  std::string block;
+  for (int i = 0; i < 1000; ++i) block += "line " + std::to_string(i) + " of a large message ....................\r\n";
+  std::uint64_t sent = 0;
+  while (sent < 60ULL * 1024 * 1024) {
+    c.send(block);
+    sent += block.size();
+  }
+  c.send(".\r\n");
+  for (const char* rcpt : {"alice@example.org", "ali@example.org", "erin@example.org"}) {
+    EXPECT_EQ(c.reply(120s), std::string("250 2.0.0 <") + rcpt + "> Delivered");
+  }
+  const long peak = status_kib(server_->pid(), "VmHWM");
+  std::printf("letterbox-lmtpd peak RSS after a 60 MiB message to 3 recipients: %ld KiB\n", peak);
+  RecordProperty("peak_rss_kib", std::to_string(peak));
+#ifndef LETTERBOX_SANITIZED
+  EXPECT_LT(peak, 64 * 1024);
+#endif
+  // ali@ is alice's alias, but without a mailbox attribute the template names the alias's own Maildir.
+  const auto ali = mail_root() / "example.org" / "ali" / "Maildir";
+  std::size_t files = 0;
+  for (const auto& dir : {alice() / "new", ali / "new"}) {
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      ++files;
+      EXPECT_GT(std::filesystem::file_size(e.path()), 60ULL * 1024 * 1024 * 39 / 40);  // LF instead of CRLF
+    }
+  }
+  EXPECT_EQ(files, 2U);
+  EXPECT_GT(std::filesystem::file_size(erin()), 60ULL * 1024 * 1024 * 39 / 40);
+}
+
+TEST_F(LmtpdLoadTest, ThousandIdleSessionsInLittleMemory) {
+  rlimit files{};
+  getrlimit(RLIMIT_NOFILE, &files);
+  files.rlim_cur = files.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &files);
+  if (files.rlim_cur < 1100) GTEST_SKIP() << "needs 1100 descriptors";
+  std::vector<std::unique_ptr<LineClient>> clients;
+  for (int i = 0; i < 1000; ++i) {
+    clients.push_back(std::make_unique<LineClient>(port_));
+    ASSERT_EQ(clients.back()->reply(), "220 lmtp.test LMTP Letterbox ready") << "session " << i;
+  }
+  const long rss = status_kib(server_->pid(), "VmRSS");
+  std::printf("letterbox-lmtpd RSS with 1000 idle sessions: %ld KiB\n", rss);
+  RecordProperty("rss_kib", std::to_string(rss));
+#ifndef LETTERBOX_SANITIZED
+  EXPECT_LT(rss, 128 * 1024);
+#endif
+  EXPECT_EQ(clients.front()->command("NOOP"), "250 2.0.0 OK");
+  EXPECT_EQ(clients.back()->command("NOOP"), "250 2.0.0 OK");
+}
+
+TEST_F(LmtpdLoadTest, SigtermWhileEightClientsDeliver) {
+  int exit_code = -1;
+  const auto acknowledged = deliver_and_interrupt(SIGTERM, exit_code);
+  EXPECT_EQ(exit_code, 0);
+  EXPECT_GT(acknowledged.size(), 8U);
+  expect_all_present(acknowledged);
+}
+
+TEST_F(LmtpdLoadTest, KillMinusNineWhileEightClientsDeliver) {
+  int exit_code = -1;
+  const auto acknowledged = deliver_and_interrupt(SIGKILL, exit_code);
+  EXPECT_EQ(exit_code, 128 + SIGKILL);
+  EXPECT_GT(acknowledged.size(), 8U);
+  expect_all_present(acknowledged);
+}
