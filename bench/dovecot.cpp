@@ -5,7 +5,8 @@
 
 namespace letterbox::bench {
 
-Dovecot::Dovecot(const test::Slapd& slapd, const std::filesystem::path& mail_root, int lmtp_port) {
+Dovecot::Dovecot(const test::Slapd& slapd, const std::filesystem::path& mail_root, int lmtp_port,
+                 const std::string& mail_location) {
   auto made = test::run_as_root({"mktemp", "-d", "/tmp/letterbox-dovecot.XXXXXX"}).output;
   while (!made.empty() && (made.back() == '\n' || made.back() == ' ')) made.pop_back();
   dir_ = made;
@@ -13,8 +14,8 @@ Dovecot::Dovecot(const test::Slapd& slapd, const std::filesystem::path& mail_roo
   const auto ldap = slapd.settings();
   std::string conf = "base_dir = " + d + "/run\nstate_dir = " + d +
                      "/state\nlog_path = /dev/stderr\nssl = no\nlisten = 127.0.0.1\n" +
-                     "protocols = " + std::string(lmtp_port > 0 ? "lmtp" : "") +
-                     "\nmail_location = maildir:~/Maildir\nfirst_valid_uid = 1\nmail_fsync = always\n"
+                     "protocols = " + std::string(lmtp_port > 0 ? "lmtp" : "") + "\nmail_location = " + mail_location +
+                     "\nfirst_valid_uid = 1\nmail_fsync = always\n"
                      "lmtp_save_to_detail_mailbox = no\nrecipient_delimiter = +\n"
                      "passdb {\n  driver = ldap\n  args = " +
                      d +

@@ -13,7 +13,8 @@ namespace letterbox::bench {
 
 class Dovecot {
  public:
-  Dovecot(const test::Slapd& slapd, const std::filesystem::path& mail_root, int lmtp_port = 0);
+  Dovecot(const test::Slapd& slapd, const std::filesystem::path& mail_root, int lmtp_port = 0,
+          const std::string& mail_location = "maildir:~/Maildir");
   ~Dovecot();
   Dovecot(const Dovecot&) = delete;
   Dovecot& operator=(const Dovecot&) = delete;

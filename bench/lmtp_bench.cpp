@@ -1,0 +1,189 @@
+// bench_lmtp: letterbox-lmtpd against Dovecot's LMTP server on this machine, in the same run, both
+// looking recipients up in the same slapd, fsync on for both, driven by Postfix's smtp-source:
+// 20 sessions, 4 KiB messages, (a) one Maildir, (b) 1,000 different Maildirs created on first delivery,
+// (c) one mbox. Prints messages/s (median of --runs) and the ratio, and the machine's ceiling: fsync'd
+// 4 KiB file creations per second from 20 threads. Run as root (Dovecot is started as root).
+//   bench_lmtp LETTERBOX_LMTPD [--runs 5] [--messages 2000]
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../tests/support/slapd.hpp"
+#include "../tests/support/test_support.hpp"
+#include "dovecot.hpp"
+
+using namespace letterbox;
+namespace fs = std::filesystem;
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// Messages per second of one smtp-source run; 0 if it failed.
+double drive(int port, unsigned messages, const std::string& recipient, bool numbered) {
+  std::vector<std::string> argv{
+      "smtp-source",        "-L", "-s",     "20", "-m", std::to_string(messages), "-l", "4096", "-f",
+      "sender@client.test", "-t", recipient};
+  if (numbered) argv.insert(argv.end(), {"-N", "-r", "1"});
+  argv.push_back("127.0.0.1:" + std::to_string(port));
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = test::run(argv);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (r.exit_code != 0) {
+    std::fprintf(stderr, "smtp-source failed: %s\n", r.output.c_str());
+    return 0;
+  }
+  return messages / seconds;
+}
+
+// Messages under `root`: Maildir files in new/ and cur/, plus From_ lines of every other regular file
+// (an mbox). smtp-source's bodies have no "From " lines of their own.
+std::size_t count_messages(const fs::path& root) {
+  std::size_t n = 0;
+  if (!fs::exists(root)) return 0;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (!e.is_regular_file()) continue;
+    const auto parent = e.path().parent_path().filename();
+    if (parent == "new" || parent == "cur") {
+      ++n;
+    } else if (parent != "tmp") {
+      const auto text = test::read_file(e.path());
+      if (text.starts_with("From ")) ++n;
+      for (std::size_t pos = text.find("\nFrom "); pos != std::string::npos; pos = text.find("\nFrom ", pos + 1)) ++n;
+    }
+  }
+  return n;
+}
+
+// The disk's own limit for this workload: 20 threads creating, writing and fsyncing 4 KiB files.
+double fsync_ceiling(const fs::path& dir, unsigned files) {
+  fs::create_directories(dir);
+  const std::string block(4096, 'x');
+  std::atomic<unsigned> next{0};
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 20; ++t) {
+    threads.emplace_back([&] {
+      for (unsigned i = next++; i < files; i = next++) {
+        const auto path = dir / ("f" + std::to_string(i));
+        const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+        if (fd < 0) continue;
+        if (::write(fd, block.data(), block.size()) < 0 || ::fsync(fd) != 0) std::perror("fsync");
+        ::close(fd);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double rate = files / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  fs::remove_all(dir);
+  return rate;
+}
+
+void add_numbered_users(const test::Slapd& slapd, const fs::path& dir, int count) {
+  std::string ldif;
+  for (int i = 1; i <= count; ++i) {
+    ldif += "dn: uid=user" + std::to_string(i) + ",ou=people,dc=example,dc=org\nobjectClass: inetOrgPerson\nuid: user" +
+            std::to_string(i) + "\ncn: User " + std::to_string(i) + "\nsn: Numbered\nmail: " + std::to_string(i) +
+            "u@example.org\n\n";
+  }
+  test::write_file(dir / "users.ldif", ldif);
+  const auto r = test::run({"ldapadd", "-x", "-H", slapd.uri(), "-D", "cn=admin,dc=example,dc=org", "-w",
+                            "admin-secret", "-f", (dir / "users.ldif").string()});
+  if (r.exit_code != 0) std::fprintf(stderr, "ldapadd failed: %s\n", r.output.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: bench_lmtp LETTERBOX_LMTPD [--runs N] [--messages N]\n");
+    return 64;
+  }
+  const std::string lmtpd = argv[1];
+  unsigned runs = 5;
+  unsigned messages = 2000;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--runs") runs = static_cast<unsigned>(std::stoul(argv[i + 1]));
+    if (flag == "--messages") messages = static_cast<unsigned>(std::stoul(argv[i + 1]));
+  }
+  test::become_unprivileged();
+  if (!test::started_as_root()) {
+    std::fprintf(stderr, "bench_lmtp: run as root (Dovecot is started as root; deliveries run as nobody)\n");
+    return 1;
+  }
+  test::Slapd slapd;
+  test::TempDir tmp;
+  add_numbered_users(slapd, tmp.path(), 1000);
+  const auto ours_root = tmp / "letterbox-mail";
+  const auto theirs_root = tmp / "dovecot-mail";
+  const auto theirs_mbox_root = tmp / "dovecot-mbox";
+  const int ours_port = test::free_port();
+  const int theirs_port = test::free_port();
+  const int theirs_mbox_port = test::free_port();
+  const auto ldap = slapd.settings();
+  test::write_file(tmp / "letterbox.conf",
+                   "[server]\nlisten = inet:127.0.0.1:" + std::to_string(ours_port) +
+                       "\nuser = nobody\ngroup = nogroup\n[ldap]\nuri = " + slapd.uri() + "\nbase = " + ldap.base +
+                       "\nbind_dn = " + ldap.bind_dn + "\nbind_password_file = " + ldap.bind_password_file +
+                       "\nfilter = " + ldap.filter +
+                       "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
+                       "[delivery]\nmail_root = " +
+                       ours_root.string() + "\nmax_lock_waiters = 100\n[log]\nlevel = warn\ntarget = " +
+                       (tmp / "lmtpd.log").string() + "\n");
+  fs::create_directories(ours_root);
+  test::Background ours({lmtpd, "-c", (tmp / "letterbox.conf").string(), "--foreground"});
+  test::wait_for_port(ours_port);
+  bench::Dovecot theirs(slapd, theirs_root, theirs_port);
+  bench::Dovecot theirs_mbox(slapd, theirs_mbox_root, theirs_mbox_port, "mbox:~/mail:INBOX=~/inbox");
+  test::wait_for_port(theirs_port);
+  test::wait_for_port(theirs_mbox_port);
+
+  struct Scenario {
+    const char* name;
+    std::string recipient;
+    bool numbered;
+    int theirs_port;
+    fs::path theirs_root;
+    unsigned messages;
+  };
+  // (c) sends a tenth as many messages to both servers: Dovecot's mbox locking makes a full run take minutes.
+  const std::vector<Scenario> scenarios{
+      {"(a) one Maildir", "alice@example.org", false, theirs_port, theirs_root, messages},
+      {"(b) 1,000 Maildirs", "u@example.org", true, theirs_port, theirs_root, messages},
+      {"(c) one mbox", "erin@example.org", false, theirs_mbox_port, theirs_mbox_root, std::max(messages / 10, 20U)}};
+  std::printf("smtp-source -L -s 20 -m %u -l 4096; fsync on for both; median of %u runs\n", messages, runs);
+  std::printf("%-20s %16s %16s %8s   %s\n", "scenario", "letterbox msg/s", "dovecot msg/s", "ratio",
+              "messages delivered in the last run (ours/theirs)");
+  for (const auto& s : scenarios) {
+    std::vector<double> a;
+    std::vector<double> b;
+    std::size_t ours_count = 0;
+    std::size_t theirs_count = 0;
+    for (unsigned r = 0; r < runs; ++r) {  // interleaved, so both see the same machine
+      fs::remove_all(ours_root);
+      fs::create_directories(ours_root);
+      a.push_back(drive(ours_port, s.messages, s.recipient, s.numbered));
+      ours_count = count_messages(ours_root);
+      test::run_as_root({"sh", "-c", "rm -rf " + theirs_root.string() + "/* " + theirs_mbox_root.string() + "/*"});
+      b.push_back(drive(s.theirs_port, s.messages, s.recipient, s.numbered));
+      theirs_count = count_messages(s.theirs_root);
+    }
+    std::printf("%-20s %16.0f %16.0f %7.2fx   %zu/%zu of %u\n", s.name, median(a), median(b),
+                median(b) > 0 ? median(a) / median(b) : 0, ours_count, theirs_count, s.messages);
+  }
+  std::vector<double> ceiling;
+  for (unsigned r = 0; r < runs; ++r) ceiling.push_back(fsync_ceiling(tmp / "ceiling", messages));
+  std::printf("machine ceiling: %.0f fsync'd 4 KiB file creations/s from 20 threads\n", median(ceiling));
+  return 0;
+}
