@@ -13,9 +13,11 @@
 
 #include "../tests/support/slapd.hpp"
 #include "../tests/support/test_support.hpp"
+#include "bench_util.hpp"
 #include "dovecot.hpp"
 
 using namespace letterbox;
+using bench::median;
 
 namespace {
 
@@ -29,11 +31,6 @@ double rate(const std::vector<std::string>& argv, unsigned messages, const std::
     }
   }
   return messages / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace

@@ -66,27 +66,11 @@ Outcome outcome_from_errno(int err, std::string detail, QuotaFullReply quota_rep
   return make_outcome(Status::LocalError, std::move(detail));
 }
 
-std::string lmtp_reply(const Outcome& outcome, std::string_view recipient) {
-  std::string reply = std::to_string(outcome.code);
-  reply += ' ';
-  reply += outcome.enhanced;
-  if (outcome.status != Status::MessageTooBig && !recipient.empty()) {
-    reply += " <";
-    reply += recipient;
-    reply += '>';
-  }
-  reply += ' ';
-  reply += outcome.text;
-  return reply;
-}
+namespace {
 
-int exit_code(const Outcome& outcome) {
-  if (outcome.temporary()) return EX_TEMPFAIL;
-  if (outcome.status == Status::MailboxFull) return EX_NOPERM;  // only reached with 552
-  return row(outcome.status).exit_code;
-}
-
-std::string stderr_line(const Outcome& outcome, std::string_view recipient) {
+// "4.2.0 <rcpt> Mailbox locked, try again later": the part both mappings share. A message that is too
+// big is too big for everyone, so it names no recipient.
+std::string enhanced_recipient_text(const Outcome& outcome, std::string_view recipient) {
   std::string line{outcome.enhanced};
   if (outcome.status != Status::MessageTooBig && !recipient.empty()) {
     line += " <";
@@ -96,6 +80,22 @@ std::string stderr_line(const Outcome& outcome, std::string_view recipient) {
   line += ' ';
   line += outcome.text;
   return line;
+}
+
+}  // namespace
+
+std::string lmtp_reply(const Outcome& outcome, std::string_view recipient) {
+  return std::to_string(outcome.code) + " " + enhanced_recipient_text(outcome, recipient);
+}
+
+int exit_code(const Outcome& outcome) {
+  if (outcome.temporary()) return EX_TEMPFAIL;
+  if (outcome.status == Status::MailboxFull) return EX_NOPERM;  // only reached with 552
+  return row(outcome.status).exit_code;
+}
+
+std::string stderr_line(const Outcome& outcome, std::string_view recipient) {
+  return enhanced_recipient_text(outcome, recipient);
 }
 
 std::string_view status_name(Status status) {

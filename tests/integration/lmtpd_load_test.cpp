@@ -30,20 +30,6 @@ long status_kib(pid_t pid, const std::string& field) {
   return -1;
 }
 
-std::string crlf_stuffed(const std::string& message) {
-  std::string out;
-  std::size_t pos = 0;
-  while (pos < message.size()) {
-    auto nl = message.find('\n', pos);
-    if (nl == std::string::npos) nl = message.size();
-    std::string line = message.substr(pos, nl - pos);
-    if (line.starts_with(".")) line.insert(0, ".");
-    out += line + "\r\n";
-    pos = nl + 1;
-  }
-  return out + ".\r\n";
-}
-
 class LmtpdLoadTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -85,7 +71,7 @@ class LmtpdLoadTest : public ::testing::Test {
         if (c.command("MAIL FROM:<sender@client.test>") != "250 2.1.0 Sender OK") break;
         if (!c.command("RCPT TO:<" + rcpt + ">").starts_with("250")) break;
         if (!c.command("DATA").starts_with("354")) break;
-        c.send(crlf_stuffed(test_message(id)));
+        c.send(smtp_data(test_message(id)));
         const auto r = c.reply(60s);
         if (r.starts_with("250 ")) acknowledged.push_back(id);
         if (!r.starts_with("250") && !r.starts_with("4")) break;

@@ -66,20 +66,6 @@ class LmtpdTest : public ::testing::Test {
     return c;
   }
 
-  static std::string dot_stuffed(const std::string& message) {
-    std::string out;
-    std::size_t pos = 0;
-    while (pos < message.size()) {
-      auto nl = message.find('\n', pos);
-      if (nl == std::string::npos) nl = message.size();
-      std::string line = message.substr(pos, nl - pos);
-      if (line.starts_with(".")) line.insert(0, ".");
-      out += line + "\r\n";
-      pos = nl + 1;
-    }
-    return out + ".\r\n";
-  }
-
   std::filesystem::path alice() const { return mail_root() / "example.org" / "alice" / "Maildir"; }
 
   Slapd slapd_;
@@ -105,7 +91,7 @@ TEST_F(LmtpdTest, DeliversWithReceivedReturnPathAndDeliveredTo) {
   EXPECT_EQ(c->command("RCPT TO:<Alice@Example.org> ORCPT=rfc822;alice@example.org"),
             "250 2.1.5 <Alice@Example.org> OK");
   EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
-  c->send(dot_stuffed(test_message("l1")));
+  c->send(smtp_data(test_message("l1")));
   EXPECT_EQ(c->reply(), "250 2.0.0 <Alice@Example.org> Delivered");
   EXPECT_EQ(read_mailbox("maildir", alice()), "l1\tOK\t<sender@client.test>\tAlice@Example.org\ncount 1\n");
   const auto file = std::filesystem::directory_iterator(alice() / "new")->path();
@@ -165,7 +151,7 @@ TEST_F(LmtpdTest, ThreePipelinedTransactionsInOneWrite) {
   std::string all = "LHLO client.test\r\n";
   for (int i = 0; i < 3; ++i) {
     all += "MAIL FROM:<s" + std::to_string(i) + "@client.test>\r\nRCPT TO:<alice@example.org>\r\nDATA\r\n" +
-           dot_stuffed(test_message("p" + std::to_string(i)));
+           smtp_data(test_message("p" + std::to_string(i)));
   }
   all += "QUIT\r\n";
   c->send(all);
@@ -194,7 +180,7 @@ TEST_F(LmtpdTest, SeveralTransactionsWithRsetOnOneConnection) {
       continue;
     }
     EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
-    c->send(dot_stuffed(test_message("r" + std::to_string(i))));
+    c->send(smtp_data(test_message("r" + std::to_string(i))));
     EXPECT_EQ(c->reply(), "250 2.0.0 <alice@example.org> Delivered");
     EXPECT_EQ(c->command("RSET"), "250 2.0.0 OK");  // what Postfix sends before reusing a connection
   }
@@ -217,7 +203,7 @@ TEST_F(LmtpdTest, MixedTransactionRepliesInRcptOrder) {
   EXPECT_EQ(c->command("RCPT TO:<erin@example.org>"), "250 2.1.5 <erin@example.org> OK");
   EXPECT_EQ(c->command("RCPT TO:<bob.builder@example.org>"), "250 2.1.5 <bob.builder@example.org> OK");
   EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
-  c->send(dot_stuffed(test_message("mixed")));
+  c->send(smtp_data(test_message("mixed")));
   EXPECT_EQ(c->reply(), "250 2.0.0 <alice@example.org> Delivered");
   EXPECT_EQ(c->reply(), "450 4.2.0 <erin@example.org> Mailbox locked, try again later");
   EXPECT_EQ(c->reply(), "450 4.2.2 <bob.builder@example.org> Mailbox full");
@@ -232,7 +218,7 @@ TEST_F(LmtpdTest, DuplicateRecipientAnsweredTwiceDeliveredOnce) {
   EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
   EXPECT_EQ(c->command("RCPT TO:<ALICE@example.org>"), "250 2.1.5 <ALICE@example.org> OK");
   EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
-  c->send(dot_stuffed(test_message("dup")));
+  c->send(smtp_data(test_message("dup")));
   EXPECT_EQ(c->reply(), "250 2.0.0 <alice@example.org> Delivered");
   EXPECT_EQ(c->reply(), "250 2.0.0 <ALICE@example.org> Delivered");
   EXPECT_NE(read_mailbox("maildir", alice()).find("count 1\n"), std::string::npos);

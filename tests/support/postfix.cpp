@@ -142,17 +142,7 @@ std::string Postfix::submit(const std::string& sender, const std::string& recipi
   if (!r.starts_with("250")) return r;
   r = smtp.command("DATA");
   if (!r.starts_with("354")) return r;
-  std::string data;
-  std::size_t pos = 0;
-  while (pos < message.size()) {
-    auto nl = message.find('\n', pos);
-    if (nl == std::string::npos) nl = message.size();
-    std::string line = message.substr(pos, nl - pos);
-    if (line.starts_with(".")) line.insert(0, ".");
-    data += line + "\r\n";
-    pos = nl + 1;
-  }
-  smtp.send(data + ".\r\n");
+  smtp.send(smtp_data(message));
   r = smtp.reply();
   smtp.command("QUIT");
   return r;

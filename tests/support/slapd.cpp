@@ -11,21 +11,6 @@
 #include <thread>
 
 namespace letterbox::test {
-namespace {
-
-bool port_accepts(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  close(fd);
-  return ok;
-}
-
-}  // namespace
-
 int free_port() {
   // Not bind(0): parallel test processes would be handed the same ephemeral ports one after the other
   // while neither is listening yet. Each process walks its own stretch of 10000-29999 (below the

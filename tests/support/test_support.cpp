@@ -299,17 +299,35 @@ bool LineClient::closed_by_peer(std::chrono::milliseconds timeout) {
   return recv(fd_, &c, 1, MSG_PEEK) == 0;
 }
 
+std::string smtp_data(const std::string& message) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < message.size()) {
+    auto nl = message.find('\n', pos);
+    if (nl == std::string::npos) nl = message.size();
+    std::string line = message.substr(pos, nl - pos);
+    if (line.starts_with(".")) line.insert(0, ".");
+    out += line + "\r\n";
+    pos = nl + 1;
+  }
+  return out + ".\r\n";
+}
+
+bool port_accepts(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+  close(fd);
+  return ok;
+}
+
 bool wait_for_port(int port, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-    close(fd);
-    if (ok) return true;
+    if (port_accepts(port)) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return false;

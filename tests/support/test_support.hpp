@@ -105,6 +105,12 @@ class LineClient {
   std::string buffer_;
 };
 
+// A message as an SMTP/LMTP client sends it after DATA: CRLF line ends, dot-stuffed, ".\r\n" at the end.
+std::string smtp_data(const std::string& message);
+
+// Does something accept connections on this loopback port right now?
+bool port_accepts(int port);
+
 // Waits until something accepts connections on the loopback port.
 bool wait_for_port(int port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
