@@ -138,7 +138,7 @@ awaitable<void> LmtpSession::watchdog() {
     boost::system::error_code ec;
     co_await idle_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
     if (closed_) break;
-    if (reading_command_ && std::chrono::steady_clock::now() >= idle_deadline_) {
+    if (waiting_for_input_ && std::chrono::steady_clock::now() >= idle_deadline_) {
       timed_out_ = true;
       socket_.cancel();
       break;
@@ -154,6 +154,9 @@ void LmtpSession::shut_down() {
 }
 
 awaitable<bool> LmtpSession::read_more() {
+  // Any read may time out (a client stalled in the middle of DATA too); only a read for the next
+  // command may be interrupted by SIGTERM.
+  waiting_for_input_ = true;
   reading_command_ = parser_.in_command_mode() && !in_message_;
   idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
   idle_timer_.cancel();  // the watchdog re-arms with the new deadline
@@ -161,6 +164,7 @@ awaitable<bool> LmtpSession::read_more() {
   const std::size_t n =
       co_await socket_.async_read_some(asio::buffer(read_buffer_), asio::redirect_error(use_awaitable, ec));
   reading_command_ = false;
+  waiting_for_input_ = false;
   if (ec) co_return false;
   parser_.feed(std::string_view(read_buffer_.data(), n));
   co_return true;

@@ -65,7 +65,8 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   std::string helo_;
   boost::asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point idle_deadline_;
-  bool reading_command_ = false;
+  bool waiting_for_input_ = false;  // a read is pending: the idle timeout applies
+  bool reading_command_ = false;    // ... and it is for the next command: SIGTERM may interrupt it
   bool timed_out_ = false;
   bool shutdown_requested_ = false;
   bool closed_ = false;

@@ -286,6 +286,17 @@ TEST_F(LmtpdTest, IdleTimeoutAndMaxSessions) {
   EXPECT_TRUE(a->closed_by_peer());
 }
 
+TEST_F(LmtpdTest, ClientStalledInDataTimesOut) {
+  start("idle_timeout = 1s\n");
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  c->send("Subject: half a message\r\n");  // and then nothing
+  EXPECT_EQ(c->reply(5s), "421 4.4.2 lmtp.test Idle timeout, closing connection");
+  EXPECT_TRUE(c->closed_by_peer());
+  EXPECT_FALSE(std::filesystem::exists(alice() / "new"));
+}
+
 TEST_F(LmtpdTest, SigtermTellsIdleSessionsAndExitsZero) {
   start();
   auto c = connect();
