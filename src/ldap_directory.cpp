@@ -181,7 +181,7 @@ bool LdapDirectory::connect(Connection& connection, std::string& why) {
   return false;
 }
 
-Lookup LdapDirectory::search(Connection& connection, const Address& address, int& rc_out) {
+Lookup LdapDirectory::search(Connection& connection, const Address& address, int& ldap_result_code) {
   const std::string filter = expand_filter(settings_.filter, address);
   std::vector<char*> attributes;
   for (auto& a : attributes_) attributes.push_back(a.data());
@@ -194,7 +194,7 @@ Lookup LdapDirectory::search(Connection& connection, const Address& address, int
   const int rc = ldap_search_ext_s(connection.handle.get(), settings_.base.c_str(), scope, filter.c_str(),
                                    attributes.data(), 0, nullptr, nullptr, &timeout, 2, &raw);
   const LdapResult result(raw);  // freed whatever the search returned
-  rc_out = rc;
+  ldap_result_code = rc;
 
   Lookup lookup;
   const std::string where = " (" + connection.uri + ", filter " + filter + ")";

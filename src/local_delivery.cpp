@@ -139,18 +139,18 @@ int run_local_delivery(const LdaRequest& request) {
   return fail(outcome, shown);
 }
 
-int run_lookup(const std::string& config_file, const std::string& text) {
+int run_lookup(const std::string& config_file, const std::string& address_text) {
   auto settings = start(config_file);
   if (!settings) return EX_CONFIG;
   std::string why;
-  const auto address = parse_address(text, settings->delivery.recipient_delimiter, why);
+  const auto address = parse_address(address_text, settings->delivery.recipient_delimiter, why);
   if (!address) {
-    std::cout << "address:  " << text << "\nresult:   invalid (" << why << ")\n";
+    std::cout << "address:  " << address_text << "\nresult:   invalid (" << why << ")\n";
     return EX_USAGE;
   }
   LdapDirectory directory(settings->ldap);
   const auto lookup = directory.lookup(*address);
-  std::cout << "address:  " << text << "\n";
+  std::cout << "address:  " << address_text << "\n";
   std::cout << "lookup:   " << address->lookup_key() << "\n";
   std::cout << "result:   " << lookup_kind_name(lookup.kind) << "\n";
   if (lookup.kind != LookupKind::Found) std::cout << "detail:   " << lookup.detail << "\n";
@@ -159,7 +159,7 @@ int run_lookup(const std::string& config_file, const std::string& text) {
     for (const auto& [name, value] : lookup.entry.attributes)
       std::cout << "attr:     " << name << ": " << value << "\n";
   }
-  const auto resolved = resolve_recipient(*settings, *address, text, lookup);
+  const auto resolved = resolve_recipient(*settings, *address, address_text, lookup);
   if (const auto* recipient = std::get_if<Recipient>(&resolved)) {
     std::string confined_why;
     const auto path = confine_to_root(settings->delivery.mail_root, recipient->mailbox, confined_why);
@@ -169,13 +169,13 @@ int run_lookup(const std::string& config_file, const std::string& text) {
     std::cout << "quota:    " << format_size(recipient->quota) << "\n";
     if (!recipient->folder.empty()) std::cout << "folder:   " << recipient->folder << "\n";
     std::cout << "status:   active\n";
-    std::cout << "reply:    250 2.1.5 <" << text << "> OK\n";
+    std::cout << "reply:    250 2.1.5 <" << address_text << "> OK\n";
     if (!path) return EX_TEMPFAIL;
     return EX_OK;
   }
   const auto& outcome = std::get<Outcome>(resolved);
   std::cout << "status:   " << status_name(outcome.status) << "\n";
-  std::cout << "reply:    " << lmtp_reply(outcome, text) << "\n";
+  std::cout << "reply:    " << lmtp_reply(outcome, address_text) << "\n";
   return exit_code(outcome);
 }
 

@@ -20,6 +20,6 @@ struct LdaRequest {
 int run_local_delivery(const LdaRequest& request);
 
 // --lookup: prints found / unknown / unavailable / ambiguous with the mailbox, format, quota and status.
-int run_lookup(const std::string& config_file, const std::string& address);
+int run_lookup(const std::string& config_file, const std::string& address_text);
 
 }  // namespace letterbox
