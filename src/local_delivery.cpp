@@ -41,9 +41,7 @@ std::optional<Settings> start(const std::string& config_file) {
     setup_logging(log, "letterbox-lda");
     drop_privileges(settings.server);
     return settings;
-  } catch (const ConfigError& e) {
-    std::cerr << "4.3.5 letterbox-lda: " << e.what() << "\n";
-  } catch (const std::exception& e) {
+  } catch (const std::exception& e) {  // ConfigError, or a log file that cannot be opened
     std::cerr << "4.3.5 letterbox-lda: " << e.what() << "\n";
   }
   return std::nullopt;

@@ -1,5 +1,7 @@
 #include "letterbox/mail_path.hpp"
 
+#include "letterbox/file_io.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -72,8 +74,14 @@ int make_directories(const std::filesystem::path& mail_root, const std::filesyst
   std::filesystem::path current = mail_root.lexically_normal();
   for (const auto& part : relative) {
     if (part == ".") continue;
+    const auto parent = current;
     current /= part;
-    if (::mkdir(current.c_str(), 0700) == 0) continue;
+    if (::mkdir(current.c_str(), 0700) == 0) {
+      // A new directory is only durable once its parent is synced: a 250 must survive a crash even for
+      // the first message of a new mailbox.
+      if (const int err = sync_directory(parent); err != 0) return err;
+      continue;
+    }
     if (errno != EEXIST) return errno;
     struct stat st {};
     if (::lstat(current.c_str(), &st) != 0) return errno;
@@ -83,7 +91,20 @@ int make_directories(const std::filesystem::path& mail_root, const std::filesyst
 }
 
 int open_mailbox_file(const std::filesystem::path& path, UniqueFd& out, std::string& why) {
-  UniqueFd fd(::open(path.c_str(), O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600));
+  constexpr int kFlags = O_RDWR | O_APPEND | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
+  UniqueFd fd(::open(path.c_str(), kFlags));
+  if (!fd && errno == ENOENT) {
+    fd = UniqueFd(::open(path.c_str(), kFlags | O_CREAT | O_EXCL, 0600));
+    if (fd) {
+      // A new mbox's name must be durable before its first message is acknowledged.
+      if (const int err = sync_directory(path.parent_path()); err != 0) {
+        why = "cannot sync the directory of " + path.string();
+        return err;
+      }
+    } else if (errno == EEXIST) {
+      fd = UniqueFd(::open(path.c_str(), kFlags));  // another delivery created it first
+    }
+  }
   if (!fd) {
     const int err = errno;
     why = err == ELOOP ? path.string() + " is a symlink" : "cannot open " + path.string();

@@ -23,15 +23,20 @@ namespace {
 
 // tmp/, new/ and cur/ (0700), created on first delivery.
 int make_maildir_subdirs(const std::filesystem::path& dir) {
+  bool created = false;
   for (const char* sub : {"tmp", "new", "cur"}) {
     const auto path = dir / sub;
-    if (::mkdir(path.c_str(), 0700) == 0) continue;
+    if (::mkdir(path.c_str(), 0700) == 0) {
+      created = true;
+      continue;
+    }
     if (errno != EEXIST) return errno;
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0) return errno;
     if (!S_ISDIR(st.st_mode)) return ELOOP;
   }
-  return 0;
+  // new/ must be durable in the Maildir before a message linked into it is acknowledged.
+  return created ? sync_directory(dir) : 0;
 }
 
 // A subaddress names a folder only if it is a plain Maildir++ name: no '/', no leading '.', no empty

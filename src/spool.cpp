@@ -72,10 +72,4 @@ int Spool::for_each_chunk(const std::function<int(std::string_view)>& consume) c
   return 0;
 }
 
-void Spool::clear() {
-  memory_.clear();
-  file_.reset();
-  size_ = 0;
-}
-
 }  // namespace letterbox

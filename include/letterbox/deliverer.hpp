@@ -37,8 +37,6 @@ class Deliverer {
   // The headers added to this copy, per [delivery] add_headers.
   std::string added_headers(const Envelope& envelope, const Recipient& recipient) const;
 
-  [[nodiscard]] const Settings& settings() const { return settings_; }
-
  private:
   Settings settings_;
   std::string hostname_;

@@ -17,13 +17,13 @@ namespace letterbox {
 std::optional<std::filesystem::path> confine_to_root(const std::filesystem::path& mail_root, std::string_view mailbox,
                                                      std::string& why);
 
-// Creates the missing directories from `mail_root` down to `dir` (mode 0700). Returns 0 or an errno;
-// ELOOP when an existing component is a symlink or not a directory.
+// Creates the missing directories from `mail_root` down to `dir` (mode 0700), syncing each parent that
+// gained an entry. Returns 0 or an errno; ELOOP when an existing component is a symlink or not a directory.
 int make_directories(const std::filesystem::path& mail_root, const std::filesystem::path& dir);
 
-// Opens (creating with mode 0600 if missing) a mailbox file for appending (read-write: the append looks
-// at how the file ends). Refuses a symlink, anything
-// but a regular file, and a file with more than one hard link. Returns 0 or an errno, with `why` set.
+// Opens (creating with mode 0600 if missing, and syncing the new name into its directory) a mailbox file for appending
+// (read-write: the append looks at how the file ends). Refuses a symlink, anything but a regular file, and a file with
+// more than one hard link. Returns 0 or an errno, with `why` set.
 int open_mailbox_file(const std::filesystem::path& path, UniqueFd& out, std::string& why);
 
 // After locking: does `path` still name the very file `fd` has open, single-linked? (Someone may have

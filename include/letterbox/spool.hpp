@@ -31,9 +31,6 @@ class Spool {
   // stop; for_each_chunk returns that errno, a read errno, or 0 when the whole message was passed.
   int for_each_chunk(const std::function<int(std::string_view)>& consume) const;
 
-  // Drops the content, keeping the object for the next message.
-  void clear();
-
  private:
   void spill();
 
