@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <vector>
 
 namespace letterbox {
 
@@ -72,22 +73,38 @@ int make_directories(const std::filesystem::path& mail_root, const std::filesyst
   const auto relative = dir.lexically_relative(mail_root.lexically_normal());
   if (relative.empty() || *relative.begin() == "..") return EINVAL;
   std::filesystem::path current = mail_root.lexically_normal();
+  std::vector<std::filesystem::path> grown;  // directories that gained an entry
   for (const auto& part : relative) {
     if (part == ".") continue;
     const auto parent = current;
     current /= part;
-    if (::mkdir(current.c_str(), 0700) == 0) {
-      // A new directory is only durable once its parent is synced: a 250 must survive a crash even for
-      // the first message of a new mailbox.
-      if (const int err = sync_directory(parent); err != 0) return err;
-      continue;
-    }
-    if (errno != EEXIST) return errno;
-    struct stat st {};
-    if (::lstat(current.c_str(), &st) != 0) return errno;
-    if (!S_ISDIR(st.st_mode)) return ELOOP;  // a symlink or a file where a directory belongs
+    bool created = false;
+    if (const int err = make_directory(current, created); err != 0) return err;
+    if (created) grown.push_back(parent);
+  }
+  // A new directory is only durable once its parent is synced: a 250 must survive a crash even for the
+  // first message of a new mailbox.
+  for (const auto& parent : grown) {
+    if (const int err = sync_directory(parent); err != 0) return err;
   }
   return 0;
+}
+
+int make_directory(const std::filesystem::path& dir, bool& created) {
+  created = false;
+  // lstat first: mkdir() of an existing name still takes the parent's inode lock exclusively, and every
+  // delivery to the mailbox would queue on it.
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT) return errno;
+    if (::mkdir(dir.c_str(), 0700) == 0) {
+      created = true;
+      return 0;
+    }
+    if (errno != EEXIST) return errno;
+    if (::lstat(dir.c_str(), &st) != 0) return errno;  // another delivery created it first
+  }
+  return S_ISDIR(st.st_mode) ? 0 : ELOOP;  // a symlink or a file where a directory belongs
 }
 
 int open_mailbox_file(const std::filesystem::path& path, UniqueFd& out, std::string& why) {

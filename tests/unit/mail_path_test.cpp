@@ -7,6 +7,7 @@
 
 using namespace letterbox;
 using letterbox::test::TempDir;
+using letterbox::test::write_file;
 
 TEST(Confinement, RelativePathsLandUnderTheRoot) {
   TempDir tmp;
@@ -74,4 +75,35 @@ TEST(MailboxFile, ReplacedWhileWaitingIsDetected) {
   letterbox::test::write_file(tmp / "mbox", "");
   EXPECT_FALSE(still_same_file(fd.get(), tmp / "mbox", why));
   EXPECT_NE(why.find("replaced"), std::string::npos);
+}
+
+TEST(MakeDirectories, CreatesMissingLevelsAndAcceptsExistingOnes) {
+  TempDir tmp;
+  const auto root = tmp / "mail";
+  std::filesystem::create_directories(root / "example.org");
+  const auto maildir = root / "example.org" / "alice" / "Maildir";
+  ASSERT_EQ(make_directories(root, maildir), 0);
+  EXPECT_TRUE(std::filesystem::is_directory(maildir));
+  EXPECT_EQ(make_directories(root, maildir), 0);  // the steady state: everything is there
+  EXPECT_EQ(make_directories(root, tmp / "elsewhere"), EINVAL);
+
+  bool created = true;
+  EXPECT_EQ(make_directory(maildir, created), 0);
+  EXPECT_FALSE(created);
+  EXPECT_EQ(make_directory(maildir / "new", created), 0);
+  EXPECT_TRUE(created);
+  EXPECT_EQ(make_directory(tmp / "missing" / "new", created), ENOENT);
+}
+
+TEST(MakeDirectories, SymlinksAndFilesWhereADirectoryBelongsAreRefused) {
+  TempDir tmp;
+  const auto root = tmp / "mail";
+  std::filesystem::create_directories(root / "example.org");
+  std::filesystem::create_directories(tmp / "elsewhere");
+  ASSERT_EQ(symlink((tmp / "elsewhere").c_str(), (root / "example.org" / "bob").c_str()), 0);
+  EXPECT_EQ(make_directories(root, root / "example.org" / "bob" / "Maildir"), ELOOP);
+  EXPECT_FALSE(std::filesystem::exists(tmp / "elsewhere" / "Maildir"));
+  write_file(root / "example.org" / "carol", "not a directory");
+  bool created = false;
+  EXPECT_EQ(make_directory(root / "example.org" / "carol", created), ELOOP);
 }
