@@ -66,7 +66,7 @@ Outcome Deliverer::deliver(const Spool& message, const Envelope& envelope, const
     MboxStore store(settings_.delivery, settings_.mbox, in_process_locks_);
     return store.append(*path, copy, recipient.quota);
   }
-  MaildirStore store(settings_.delivery, settings_.maildir);
+  MaildirStore store(settings_.delivery, settings_.maildir, new_dir_syncs_);
   return store.deliver(*path, recipient.folder, copy, recipient.quota);
 }
 

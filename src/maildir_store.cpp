@@ -23,20 +23,21 @@ namespace {
 
 // tmp/, new/ and cur/ (0700), created on first delivery.
 int make_maildir_subdirs(const std::filesystem::path& dir) {
-  bool created = false;
+  bool any_created = false;
   for (const char* sub : {"tmp", "new", "cur"}) {
-    const auto path = dir / sub;
-    if (::mkdir(path.c_str(), 0700) == 0) {
-      created = true;
-      continue;
-    }
-    if (errno != EEXIST) return errno;
-    struct stat st {};
-    if (::lstat(path.c_str(), &st) != 0) return errno;
-    if (!S_ISDIR(st.st_mode)) return ELOOP;
+    bool created = false;
+    if (const int err = make_directory(dir / sub, created); err != 0) return err;
+    any_created = any_created || created;
   }
   // new/ must be durable in the Maildir before a message linked into it is acknowledged.
-  return created ? sync_directory(dir) : 0;
+  return any_created ? sync_directory(dir) : 0;
+}
+
+// Linking an O_TMPFILE file by its /proc/self/fd name needs /proc (linkat's AT_EMPTY_PATH would need
+// CAP_DAC_READ_SEARCH, which a delivery running as the mailbox owner does not have).
+bool proc_fd_links_work() {
+  static const bool works = ::access("/proc/self/fd", X_OK) == 0;
+  return works;
 }
 
 // A subaddress names a folder only if it is a plain Maildir++ name: no '/', no leading '.', no empty
@@ -49,8 +50,9 @@ bool usable_folder_name(std::string_view folder) {
 
 }  // namespace
 
-MaildirStore::MaildirStore(const DeliverySettings& delivery, const MaildirSettings& maildir)
-    : delivery_(delivery), maildir_(maildir) {}
+MaildirStore::MaildirStore(const DeliverySettings& delivery, const MaildirSettings& maildir,
+                           DirectorySync& new_dir_syncs, TmpFiles tmp_files)
+    : delivery_(delivery), maildir_(maildir), new_dir_syncs_(new_dir_syncs), tmp_files_(tmp_files) {}
 
 std::filesystem::path MaildirStore::target_for(const std::filesystem::path& maildir, std::string_view folder) const {
   if (!delivery_.subaddress_folders || !usable_folder_name(folder)) return maildir;
@@ -77,7 +79,11 @@ Outcome MaildirStore::deliver(const std::filesystem::path& maildir, std::string_
   }
 
   const auto lock_path = maildir / maildir_.lock_file;
-  UniqueFd lock_fd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  // Without O_CREAT first: creating (even an existing name) locks the whole Maildir directory.
+  UniqueFd lock_fd(::open(lock_path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
+  if (!lock_fd && errno == ENOENT) {
+    lock_fd = UniqueFd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  }
   if (!lock_fd) return outcome_from_errno(errno, "cannot open " + lock_path.string(), reply);
   FlockLock lock;
   LockRetry retry(delivery_.lock_timeout);
@@ -116,11 +122,19 @@ Outcome MaildirStore::deliver(const std::filesystem::path& maildir, std::string_
 Outcome MaildirStore::write_message(const std::filesystem::path& target, const Message& message) {
   const auto reply = delivery_.quota_full_reply;
   const std::string name = maildir_unique_name(message.size());
-  const auto tmp_path = target / "tmp" / name;
+  const auto tmp_dir = target / "tmp";
+  const auto tmp_path = tmp_dir / name;
   const auto new_path = target / "new" / name;
 
-  UniqueFd fd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!fd) return outcome_from_errno(errno, "cannot create " + tmp_path.string(), reply);
+  // Preferably an unnamed file in tmp/ (O_TMPFILE): creating it does not lock tmp/ against the other
+  // deliveries, and a crash before the link leaves nothing behind to clean up. Where the filesystem or
+  // /proc cannot do that (NFS, a chroot), a named tmp/ file, the qmail way.
+  const bool unnamed = tmp_files_ == TmpFiles::Unnamed && proc_fd_links_work();
+  UniqueFd fd;
+  if (unnamed) fd = UniqueFd(::open(tmp_dir.c_str(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600));
+  const bool named = !fd;
+  if (named) fd = UniqueFd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) return outcome_from_errno(errno, "cannot create a file in " + tmp_dir.string(), reply);
 
   // Headers and the first chunk of the body go out in one write() for a typical small message.
   std::string buffer(message.added_headers);
@@ -135,21 +149,28 @@ Outcome MaildirStore::write_message(const std::filesystem::path& target, const M
   });
   if (err == 0) err = write_all(fd.get(), buffer);
   if (err == 0 && delivery_.fsync && ::fsync(fd.get()) != 0) err = errno;
-  if (err == 0) err = fd.close();  // close() can report a deferred write error (NFS)
-  if (err == 0 && ::link(tmp_path.c_str(), new_path.c_str()) != 0) err = errno;
-  if (err != 0) {
-    ::unlink(tmp_path.c_str());
-    return outcome_from_errno(err, "writing " + tmp_path.string(), reply);
+  if (named) {
+    if (err == 0) err = fd.close();  // close() can report a deferred write error (NFS)
+    if (err == 0 && ::link(tmp_path.c_str(), new_path.c_str()) != 0) err = errno;
+    if (err != 0) ::unlink(tmp_path.c_str());
+  } else {
+    const std::string by_fd = "/proc/self/fd/" + std::to_string(fd.get());
+    if (err == 0 && ::linkat(AT_FDCWD, by_fd.c_str(), AT_FDCWD, new_path.c_str(), AT_SYMLINK_FOLLOW) != 0) err = errno;
+    if (const int close_err = fd.close(); err == 0 && close_err != 0) {
+      err = close_err;
+      ::unlink(new_path.c_str());
+    }
   }
+  if (err != 0) return outcome_from_errno(err, "writing a copy into " + target.string(), reply);
   if (delivery_.fsync) {
-    if (const int sync_err = sync_directory(target / "new"); sync_err != 0) {
+    if (const int sync_err = new_dir_syncs_.sync(target / "new"); sync_err != 0) {
       // Without a durable name the copy may vanish in a crash: take it back and let the MTA retry.
       ::unlink(new_path.c_str());
-      ::unlink(tmp_path.c_str());
+      if (named) ::unlink(tmp_path.c_str());
       return outcome_from_errno(sync_err, "syncing " + (target / "new").string(), reply);
     }
   }
-  ::unlink(tmp_path.c_str());
+  if (named) ::unlink(tmp_path.c_str());
   return make_outcome(Status::Delivered);
 }
 

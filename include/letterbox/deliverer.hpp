@@ -7,6 +7,7 @@
 #include <string>
 
 #include "letterbox/config.hpp"
+#include "letterbox/directory_sync.hpp"
 #include "letterbox/mailbox_locks.hpp"
 #include "letterbox/outcome.hpp"
 #include "letterbox/spool.hpp"
@@ -41,6 +42,7 @@ class Deliverer {
   Settings settings_;
   std::string hostname_;
   MailboxLocks& in_process_locks_;
+  DirectorySync new_dir_syncs_;  // shared by every Maildir delivery made through this Deliverer
 };
 
 }  // namespace letterbox

@@ -1,5 +1,7 @@
-// MaildirStore: delivers one message into a Maildir (or its Maildir++ folder) the qmail way: create a
-// unique file in tmp/, write, fsync, close, link into new/, fsync new/, remove the tmp/ name.
+// MaildirStore: delivers one message into a Maildir (or its Maildir++ folder) the qmail way: a file in
+// tmp/, written, fsync'd, linked into new/ under a unique name, then new/ fsync'd. The tmp/ file is an
+// unnamed O_TMPFILE one where the filesystem allows (no name in tmp/ to create, remove or leave behind
+// after a crash), else a named one that is removed after the link.
 // Contract: Delivered only once the new/ name is durable (when [delivery] fsync is on); on failure nothing
 // is left in new/ and the tmp/ file is removed; every failure is a 4xx outcome. Deliveries hold a shared
 // flock on <maildir>/<lock_file>, so an administrator who holds it exclusively makes them wait (up to
@@ -11,6 +13,7 @@
 #include <string_view>
 
 #include "letterbox/config.hpp"
+#include "letterbox/directory_sync.hpp"
 #include "letterbox/message.hpp"
 #include "letterbox/outcome.hpp"
 
@@ -18,7 +21,11 @@ namespace letterbox {
 
 class MaildirStore {
  public:
-  MaildirStore(const DeliverySettings& delivery, const MaildirSettings& maildir);
+  enum class TmpFiles { Unnamed, Named };  // Named: always the qmail way (the fallback, tested on its own)
+
+  // `new_dir_syncs` coalesces the fsyncs of new/ across concurrent deliveries.
+  MaildirStore(const DeliverySettings& delivery, const MaildirSettings& maildir, DirectorySync& new_dir_syncs,
+               TmpFiles tmp_files = TmpFiles::Unnamed);
 
   // `maildir` is already confined under mail_root. `folder` is the subaddress ("" for the inbox); it
   // selects the Maildir++ folder ".<folder>" when subaddress_folders is on and that folder exists.
@@ -33,6 +40,8 @@ class MaildirStore {
 
   const DeliverySettings& delivery_;
   const MaildirSettings& maildir_;
+  DirectorySync& new_dir_syncs_;
+  TmpFiles tmp_files_;
 };
 
 }  // namespace letterbox

@@ -5,6 +5,10 @@
 #include <atomic>
 #include <thread>
 
+#include "letterbox/directory_sync.hpp"
+#include "letterbox/mail_path.hpp"
+#include "letterbox/maildir_store.hpp"
+#include "letterbox/message.hpp"
 #include "store_fixture.hpp"
 
 using namespace letterbox;
@@ -142,4 +146,34 @@ TEST_F(MaildirStoreTest, ConcurrentDeliveriesAllLand) {
   const auto report = read_mailbox("maildir", maildir());
   EXPECT_NE(report.find("count 200\n"), std::string::npos);
   EXPECT_EQ(report.find("\tBAD\t"), std::string::npos);
+}
+
+// The qmail way, used where O_TMPFILE or /proc is missing: a named tmp/ file, linked, then removed.
+TEST_F(MaildirStoreTest, NamedTmpFilesWhereUnnamedOnesAreUnavailable) {
+  DirectorySync syncs;
+  MaildirStore store(settings_.delivery, settings_.maildir, syncs, MaildirStore::TmpFiles::Named);
+  const auto spool = spool_of(test_message("m1"));
+  const std::string headers = "Delivered-To: alice@example.org\n";
+  ASSERT_EQ(make_directories(mail_root(), maildir()), 0);
+  const auto outcome = store.deliver(maildir(), "", Message{spool, headers, "sender@example.org"}, 0);
+  ASSERT_TRUE(outcome.delivered()) << outcome.text;
+  EXPECT_TRUE(files_in(maildir() / "tmp").empty());
+  const auto fresh = files_in(maildir() / "new");
+  ASSERT_EQ(fresh.size(), 1U);
+  EXPECT_EQ(read_file(fresh[0]), headers + test_message("m1"));
+  EXPECT_EQ(read_mailbox("maildir", maildir()), "m1\tOK\t\talice@example.org\ncount 1\n");
+}
+
+TEST_F(MaildirStoreTest, NamedTmpFileIsRemovedWhenTheDiskIsFull) {
+  if (!mount_tiny_filesystem("256k")) GTEST_SKIP() << "needs root to mount a tmpfs";
+  DirectorySync syncs;
+  MaildirStore store(settings_.delivery, settings_.maildir, syncs, MaildirStore::TmpFiles::Named);
+  std::string big = test_message("big");
+  big.insert(big.find("\n\n") + 2, std::string(512 * 1024, 'x') + "\n");
+  const auto spool = spool_of(big);
+  ASSERT_EQ(make_directories(mail_root(), maildir()), 0);
+  const auto outcome = store.deliver(maildir(), "", Message{spool, "", "sender@example.org"}, 0);
+  EXPECT_EQ(outcome.code, 452);
+  EXPECT_TRUE(files_in(maildir() / "tmp").empty());
+  EXPECT_TRUE(files_in(maildir() / "new").empty());
 }

@@ -1,0 +1,119 @@
+#include "letterbox/directory_sync.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "../support/test_support.hpp"
+
+using namespace letterbox;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A sync that blocks until released, counting how often it ran and how often it was entered.
+class GatedSync {
+ public:
+  int operator()(const std::filesystem::path& /*dir*/) {
+    std::unique_lock lock(mutex_);
+    ++started_;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return released_ >= started_; });
+    return error_;
+  }
+  void release_one() {
+    std::lock_guard lock(mutex_);
+    ++released_;
+    changed_.notify_all();
+  }
+  void release_all() {
+    std::lock_guard lock(mutex_);
+    released_ = 1'000'000;
+    changed_.notify_all();
+  }
+  bool wait_started(int n) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 5s, [&] { return started_ >= n; });
+  }
+  int started() {
+    std::lock_guard lock(mutex_);
+    return started_;
+  }
+  void fail_with(int error) {
+    std::lock_guard lock(mutex_);
+    error_ = error;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int started_ = 0;
+  int released_ = 0;
+  int error_ = 0;
+};
+
+}  // namespace
+
+TEST(DirectorySync, ConcurrentCallersShareOneSync) {
+  GatedSync gate;
+  DirectorySync syncs([&](const std::filesystem::path& dir) { return gate(dir); });
+  std::thread leader([&] { EXPECT_EQ(syncs.sync("/m/new"), 0); });
+  ASSERT_TRUE(gate.wait_started(1));
+  // These arrive while the first sync runs: they must not ride on it, but all of them share the next.
+  std::vector<std::thread> followers;
+  std::atomic<int> done{0};
+  for (int i = 0; i < 8; ++i) {
+    followers.emplace_back([&] {
+      EXPECT_EQ(syncs.sync("/m/new"), 0);
+      ++done;
+    });
+  }
+  std::this_thread::sleep_for(100ms);
+  gate.release_one();
+  leader.join();
+  EXPECT_EQ(done.load(), 0);  // the first sync may have started before their links: they still wait
+  ASSERT_TRUE(gate.wait_started(2));
+  gate.release_all();
+  for (auto& t : followers) t.join();
+  EXPECT_EQ(done.load(), 8);
+  EXPECT_EQ(gate.started(), 2);
+}
+
+TEST(DirectorySync, EveryCallerOfAFailedSyncSeesTheError) {
+  GatedSync gate;
+  gate.fail_with(EIO);
+  DirectorySync syncs([&](const std::filesystem::path& dir) { return gate(dir); });
+  std::thread leader([&] { EXPECT_EQ(syncs.sync("/m/new"), EIO); });
+  ASSERT_TRUE(gate.wait_started(1));
+  std::vector<std::thread> followers;
+  for (int i = 0; i < 4; ++i) followers.emplace_back([&] { EXPECT_EQ(syncs.sync("/m/new"), EIO); });
+  std::this_thread::sleep_for(50ms);
+  gate.release_all();
+  leader.join();
+  for (auto& t : followers) t.join();
+  gate.fail_with(0);
+  EXPECT_EQ(syncs.sync("/m/new"), 0);  // a later sync starts afresh
+}
+
+TEST(DirectorySync, DifferentDirectoriesDoNotWaitForEachOther) {
+  GatedSync gate;
+  DirectorySync syncs([&](const std::filesystem::path& dir) { return dir == "/a/new" ? gate(dir) : 0; });
+  std::thread slow([&] { EXPECT_EQ(syncs.sync("/a/new"), 0); });
+  ASSERT_TRUE(gate.wait_started(1));
+  EXPECT_EQ(syncs.sync("/b/new"), 0);  // returns although /a/new's sync is still blocked
+  gate.release_all();
+  slow.join();
+}
+
+TEST(DirectorySync, RealDirectory) {
+  test::TempDir tmp;
+  DirectorySync syncs;
+  EXPECT_EQ(syncs.sync(tmp.path()), 0);
+  EXPECT_EQ(syncs.sync(tmp / "missing"), ENOENT);
+}
