@@ -13,8 +13,8 @@
 namespace po = boost::program_options;
 
 int main(int argc, char** argv) {
-  signal(SIGXFSZ, SIG_IGN);  // a file size limit must fail the write (and be undone), not kill us mid-append
-  signal(SIGPIPE, SIG_IGN);
+  (void)signal(SIGXFSZ, SIG_IGN);  // a file size limit must fail the write (and be undone), not kill us mid-append
+  (void)signal(SIGPIPE, SIG_IGN);
   po::options_description options(
       "Usage: letterbox-lda [-c FILE] [-f SENDER] [-a RECIPIENT | -d USER] [-m FOLDER] [-p FILE]\n"
       "       letterbox-lda [-c FILE] --lookup ADDRESS\nOptions");

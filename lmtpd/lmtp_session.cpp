@@ -117,7 +117,7 @@ LmtpSession::~LmtpSession() {
   --state_.sessions();
 }
 
-void LmtpSession::reply(std::string line) {
+void LmtpSession::reply(std::string_view line) {
   out_ += line;
   out_ += "\r\n";
 }
@@ -321,7 +321,7 @@ awaitable<void> LmtpSession::handle_rcpt(std::string_view args) {
     }
   }
   auto runtime = runtime_;
-  const Address lookup_address = *address;
+  const Address& lookup_address = *address;  // lives in this coroutine frame across the co_await
   auto lookup_work = [&runtime, &lookup_address] { return runtime->directory.lookup(lookup_address); };
   const Lookup lookup = co_await on_pool(state_.pool(), lookup_work);
   auto resolved = resolve_recipient(runtime_->settings, *address, path, lookup);

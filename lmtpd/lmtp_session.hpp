@@ -55,7 +55,7 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   void handle_mail(std::string_view args);
   void handle_lhlo(std::string_view args);
   void reset_transaction();
-  void reply(std::string line);
+  void reply(std::string_view line);
 
   Socket socket_;
   ServerState& state_;

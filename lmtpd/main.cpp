@@ -22,9 +22,11 @@
 namespace po = boost::program_options;
 namespace asio = boost::asio;
 
-int main(int argc, char** argv) {
-  signal(SIGPIPE, SIG_IGN);
-  signal(SIGXFSZ, SIG_IGN);  // a file size limit fails the write (and is undone) instead of killing us
+namespace {
+
+int run(int argc, char** argv) {
+  (void)signal(SIGPIPE, SIG_IGN);
+  (void)signal(SIGXFSZ, SIG_IGN);  // a file size limit fails the write (and is undone) instead of killing us
   po::options_description options("Usage: letterbox-lmtpd [-c FILE] [--foreground] [--check-config]\nOptions");
   options.add_options()("help,h", "show this help")("version", "print the version")(
       "config,c", po::value<std::string>()->default_value("/etc/letterbox/letterbox.conf"), "configuration file")(
@@ -117,4 +119,17 @@ int main(int argc, char** argv) {
   server.state().pool().join();
   spdlog::info("letterbox-lmtpd stopped");
   return EX_OK;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    // Nothing should get here; if something does, say what instead of dying with a bare "terminate".
+    spdlog::critical("stopping on an unexpected error: {}", e.what());
+    std::cerr << "letterbox-lmtpd: unexpected error: " << e.what() << "\n";
+    return EX_SOFTWARE;
+  }
 }
