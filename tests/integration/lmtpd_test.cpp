@@ -44,7 +44,11 @@ class LmtpdTest : public ::testing::Test {
   }
 
   void start(const std::string& server_extra = "", const std::string& delivery_extra = "") {
-    write_file(config(), config_text(server_extra, delivery_extra));
+    start_with(config_text(server_extra, delivery_extra));
+  }
+
+  void start_with(const std::string& text) {
+    write_file(config(), text);
     server_ = std::make_unique<Background>(
         std::vector<std::string>{LETTERBOX_LMTPD_PATH, "-c", config().string(), "--foreground"});
     // The UNIX socket appears once every listener is bound; probing the TCP port would open a session
@@ -252,7 +256,7 @@ TEST_F(LmtpdTest, OverlongTextLineAndOversizedMessage) {
   for (int i = 0; i < 100; ++i) big += std::string(70, 'y') + "\r\n";
   c->send(big + ".\r\n");
   EXPECT_EQ(c->reply(), "552 5.3.4 Message too big");
-  EXPECT_FALSE(std::filesystem::exists(alice() / "new") && !std::filesystem::is_empty(alice() / "new"));
+  EXPECT_TRUE(!std::filesystem::exists(alice() / "new") || std::filesystem::is_empty(alice() / "new"));
 }
 
 TEST_F(LmtpdTest, DirectoryStoppedThenStartedWithoutRestartingTheServer) {
@@ -295,6 +299,35 @@ TEST_F(LmtpdTest, ClientStalledInDataTimesOut) {
   EXPECT_EQ(c->reply(5s), "421 4.4.2 lmtp.test Idle timeout, closing connection");
   EXPECT_TRUE(c->closed_by_peer());
   EXPECT_FALSE(std::filesystem::exists(alice() / "new"));
+}
+
+TEST_F(LmtpdTest, DeliveryStillRunningAtDataDeadlineIsDeferred) {
+  // alice's Maildir is held exclusively by an administrator for longer than data_deadline allows.
+  auto text = config_text("data_deadline = 1s\n");
+  text.replace(text.find("lock_timeout = 1s"), 17, "lock_timeout = 4s");
+  start_with(text);
+  std::filesystem::create_directories(alice());
+  const auto lock = alice() / "letterbox.lock";
+  Background holder(
+      {"flock", "-x", lock.string(), "sh", "-c", "touch " + (tmp_ / "held").string() + "; exec sleep 600"});
+  ASSERT_TRUE(wait_for_file(tmp_ / "held"));
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  EXPECT_EQ(c->command("RCPT TO:<erin@example.org>"), "250 2.1.5 <erin@example.org> OK");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  const auto sent = std::chrono::steady_clock::now();
+  c->send(smtp_data(test_message("slow")));
+  EXPECT_EQ(c->reply(), "451 4.3.0 <alice@example.org> Local delivery error");
+  EXPECT_EQ(c->reply(), "250 2.0.0 <erin@example.org> Delivered");
+  const auto waited = std::chrono::steady_clock::now() - sent;
+  EXPECT_GE(waited, 900ms);
+  EXPECT_LT(waited, 3s);  // well before the lock wait itself would have ended
+  // The session goes on; the late delivery gives up at lock_timeout and leaves nothing behind.
+  EXPECT_EQ(c->command("RSET"), "250 2.0.0 OK");
+  std::this_thread::sleep_for(3500ms);
+  EXPECT_TRUE(!std::filesystem::exists(alice() / "new") || std::filesystem::is_empty(alice() / "new"));
+  EXPECT_EQ(read_mailbox("mbox", mail_root() / "example.org" / "erin.mbox"),
+            "slow\tOK\t<sender@client.test>\terin@example.org\ncount 1\n");
 }
 
 TEST_F(LmtpdTest, SigtermTellsIdleSessionsAndExitsZero) {
