@@ -81,6 +81,7 @@ void LmtpServer::bind() {
 }
 
 void LmtpServer::start() {
+  state_.start_workers();
   for (auto& a : tcp_) asio::co_spawn(io_, accept_tcp(*a), asio::detached);
   for (auto& a : unix_) asio::co_spawn(io_, accept_unix(*a), asio::detached);
 }

@@ -23,7 +23,7 @@ class LmtpServer {
 
   // Binds every listener (throws std::runtime_error naming the one that failed).
   void bind();
-  // Starts accepting.
+  // Starts the worker pool and accepting (after daemon(): the pool's threads would not survive its fork).
   void start();
   void stop();
   void reload();

@@ -90,9 +90,13 @@ int run(int argc, char** argv) {
     std::cerr << "letterbox-lmtpd: " << e.what() << "\n";
     return EX_OSERR;
   }
-  if (vm.count("foreground") == 0U && daemon(0, 0) != 0) {
-    std::cerr << "letterbox-lmtpd: cannot detach: " << std::strerror(errno) << "\n";
-    return EX_OSERR;
+  if (vm.count("foreground") == 0U) {
+    io.notify_fork(asio::execution_context::fork_prepare);
+    if (daemon(0, 0) != 0) {
+      std::cerr << "letterbox-lmtpd: cannot detach: " << std::strerror(errno) << "\n";
+      return EX_OSERR;
+    }
+    io.notify_fork(asio::execution_context::fork_child);  // a reactor of our own, not the parent's
   }
 
   asio::signal_set stop_signals(io, SIGTERM, SIGINT);

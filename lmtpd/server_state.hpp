@@ -9,6 +9,7 @@
 #include <boost/asio.hpp>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "letterbox/cached_directory.hpp"
@@ -39,7 +40,7 @@ class ServerState {
   ServerState(Settings settings, unsigned worker_threads)
       : locks_(settings.delivery.max_lock_waiters),
         runtime_(std::make_shared<Runtime>(std::move(settings), locks_)),
-        pool_(worker_threads) {}
+        worker_threads_(worker_threads) {}
 
   std::shared_ptr<Runtime> runtime() const {
     std::lock_guard lock(mutex_);
@@ -52,7 +53,12 @@ class ServerState {
     runtime_ = std::move(fresh);
   }
 
-  boost::asio::thread_pool& pool() { return pool_; }
+  // The workers start here rather than in the constructor: threads do not survive the fork of daemon(),
+  // which comes after the listeners are bound.
+  void start_workers() {
+    if (!pool_) pool_.emplace(worker_threads_);
+  }
+  boost::asio::thread_pool& pool() { return *pool_; }
   std::atomic<unsigned>& sessions() { return sessions_; }
   std::atomic<bool>& stopping() { return stopping_; }
 
@@ -60,7 +66,8 @@ class ServerState {
   MailboxLocks locks_;
   mutable std::mutex mutex_;
   std::shared_ptr<Runtime> runtime_;
-  boost::asio::thread_pool pool_;
+  unsigned worker_threads_;
+  std::optional<boost::asio::thread_pool> pool_;
   std::atomic<unsigned> sessions_{0};
   std::atomic<bool> stopping_{false};
 };

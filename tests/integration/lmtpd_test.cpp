@@ -330,6 +330,30 @@ TEST_F(LmtpdTest, DeliveryStillRunningAtDataDeadlineIsDeferred) {
             "slow\tOK\t<sender@client.test>\terin@example.org\ncount 1\n");
 }
 
+// Without --foreground the server detaches: the command returns 0 once the listeners are bound.
+TEST_F(LmtpdTest, DetachesWithoutForeground) {
+  write_file(config(), config_text());
+  const auto r = run({LETTERBOX_LMTPD_PATH, "-c", config().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(std::filesystem::exists(socket_path()));
+  const pid_t daemon = process_with_argument(config().string());
+  ASSERT_GT(daemon, 0);
+  struct Stopper {
+    pid_t pid;
+    ~Stopper() { kill(pid, SIGKILL); }
+  } stopper{daemon};
+  EXPECT_NE(daemon, getppid());
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  c->send(smtp_data(test_message("detached")));
+  EXPECT_EQ(c->reply(), "250 2.0.0 <alice@example.org> Delivered");
+  EXPECT_EQ(c->command("QUIT"), "221 2.0.0 lmtp.test closing connection");
+  ASSERT_EQ(kill(daemon, SIGTERM), 0);
+  EXPECT_TRUE(wait_until([&] { return !process_running(daemon); }, 10s));
+  EXPECT_EQ(read_mailbox("maildir", alice()), "detached\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
+}
+
 TEST_F(LmtpdTest, SigtermTellsIdleSessionsAndExitsZero) {
   start();
   auto c = connect();

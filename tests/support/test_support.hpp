@@ -7,6 +7,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "letterbox/config.hpp"
@@ -113,6 +114,23 @@ bool port_accepts(int port);
 
 // Waits until something accepts connections on the loopback port.
 bool wait_for_port(int port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
+// Polls `done` every 20 ms until it is true (then true) or `timeout` passes (then false).
+template <class Predicate>
+bool wait_until(Predicate done, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
+
+// The first process other than this one with `argument` among its arguments (/proc); -1 if none.
+pid_t process_with_argument(const std::string& argument);
+
+// Whether `pid` is alive (a zombie counts as gone).
+bool process_running(pid_t pid);
 
 // Waits until `path` exists (a holder's "I have the lock" marker). False on timeout.
 bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout = std::chrono::seconds(10));
