@@ -207,3 +207,49 @@ TEST_F(LdapTest, PoolIsSharedSafelyBetweenThreads) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(wrong.load(), 0);
 }
+
+// [ldap] starttls against a slapd that refuses every operation on a connection without TLS.
+class LdapStartTlsTest : public ::testing::Test {
+ protected:
+  LdapSettings tls_settings() const {
+    auto s = slapd_.settings();
+    s.starttls = true;
+    s.tls_ca_file = slapd_.ca_file().string();
+    return s;
+  }
+  Slapd slapd_{Slapd::Transport::RequireStartTls};
+};
+
+TEST_F(LdapStartTlsTest, LooksUpOverTlsWithTheServersCa) {
+  LdapDirectory directory(tls_settings());
+  const auto l = directory.lookup(address("alice@example.org"));
+  ASSERT_EQ(l.kind, LookupKind::Found) << l.detail;
+  EXPECT_EQ(l.entry.dn, "uid=alice,ou=people,dc=example,dc=org");
+  EXPECT_EQ(directory.lookup(address("nosuchuser@example.org")).kind, LookupKind::Unknown);
+}
+
+TEST_F(LdapStartTlsTest, AnUntrustedCertificateIsUnavailableNeverUnknown) {
+  TempDir other;
+  make_test_ca(other.path(), "other", false);
+  auto s = tls_settings();
+  s.tls_ca_file = (other / "other.pem").string();
+  LdapDirectory directory(s);
+  const auto l = directory.lookup(address("alice@example.org"));
+  EXPECT_EQ(l.kind, LookupKind::Unavailable);
+  EXPECT_NE(l.detail.find("StartTLS"), std::string::npos) << l.detail;
+  const auto unknown = directory.lookup(address("nosuchuser@example.org"));
+  EXPECT_EQ(unknown.kind, LookupKind::Unavailable);  // we cannot know: never a bounce
+}
+
+TEST_F(LdapStartTlsTest, WithoutStartTlsAServerThatRequiresItIsUnavailable) {
+  auto s = slapd_.settings();  // starttls = no
+  LdapDirectory directory(s);
+  const auto l = directory.lookup(address("nosuchuser@example.org"));
+  EXPECT_EQ(l.kind, LookupKind::Unavailable) << l.detail;
+  Settings settings = default_settings();
+  settings.ldap = s;
+  const auto resolved = resolve_recipient(settings, address("nosuchuser@example.org"), "nosuchuser@example.org", l);
+  ASSERT_TRUE(std::holds_alternative<Outcome>(resolved));
+  EXPECT_EQ(lmtp_reply(std::get<Outcome>(resolved), "nosuchuser@example.org"),
+            "450 4.4.3 <nosuchuser@example.org> Directory unavailable, try again later");
+}

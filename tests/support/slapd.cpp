@@ -31,13 +31,39 @@ int free_port() {
   throw std::runtime_error("cannot find a free port");
 }
 
-Slapd::Slapd() {
+void make_test_ca(const std::filesystem::path& dir, const std::string& name, bool server) {
+  const auto d = dir.string() + "/";
+  std::string script = "set -e\ncd '" + d +
+                       "'\n"
+                       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+                       "-subj '/CN=Letterbox test CA " +
+                       name + "' -keyout " + name + ".key -out " + name + ".pem\n";
+  if (server) {
+    script +=
+        "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 "
+        "-keyout server.key -out server.csr\n"
+        "printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\\n' > server.ext\n"
+        "openssl x509 -req -in server.csr -CA " +
+        name + ".pem -CAkey " + name + ".key -CAcreateserial -days 2 -extfile server.ext -out server.pem\n";
+  }
+  const auto r = run({"sh", "-c", script});
+  if (r.exit_code != 0) throw std::runtime_error("openssl failed: " + r.output);
+}
+
+Slapd::Slapd(Transport transport) {
   const auto d = dir_.path();
   std::filesystem::create_directories(d / "db");
   write_file(password_file(), std::string(kBindPassword) + "\n");
   std::string conf;
   for (const char* schema : {"core", "cosine", "inetorgperson", "nis"}) {
     conf += "include /etc/ldap/schema/" + std::string(schema) + ".schema\n";
+  }
+  if (transport == Transport::RequireStartTls) {
+    make_test_ca(d, "ca", true);
+    conf += "TLSCACertificateFile " + (d / "ca.pem").string() + "\n";
+    conf += "TLSCertificateFile " + (d / "server.pem").string() + "\n";
+    conf += "TLSCertificateKeyFile " + (d / "server.key").string() + "\n";
+    conf += "security tls=1\n";
   }
   conf += "include " + (std::filesystem::path(LETTERBOX_SOURCE_DIR) / "etc" / "letterbox.schema").string() + "\n";
   conf += "pidfile " + (d / "slapd.pid").string() + "\n";

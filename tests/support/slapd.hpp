@@ -14,11 +14,15 @@ namespace letterbox::test {
 
 class Slapd {
  public:
+  // RequireStartTls: a certificate for 127.0.0.1 signed by a throwaway CA (ca_file()), and every
+  // operation refused until the connection is TLS-protected (slapd's "security tls=1").
+  enum class Transport { Plain, RequireStartTls };
+
   static constexpr const char* kBase = "dc=example,dc=org";
   static constexpr const char* kBindDn = "cn=letterbox,ou=services,dc=example,dc=org";
   static constexpr const char* kBindPassword = "letterbox-secret";
 
-  Slapd();
+  explicit Slapd(Transport transport = Transport::Plain);
   ~Slapd();
   Slapd(const Slapd&) = delete;
   Slapd& operator=(const Slapd&) = delete;
@@ -34,6 +38,8 @@ class Slapd {
 
   // The [ldap] settings that point at this server, with the letterbox schema's attributes.
   LdapSettings settings() const;
+  // The CA that signed the server's certificate (RequireStartTls only).
+  std::filesystem::path ca_file() const { return dir_ / "ca.pem"; }
   // A file holding the bind password.
   std::filesystem::path password_file() const { return dir_ / "bind-password"; }
 
@@ -45,5 +51,9 @@ class Slapd {
 
 // A loopback TCP port nothing listens on right now.
 int free_port();
+
+// Creates, with the openssl command, a throwaway CA in dir/<name>.pem (key <name>.key), and if `server`
+// a certificate for 127.0.0.1 signed by it in dir/server.pem (key server.key).
+void make_test_ca(const std::filesystem::path& dir, const std::string& name, bool server);
 
 }  // namespace letterbox::test
