@@ -362,6 +362,7 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
   const auto started = std::chrono::steady_clock::now();
 
   std::vector<Outcome> outcomes(accepted_.size());
+  const bool delivered_on_pool = spool_ && !line_too_long && !too_big;
   auto batch = std::make_shared<DeliveryBatch>();
   batch->results.resize(accepted_.size());
   if (!spool_) {
@@ -382,18 +383,22 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
     }
     for (std::size_t i = 0; i < accepted_.size(); ++i) {
       if (!accepted_[i].recipient) continue;
-      asio::post(state_.pool(),
-                 [batch, i, spool, runtime, envelope, recipient = *accepted_[i].recipient, executor, timer = done] {
-                   Outcome outcome = runtime->deliverer.deliver(*spool, envelope, recipient);
-                   std::lock_guard lock(batch->mutex);
-                   batch->results[i] = std::move(outcome);
-                   if (--batch->remaining == 0) {
-                     asio::post(executor, [batch, timer] {
-                       batch->all_done = true;
-                       timer->cancel();
-                     });
-                   }
-                 });
+      // Logged here, on the pool: the line records what happened on disk (even after data_deadline),
+      // and its write stays off the network threads.
+      asio::post(state_.pool(), [batch, i, spool, runtime, envelope, recipient = *accepted_[i].recipient, executor,
+                                 timer = done, started, shown = accepted_[i].shown] {
+        Outcome outcome = runtime->deliverer.deliver(*spool, envelope, recipient);
+        log_delivery(DeliveryRecord{envelope.id, envelope.sender, shown, recipient.mailbox, spool->size(), outcome,
+                                    std::chrono::steady_clock::now() - started});
+        std::lock_guard lock(batch->mutex);
+        batch->results[i] = std::move(outcome);
+        if (--batch->remaining == 0) {
+          asio::post(executor, [batch, timer] {
+            batch->all_done = true;
+            timer->cancel();
+          });
+        }
+      });
     }
     if (batch->remaining > 0) {
       boost::system::error_code ec;
@@ -405,8 +410,14 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
     std::lock_guard lock(batch->mutex);
     for (std::size_t i = 0; i < accepted_.size(); ++i) {
       if (!accepted_[i].recipient) continue;
-      outcomes[i] = batch->results[i] ? *batch->results[i]
-                                      : make_outcome(Status::LocalError, "not finished within data_deadline");
+      if (batch->results[i]) {
+        outcomes[i] = *batch->results[i];
+        continue;
+      }
+      outcomes[i] = make_outcome(Status::LocalError,
+                                 "still being delivered at data_deadline; its own log line follows when it ends");
+      log_delivery(DeliveryRecord{envelope.id, sender_, accepted_[i].shown, accepted_[i].recipient->mailbox,
+                                  spool->size(), outcomes[i], std::chrono::steady_clock::now() - started});
     }
   }
   for (std::size_t i = 0; i < accepted_.size(); ++i) {
@@ -417,7 +428,7 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
       continue;
     }
     reply(lmtp_reply(outcomes[i], a.shown));
-    if (a.recipient) {
+    if (a.recipient && !delivered_on_pool) {  // refused before any delivery began
       log_delivery(DeliveryRecord{id_ + "." + std::to_string(transactions_), sender_, a.shown, a.recipient->mailbox,
                                   spool_ ? spool_->size() : 0, outcomes[i],
                                   std::chrono::steady_clock::now() - started});

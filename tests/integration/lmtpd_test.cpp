@@ -328,6 +328,12 @@ TEST_F(LmtpdTest, DeliveryStillRunningAtDataDeadlineIsDeferred) {
   EXPECT_TRUE(!std::filesystem::exists(alice() / "new") || std::filesystem::is_empty(alice() / "new"));
   EXPECT_EQ(read_mailbox("mbox", mail_root() / "example.org" / "erin.mbox"),
             "slow\tOK\t<sender@client.test>\terin@example.org\ncount 1\n");
+  // The log tells both what the client was told and what became of the late delivery.
+  const auto log = read_file(tmp_ / "lmtpd.log");
+  EXPECT_NE(log.find("to=<alice@example.org> mailbox=example.org/alice/Maildir"), std::string::npos) << log;
+  EXPECT_NE(log.find("result=\"451 4.3.0 <alice@example.org> Local delivery error\""), std::string::npos) << log;
+  EXPECT_NE(log.find("result=\"450 4.2.0 <alice@example.org> Mailbox locked, try again later\""), std::string::npos)
+      << log;
 }
 
 // Without --foreground the server detaches: the command returns 0 once the listeners are bound.
