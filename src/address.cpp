@@ -6,12 +6,15 @@
 namespace letterbox {
 namespace {
 
-constexpr std::size_t kMaxLocalPart = 64;
-constexpr std::size_t kMaxDomain = 255;
-constexpr std::size_t kMaxAddress = 254;  // a 256-octet path minus its angle brackets
+// RFC 5321's 64-octet local part and 254-octet path are minimums a server must accept, not maximums:
+// SRS and VERP addresses and long subaddresses exceed them, and the MTA has already accepted the mail.
+// Refusing one would bounce it (5xx), so only the 512-octet command line bounds an address.
+constexpr std::size_t kMaxAddress = 500;
+constexpr std::size_t kMaxDomain = 255;  // DNS's own limit
 
+// atext, plus UTF-8 (RFC 6531): a directory may well hold internationalized addresses.
 bool is_atext(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) ||
+  return std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80 ||
          std::string_view("!#$%&'*+-/=?^_`{|}~").find(c) != std::string_view::npos;
 }
 
@@ -54,8 +57,13 @@ bool valid_domain(std::string_view d) {
     const auto dot = d.find('.', start);
     const auto label = d.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
     if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
+    // '_' is not a hostname character, but it occurs in real (internal) mail domains; UTF-8 is an
+    // internationalized domain not yet in its A-label form.
     for (char c : label) {
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-') return false;
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' &&
+          static_cast<unsigned char>(c) < 0x80) {
+        return false;
+      }
     }
     if (dot == std::string_view::npos) break;
     start = dot + 1;
@@ -87,10 +95,6 @@ std::optional<Address> parse_address(std::string_view text, std::string_view del
   }
   const auto local = text.substr(0, at);
   const auto domain = text.substr(at + 1);
-  if (local.size() > kMaxLocalPart) {
-    why = "local part longer than " + std::to_string(kMaxLocalPart) + " octets";
-    return std::nullopt;
-  }
   if (domain.size() > kMaxDomain) {
     why = "domain longer than " + std::to_string(kMaxDomain) + " octets";
     return std::nullopt;

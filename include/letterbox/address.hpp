@@ -1,5 +1,6 @@
 // Recipient addresses as they arrive from the network or the command line: checked against RFC 5321's
-// syntax and length limits before anything else sees them, lower-cased for the directory, and split at
+// syntax before anything else sees them (liberally: UTF-8, '_' in domains and local parts over 64 octets
+// pass, since refusing mail the MTA accepted bounces it), lower-cased for the directory, and split at
 // the recipient delimiter ("alice+Lists@example.org": lookup alice@example.org, folder "Lists").
 #pragma once
 
@@ -20,7 +21,7 @@ struct Address {
 
 // Parses an address without its angle brackets. `delimiters`: each character is a recipient delimiter;
 // empty disables subaddresses. nullopt with `why` set when the address is not a valid RFC 5321 mailbox
-// (or is longer than its limits: 64 octets local part, 255 domain, 254 in all).
+// (or is longer than 255 octets of domain or 500 in all).
 std::optional<Address> parse_address(std::string_view text, std::string_view delimiters, std::string& why);
 
 }  // namespace letterbox

@@ -138,6 +138,24 @@ TEST_F(LmtpdTest, ProtocolErrors) {
   EXPECT_EQ(c->command("RSET"), "250 2.0.0 OK");
 }
 
+// Addresses beyond RFC 5321's minimum limits come from real MTAs (SRS, VERP, long subaddresses): a 5xx
+// for them would bounce accepted mail.
+TEST_F(LmtpdTest, LongSenderAndLongSubaddressAreDelivered) {
+  start();
+  auto c = connect();
+  c->command("LHLO client.test");
+  const std::string srs = "SRS0=HHH=TT=example.com=" + std::string(80, 'x') + "@forwarder_1.example.net";
+  EXPECT_EQ(c->command("MAIL FROM:<" + srs + ">"), "250 2.1.0 Sender OK");
+  const std::string rcpt = "alice+" + std::string(90, 't') + "@example.org";
+  EXPECT_EQ(c->command("RCPT TO:<" + rcpt + ">"), "250 2.1.5 <" + rcpt + "> OK");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  c->send(smtp_data(test_message("srs")));
+  EXPECT_EQ(c->reply(), "250 2.0.0 <" + rcpt + "> Delivered");
+  EXPECT_EQ(read_mailbox("maildir", alice()), "srs\tOK\t<" + srs + ">\t" + rcpt + "\ncount 1\n");
+  EXPECT_EQ(c->command("MAIL FROM:<bad\x01sender@example.org>"),
+            "501 5.1.7 Bad sender address syntax: control character");
+}
+
 TEST_F(LmtpdTest, DirectoryAnswersAtRcpt) {
   start();
   auto c = transaction();

@@ -46,6 +46,21 @@ TEST(Address, AcceptsRfc5321Forms) {
   EXPECT_TRUE(parse(std::string(64, 'a') + "@example.org"));
 }
 
+// What the MTA has accepted must not bounce on our syntax check: RFC 5321's length limits are minimums,
+// and real addresses break them (SRS, VERP, long subaddresses), use '_' in domains, or use UTF-8.
+TEST(Address, AcceptsWhatRealMtasPassOn) {
+  const auto long_tag = parse("alice+" + std::string(100, 't') + "@example.org");
+  ASSERT_TRUE(long_tag);
+  EXPECT_EQ(long_tag->lookup_key(), "alice@example.org");
+  EXPECT_EQ(long_tag->subaddress, std::string(100, 't'));
+  EXPECT_TRUE(parse("SRS0=HHH=TT=example.com=" + std::string(60, 'x') + "@forwarder.example.net"));
+  EXPECT_TRUE(parse("alice@mail_host.example.org"));
+  EXPECT_TRUE(parse("jörg@example.org"));
+  EXPECT_TRUE(parse("alice@exämple.org"));
+  EXPECT_TRUE(parse("a@" + std::string(63, 'b') + "." + std::string(63, 'c') + "." + std::string(63, 'd') + "." +
+                    std::string(63, 'e')));  // 258 octets
+}
+
 TEST(Address, RefusesWhatRfc5321Refuses) {
   EXPECT_EQ(why_not(""), "empty address");
   EXPECT_EQ(why_not("alice"), "address has no domain");
@@ -61,10 +76,7 @@ TEST(Address, RefusesWhatRfc5321Refuses) {
   EXPECT_EQ(why_not("alice)(uid=*@example.org"), "invalid local part");
   EXPECT_EQ(why_not(std::string("ali\0ce@example.org", 18)), "invalid local part");
   EXPECT_EQ(why_not("\"unterminated@example.org"), "invalid local part");
-  EXPECT_EQ(why_not(std::string(65, 'a') + "@example.org"), "local part longer than 64 octets");
-  EXPECT_EQ(why_not("a@" + std::string(63, 'b') + "." + std::string(63, 'c') + "." + std::string(63, 'd') + "." +
-                    std::string(63, 'e')),
-            "address longer than 254 octets");
-  EXPECT_EQ(why_not("a@" + std::string(64, 'b') + ".org"), "invalid domain");  // a label is at most 63
-  EXPECT_EQ(why_not("alice@exämple.org"), "invalid domain");
+  EXPECT_EQ(why_not(std::string(501, 'a') + "@example.org"), "address longer than 500 octets");
+  EXPECT_EQ(why_not("a@" + std::string(64, 'b') + ".org"), "invalid domain");  // a DNS label is at most 63
+  EXPECT_EQ(why_not("alice@exa(mple.org"), "invalid domain");
 }
