@@ -208,6 +208,7 @@ awaitable<void> LmtpSession::run() {
         if (chunk_refused_) {
           chunk_refused_ = false;
           in_message_ = false;
+          (void)parser_.finish_chunks();  // a CR held back from refused bytes must not start the next chunk
         } else if (chunk_last_) {
           spool_buffer_ += parser_.finish_chunks();
           co_await finish_message(false);
@@ -231,7 +232,9 @@ void LmtpSession::reset_transaction() {
   accepted_.clear();
   recipients_seen_ = 0;
   spool_.reset();
+  spool_failed_ = false;
   spool_buffer_.clear();
+  (void)parser_.finish_chunks();  // RSET in the middle of BDAT: no CR carried into the next message
   in_message_ = false;
   chunk_last_ = false;
 }
@@ -338,7 +341,8 @@ awaitable<void> LmtpSession::handle_rcpt(std::string_view args) {
 }
 
 awaitable<void> LmtpSession::append_to_spool() {
-  if (spool_buffer_.empty() || !spool_) co_return;
+  if (!spool_) spool_buffer_.clear();  // the spool failed: the rest of the message is read and dropped
+  if (spool_buffer_.empty()) co_return;
   std::string text;
   text.swap(spool_buffer_);
   auto spool = spool_;
@@ -352,7 +356,10 @@ awaitable<void> LmtpSession::append_to_spool() {
     }
   };
   const bool ok = co_await on_pool(state_.pool(), write);
-  if (!ok) spool_.reset();  // the message is answered 451 at its end
+  if (!ok) {
+    spool_.reset();        // the message is answered 451 at its end
+    spool_failed_ = true;  // and a later BDAT chunk must not start a new, truncated one
+  }
 }
 
 awaitable<void> LmtpSession::finish_message(bool line_too_long) {
@@ -458,6 +465,8 @@ awaitable<bool> LmtpSession::handle_command(const std::string& line) {
       reply("503 5.5.1 Need MAIL before DATA");
     } else if (accepted_.empty()) {
       reply("503 5.5.1 No valid recipients");
+    } else if (spool_ || spool_failed_) {
+      reply("503 5.5.1 BDAT chunks already sent: DATA not allowed");  // RFC 3030
     } else {
       spool_ = std::make_shared<Spool>();
       in_message_ = true;
@@ -479,7 +488,7 @@ awaitable<bool> LmtpSession::handle_command(const std::string& line) {
       if (!have_mail_ || accepted_.empty()) {
         chunk_refused_ = true;
         reply(have_mail_ ? "503 5.5.1 No valid recipients" : "503 5.5.1 Need MAIL before BDAT");
-      } else if (!spool_) {
+      } else if (!spool_ && !spool_failed_) {
         spool_ = std::make_shared<Spool>();
       }
       parser_.start_chunk(size);

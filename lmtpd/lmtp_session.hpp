@@ -85,6 +85,7 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   std::string spool_buffer_;
   bool in_message_ = false;     // DATA or BDAT under way
   bool chunk_refused_ = false;  // a BDAT chunk whose bytes are being discarded
+  bool spool_failed_ = false;   // a spool write failed: this message ends in 451 for every recipient
   bool chunk_last_ = false;
   std::uint64_t chunk_size_ = 0;
   std::chrono::steady_clock::time_point transaction_start_;

@@ -21,6 +21,12 @@ namespace {
 
 }  // namespace
 
+std::filesystem::path Spool::default_directory() {
+  std::error_code ec;
+  auto dir = std::filesystem::temp_directory_path(ec);
+  return ec ? std::filesystem::path("/tmp") : dir;
+}
+
 Spool::Spool(std::filesystem::path directory, std::size_t memory_limit)
     : directory_(std::move(directory)), memory_limit_(memory_limit) {}
 

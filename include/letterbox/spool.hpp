@@ -18,8 +18,11 @@ class Spool {
  public:
   static constexpr std::size_t kDefaultMemoryLimit = 256 * 1024;
 
-  explicit Spool(std::filesystem::path directory = std::filesystem::temp_directory_path(),
-                 std::size_t memory_limit = kDefaultMemoryLimit);
+  explicit Spool(std::filesystem::path directory = default_directory(), std::size_t memory_limit = kDefaultMemoryLimit);
+
+  // $TMPDIR if it names a directory, else /tmp. Never throws: a bad TMPDIR must fail a spool write
+  // (a 4xx for that message), not the session that creates the spool.
+  static std::filesystem::path default_directory();
 
   // Adds bytes at the end. Throws std::system_error if the temporary file cannot be written.
   void append(std::string_view bytes);

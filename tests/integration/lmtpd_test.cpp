@@ -260,6 +260,54 @@ TEST_F(LmtpdTest, BdatChunks) {
   EXPECT_EQ(read_mailbox("maildir", alice()), "bdat\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
 }
 
+// The spool cannot be written (here: its directory is read-only) once a BDAT message outgrows memory:
+// the message must end in 451 for every recipient, not continue in a fresh spool without its start.
+TEST_F(LmtpdTest, SpoolFailureInBdatIsDeferredNotTruncated) {
+  const auto spool_dir = tmp_ / "spool";
+  std::filesystem::create_directories(spool_dir);
+  std::filesystem::permissions(spool_dir, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+  write_file(config(), config_text());
+  server_ = std::make_unique<Background>(std::vector<std::string>{
+      "env", "TMPDIR=" + spool_dir.string(), LETTERBOX_LMTPD_PATH, "-c", config().string(), "--foreground"});
+  ASSERT_TRUE(wait_for_file(socket_path()));
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  std::string first = "Subject: big\r\n\r\n";
+  while (first.size() < 600 * 1024) first += std::string(70, 'x') + "\r\n";
+  c->send("BDAT " + std::to_string(first.size()) + "\r\n" + first);
+  EXPECT_EQ(c->reply(), "250 2.0.0 " + std::to_string(first.size()) + " octets received");
+  const std::string last = "the end\r\n";
+  c->send("BDAT " + std::to_string(last.size()) + " LAST\r\n" + last);
+  EXPECT_EQ(c->reply(), "451 4.3.0 <alice@example.org> Local delivery error");
+  EXPECT_TRUE(!std::filesystem::exists(alice() / "new") || std::filesystem::is_empty(alice() / "new"));
+  // The session goes on, and a message that fits in memory is delivered.
+  EXPECT_EQ(c->command("MAIL FROM:<sender@client.test>"), "250 2.1.0 Sender OK");
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  c->send(smtp_data(test_message("small")));
+  EXPECT_EQ(c->reply(), "250 2.0.0 <alice@example.org> Delivered");
+  EXPECT_EQ(read_mailbox("maildir", alice()), "small\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
+}
+
+TEST_F(LmtpdTest, BdatThenDataIsRefusedAndRsetClearsAHeldBackCr) {
+  start();
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  c->send("BDAT 5\r\nabc\r\r");  // ends in a CR that may yet start a CRLF
+  EXPECT_EQ(c->reply(), "250 2.0.0 5 octets received");
+  EXPECT_EQ(c->command("DATA"), "503 5.5.1 BDAT chunks already sent: DATA not allowed");
+  EXPECT_EQ(c->command("RSET"), "250 2.0.0 OK");
+  EXPECT_EQ(c->command("MAIL FROM:<sender@client.test>"), "250 2.1.0 Sender OK");
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  const std::string message = "Message-ID: <cr>\r\n\r\nbody\r\n";
+  c->send("BDAT " + std::to_string(message.size()) + " LAST\r\n" + message);
+  EXPECT_EQ(c->reply(), "250 2.0.0 <alice@example.org> Delivered");
+  const auto file = std::filesystem::directory_iterator(alice() / "new")->path();
+  const auto text = read_file(file);
+  // The CR held back from the abandoned message does not reappear in front of this one.
+  EXPECT_EQ(text.find('\r'), std::string::npos) << text;
+}
+
 TEST_F(LmtpdTest, OverlongTextLineAndOversizedMessage) {
   start("max_message_size = 2K\n");
   auto c = transaction();
