@@ -194,22 +194,45 @@ Lookup LdapDirectory::search(Connection& connection, const Address& address, int
   const int rc = ldap_search_ext_s(connection.handle.get(), settings_.base.c_str(), scope, filter.c_str(),
                                    attributes.data(), 0, nullptr, nullptr, &timeout, 2, &raw);
   const LdapResult result(raw);  // freed whatever the search returned
-  ldap_result_code = rc;
+  LDAP* ld = connection.handle.get();
+  // ldap_search_ext_s reports the final result's code only when the first message is not a reference,
+  // so read the code from the final SearchResultDone itself. Without one the search did not finish.
+  int final_rc = rc;
+  bool finished = false;
+  for (LDAPMessage* m = result.get() != nullptr ? ldap_first_message(ld, result.get()) : nullptr; m != nullptr;
+       m = ldap_next_message(ld, m)) {
+    if (ldap_msgtype(m) != LDAP_RES_SEARCH_RESULT) continue;
+    finished = true;
+    int code = LDAP_OTHER;
+    if (ldap_parse_result(ld, m, &code, nullptr, nullptr, nullptr, nullptr, 0) != LDAP_SUCCESS) code = LDAP_OTHER;
+    final_rc = code;
+  }
+  if (rc == LDAP_SUCCESS && !finished) final_rc = LDAP_OTHER;
+  ldap_result_code = final_rc;
 
   Lookup lookup;
   const std::string where = " (" + connection.uri + ", filter " + filter + ")";
-  if (rc == LDAP_SIZELIMIT_EXCEEDED) {
+  if (final_rc == LDAP_SIZELIMIT_EXCEEDED) {
     lookup.kind = LookupKind::Ambiguous;
     lookup.detail = "more than one directory entry" + where;
     return lookup;
   }
-  if (rc != LDAP_SUCCESS) {
+  if (final_rc != LDAP_SUCCESS) {
     // Down, timed out, busy, unwilling, a missing base: none of these says the user does not exist.
     lookup.kind = LookupKind::Unavailable;
-    lookup.detail = "search failed: " + error_text(rc) + where;
+    lookup.detail = "search failed: " + error_text(final_rc) + where;
     return lookup;
   }
-  const int count = ldap_count_entries(connection.handle.get(), result.get());
+  const int count = ldap_count_entries(ld, result.get());
+  if (count == 0 && ldap_count_references(ld, result.get()) > 0) {
+    // Part of the tree lives on another server, and the user may be there: we cannot say "unknown".
+    lookup.kind = LookupKind::Unavailable;
+    lookup.detail =
+        "no entry here, but the search was referred to another server (referrals are not followed; "
+        "set [ldap] base or scope so the search stays on this one)" +
+        where;
+    return lookup;
+  }
   if (count == 0) {
     lookup.kind = LookupKind::Unknown;
     lookup.detail = "no directory entry" + where;

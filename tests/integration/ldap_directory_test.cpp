@@ -253,3 +253,19 @@ TEST_F(LdapStartTlsTest, WithoutStartTlsAServerThatRequiresItIsUnavailable) {
   EXPECT_EQ(lmtp_reply(std::get<Outcome>(resolved), "nosuchuser@example.org"),
             "450 4.4.3 <nosuchuser@example.org> Directory unavailable, try again later");
 }
+
+// A referral object under the search base makes slapd answer with a continuation reference: the user
+// may live on that other server, so "no entry here" is not "unknown" (a 550 would bounce real mail).
+TEST_F(LdapTest, ASearchReferredElsewhereIsUnavailableNeverUnknown) {
+  const std::string ldif =
+      "dn: ou=elsewhere,dc=example,dc=org\nobjectClass: referral\nobjectClass: extensibleObject\nou: elsewhere\n"
+      "ref: ldap://ldap.elsewhere.example/ou=elsewhere,dc=example,dc=org\n";
+  const auto added =
+      run({"ldapadd", "-x", "-M", "-H", slapd_.uri(), "-D", "cn=admin,dc=example,dc=org", "-w", "admin-secret"}, ldif);
+  ASSERT_EQ(added.exit_code, 0) << added.output;
+  LdapDirectory directory(slapd_.settings());
+  const auto l = directory.lookup(address("nosuchuser@example.org"));
+  EXPECT_EQ(l.kind, LookupKind::Unavailable) << l.detail;
+  EXPECT_NE(l.detail.find("referred"), std::string::npos) << l.detail;
+  EXPECT_EQ(directory.lookup(address("alice@example.org")).kind, LookupKind::Found);  // found here: fine
+}
