@@ -111,7 +111,18 @@ void LmtpServer::begin(LmtpSession::Socket socket, std::string peer) {
   // The spawned function owns the session: nothing else keeps it alive until its coroutine starts.
   auto executor = session->executor();
   asio::co_spawn(
-      executor, [session]() -> awaitable<void> { co_await session->run(); }, asio::detached);
+      executor, [session]() -> awaitable<void> { co_await session->run(); },
+      [session, id](const std::exception_ptr& error) {
+        if (!error) return;
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          spdlog::error("session {} ended on an unexpected error: {}", id, e.what());
+        } catch (...) {
+          spdlog::error("session {} ended on an unexpected error", id);
+        }
+        asio::post(session->executor(), [session] { session->abandon(); });
+      });
 }
 
 awaitable<void> LmtpServer::accept_tcp(asio::ip::tcp::acceptor& acceptor) {

@@ -126,15 +126,22 @@ awaitable<void> LmtpSession::flush() {
   if (out_.empty() || closed_) co_return;
   std::string data;
   data.swap(out_);
+  // A client that stops reading our replies is as idle as one that stops sending.
+  waiting_for_input_ = true;
+  idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
+  idle_timer_.cancel();
   boost::system::error_code ec;
   co_await asio::async_write(socket_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+  waiting_for_input_ = false;
   if (ec) closed_ = true;
 }
 
 awaitable<void> LmtpSession::watchdog() {
   auto self = shared_from_this();
   while (!closed_) {
-    idle_timer_.expires_at(idle_deadline_);
+    // Only time spent waiting on the client counts; while we work, sleep until read_more() or flush()
+    // re-arms us (re-arming a deadline already passed would spin).
+    idle_timer_.expires_at(waiting_for_input_ ? idle_deadline_ : std::chrono::steady_clock::time_point::max());
     boost::system::error_code ec;
     co_await idle_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
     if (closed_) break;
@@ -144,6 +151,13 @@ awaitable<void> LmtpSession::watchdog() {
       break;
     }
   }
+}
+
+void LmtpSession::abandon() {
+  closed_ = true;
+  boost::system::error_code ignored;
+  socket_.close(ignored);  // the MTA sees a lost connection and retries every recipient not yet answered
+  idle_timer_.cancel();
 }
 
 void LmtpSession::shut_down() {
@@ -326,7 +340,13 @@ awaitable<void> LmtpSession::handle_rcpt(std::string_view args) {
   }
   auto runtime = runtime_;
   const Address& lookup_address = *address;  // lives in this coroutine frame across the co_await
-  auto lookup_work = [&runtime, &lookup_address] { return runtime->directory.lookup(lookup_address); };
+  auto lookup_work = [&runtime, &lookup_address] {
+    try {
+      return runtime->directory.lookup(lookup_address);
+    } catch (const std::exception& e) {  // an exception on the pool would end the whole process
+      return Lookup{LookupKind::Unavailable, {}, std::string("lookup failed: ") + e.what(), false};
+    }
+  };
   const Lookup lookup = co_await on_pool(state_.pool(), lookup_work);
   auto resolved = resolve_recipient(runtime_->settings, *address, path, lookup);
   if (auto* refused = std::get_if<Outcome>(&resolved)) {
@@ -395,7 +415,12 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
       // and its write stays off the network threads.
       asio::post(state_.pool(), [batch, i, spool, runtime, envelope, recipient = *accepted_[i].recipient, executor,
                                  timer = done, started, shown = accepted_[i].shown] {
-        Outcome outcome = runtime->deliverer.deliver(*spool, envelope, recipient);
+        Outcome outcome;
+        try {
+          outcome = runtime->deliverer.deliver(*spool, envelope, recipient);
+        } catch (const std::exception& e) {  // an exception on the pool would end the whole process
+          outcome = make_outcome(Status::LocalError, std::string("delivery failed: ") + e.what());
+        }
         log_delivery(DeliveryRecord{envelope.id, envelope.sender, shown, recipient.mailbox, spool->size(), outcome,
                                     std::chrono::steady_clock::now() - started});
         std::lock_guard lock(batch->mutex);

@@ -36,6 +36,8 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   [[nodiscard]] Socket::executor_type executor() { return socket_.get_executor(); }
   // SIGTERM: an idle session answers 421 4.3.2 and closes; a busy one after its transaction.
   void shut_down();
+  // After run() ended with an exception: close the connection and stop the watchdog.
+  void abandon();
 
  private:
   struct Accepted {

@@ -136,14 +136,19 @@ Outcome MboxStore::write_locked(int fd, const std::filesystem::path& mbox, const
     }
     return write_error;
   };
-  int err = emit(message.added_headers);
-  if (err == 0) err = message.body.for_each_chunk(emit);
-  if (err == 0) {
-    quoter.finish(out);
-    // Every message ends with a newline and then the blank line that separates it from the next From_.
-    if (last != '\n') out += '\n';
-    out += '\n';
-    err = write_all(fd, out);
+  int err = 0;
+  try {
+    err = emit(message.added_headers);
+    if (err == 0) err = message.body.for_each_chunk(emit);
+    if (err == 0) {
+      quoter.finish(out);
+      // Every message ends with a newline and then the blank line that separates it from the next From_.
+      if (last != '\n') out += '\n';
+      out += '\n';
+      err = write_all(fd, out);
+    }
+  } catch (const std::bad_alloc&) {
+    err = ENOMEM;  // part of the message may be written already: rolled back below like a failed write
   }
   if (err == 0 && delivery_.fsync && ::fsync(fd) != 0) err = errno;
   if (err != 0) {

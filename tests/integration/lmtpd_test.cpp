@@ -426,6 +426,28 @@ TEST_F(LmtpdTest, DetachesWithoutForeground) {
   EXPECT_EQ(read_mailbox("maildir", alice()), "detached\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
 }
 
+// A delivery that takes longer than idle_timeout is work, not idleness: the session must neither time
+// out nor busy-wait meanwhile.
+TEST_F(LmtpdTest, ADeliveryOutlastingIdleTimeoutIsNotIdleAndCostsNoCpu) {
+  auto text = config_text("idle_timeout = 1s\n");
+  text.replace(text.find("lock_timeout = 1s"), 17, "lock_timeout = 3s");
+  start_with(text);
+  std::filesystem::create_directories(alice());
+  Background holder({"flock", "-x", (alice() / "letterbox.lock").string(), "sh", "-c",
+                     "touch " + (tmp_ / "held").string() + "; exec sleep 600"});
+  ASSERT_TRUE(wait_for_file(tmp_ / "held"));
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  const double cpu_before = cpu_seconds(server_->pid());
+  c->send(smtp_data(test_message("waits")));
+  std::this_thread::sleep_for(2s);
+  holder.stop();  // released after two idle_timeouts: the delivery goes ahead
+  EXPECT_EQ(c->reply(), "250 2.0.0 <alice@example.org> Delivered");
+  EXPECT_LT(cpu_seconds(server_->pid()) - cpu_before, 0.5);
+  EXPECT_EQ(read_mailbox("maildir", alice()), "waits\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
+}
+
 TEST_F(LmtpdTest, SigtermTellsIdleSessionsAndExitsZero) {
   start();
   auto c = connect();

@@ -129,6 +129,9 @@ bool wait_until(Predicate done, std::chrono::milliseconds timeout) {
 // The first process other than this one with `argument` among its arguments (/proc); -1 if none.
 pid_t process_with_argument(const std::string& argument);
 
+// User plus system CPU time `pid` has used so far (/proc/PID/stat); -1 if it is gone.
+double cpu_seconds(pid_t pid);
+
 // Whether `pid` is alive (a zombie counts as gone).
 bool process_running(pid_t pid);
 
