@@ -12,7 +12,9 @@
 
 namespace po = boost::program_options;
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   (void)signal(SIGXFSZ, SIG_IGN);  // a file size limit must fail the write (and be undone), not kill us mid-append
   (void)signal(SIGPIPE, SIG_IGN);
   po::options_description options(
@@ -66,4 +68,16 @@ int main(int argc, char** argv) {
   if (vm.count("mailbox") != 0U) request.folder = vm["mailbox"].as<std::string>();
   if (vm.count("path") != 0U) request.input_file = vm["path"].as<std::string>();
   return letterbox::run_local_delivery(request);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    // Whatever went wrong, it is no reason to bounce the message: the MTA keeps it and tries again.
+    std::cerr << "4.3.0 letterbox-lda: unexpected error: " << e.what() << "\n";
+    return EX_TEMPFAIL;
+  }
 }

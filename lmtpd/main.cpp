@@ -55,6 +55,9 @@ int run(int argc, char** argv) {
   } catch (const letterbox::ConfigError& e) {
     std::cerr << "letterbox-lmtpd: " << e.what() << "\n";
     return EX_CONFIG;
+  } catch (const std::system_error& e) {
+    std::cerr << "letterbox-lmtpd: " << e.what() << "\n";
+    return EX_OSERR;
   }
   if (vm.count("check-config") != 0U) {
     std::cout << letterbox::format_effective_config(settings);

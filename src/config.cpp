@@ -13,6 +13,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <system_error>
 #include <utility>
 
 namespace letterbox {
@@ -546,11 +547,17 @@ Settings parse_config(std::string_view text, std::string_view origin) {
 Settings load_config(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    throw ConfigError(file.string() + ": cannot read the configuration file: " + std::strerror(errno));
+    const int err = errno;
+    // A missing or forbidden file is the administrator's to fix; running out of descriptors or an I/O
+    // error is not a bad configuration, and the LDA must not bounce mail (exit 78) over it.
+    if (err == ENOENT || err == EACCES || err == EISDIR || err == ENOTDIR || err == ELOOP || err == 0) {
+      throw ConfigError(file.string() + ": cannot read the configuration file: " + std::strerror(err));
+    }
+    throw std::system_error(err, std::generic_category(), file.string() + ": cannot read the configuration file");
   }
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) throw ConfigError(file.string() + ": read error");
+  if (in.bad()) throw std::system_error(EIO, std::generic_category(), file.string() + ": read error");
   return parse_config(text.str(), file.string());
 }
 

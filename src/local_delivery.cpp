@@ -30,8 +30,10 @@ int fail(const Outcome& outcome, std::string_view recipient) {
   return exit_code(outcome);
 }
 
-// Loads the configuration, sets up logging and leaves root. nullopt (with the message printed) on failure.
-std::optional<Settings> start(const std::string& config_file) {
+// Loads the configuration, sets up logging and leaves root. nullopt (with the message printed and
+// `exit_status` set) on failure: 78 only for a configuration that is wrong, 75 for anything that may pass
+// (a descriptor shortage, the name service down, a log file that cannot be opened right now).
+std::optional<Settings> start(const std::string& config_file, int& exit_status) {
   try {
     Settings settings = load_config(config_file);
     // Our stderr is the MTA's: Postfix reads the enhanced status code from the start of it. Log lines
@@ -41,8 +43,12 @@ std::optional<Settings> start(const std::string& config_file) {
     setup_logging(log, "letterbox-lda");
     drop_privileges(settings.server);
     return settings;
-  } catch (const std::exception& e) {  // ConfigError, or a log file that cannot be opened
+  } catch (const ConfigError& e) {
     std::cerr << "4.3.5 letterbox-lda: " << e.what() << "\n";
+    exit_status = EX_CONFIG;
+  } catch (const std::exception& e) {
+    std::cerr << "4.3.0 letterbox-lda: " << e.what() << "\n";
+    exit_status = EX_TEMPFAIL;
   }
   return std::nullopt;
 }
@@ -61,8 +67,9 @@ std::string format_size(std::uint64_t bytes) {
 
 int run_local_delivery(const LdaRequest& request) {
   const auto started = std::chrono::steady_clock::now();
-  auto settings = start(request.config_file);
-  if (!settings) return EX_CONFIG;
+  int status = EX_OK;
+  auto settings = start(request.config_file, status);
+  if (!settings) return status;
 
   std::string why;
   std::string shown = request.recipient;
@@ -78,8 +85,12 @@ int run_local_delivery(const LdaRequest& request) {
   if (request.input_file) {
     input_file = UniqueFd(::open(request.input_file->c_str(), O_RDONLY | O_CLOEXEC));
     if (!input_file) {
-      std::cerr << "5.3.0 letterbox-lda: cannot read " << *request.input_file << ": " << std::strerror(errno) << "\n";
-      return EX_NOINPUT;
+      const int err = errno;
+      // A file that is not there is a usage mistake; any other failure to open it may pass.
+      const bool missing = err == ENOENT || err == ENOTDIR;
+      std::cerr << (missing ? "5.3.0" : "4.3.0") << " letterbox-lda: cannot read " << *request.input_file << ": "
+                << std::strerror(err) << "\n";
+      return missing ? EX_NOINPUT : EX_TEMPFAIL;
     }
     input = input_file.get();
   }
@@ -138,8 +149,9 @@ int run_local_delivery(const LdaRequest& request) {
 }
 
 int run_lookup(const std::string& config_file, const std::string& address_text) {
-  auto settings = start(config_file);
-  if (!settings) return EX_CONFIG;
+  int status = EX_OK;
+  auto settings = start(config_file, status);
+  if (!settings) return status;
   std::string why;
   const auto address = parse_address(address_text, settings->delivery.recipient_delimiter, why);
   if (!address) {

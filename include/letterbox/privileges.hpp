@@ -1,5 +1,6 @@
 // Leaving root: both programs run deliveries as [server] user/group, never as root. Throws ConfigError
-// (exit 78) when started as root with no usable user configured.
+// (exit 78) when started as root with no usable user configured, and std::system_error when the name
+// service or the switch itself fails (a temporary failure, not a bad configuration).
 #pragma once
 
 #include "letterbox/config.hpp"
