@@ -62,7 +62,12 @@ Outcome outcome_from_errno(int err, std::string detail, QuotaFullReply quota_rep
   detail += ": ";
   detail += std::strerror(err);
   if (err == ENOSPC) return make_outcome(Status::DiskFull, std::move(detail));
-  if (err == EDQUOT) return make_outcome(Status::MailboxFull, std::move(detail), quota_reply);
+  if (err == EDQUOT) {
+    // A filesystem quota, unlike the mailbox's own: with one vmail owner for every mailbox it is the
+    // whole spool that is full, so it stays temporary even where a full mailbox bounces (552).
+    const auto reply = quota_reply == QuotaFullReply::Bounce552 ? QuotaFullReply::Retry452 : quota_reply;
+    return make_outcome(Status::MailboxFull, std::move(detail), reply);
+  }
   return make_outcome(Status::LocalError, std::move(detail));
 }
 

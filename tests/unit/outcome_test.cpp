@@ -72,7 +72,10 @@ TEST(Outcome, NoTemporaryStatusEverBecomesAPermanentReply) {
 TEST(Outcome, ErrnoMapping) {
   EXPECT_EQ(outcome_from_errno(ENOSPC, "x").status, Status::DiskFull);
   EXPECT_EQ(outcome_from_errno(EDQUOT, "x").status, Status::MailboxFull);
-  EXPECT_EQ(outcome_from_errno(EDQUOT, "x", QuotaFullReply::Bounce552).code, 552);
+  // quota_full_reply = 552 bounces for a full mailbox quota, never for a filesystem quota (EDQUOT),
+  // which under a single vmail owner means the whole spool.
+  EXPECT_EQ(outcome_from_errno(EDQUOT, "x", QuotaFullReply::Bounce552).code, 452);
+  EXPECT_EQ(outcome_from_errno(EDQUOT, "x", QuotaFullReply::Retry450).code, 450);
   for (int e : {EIO, EACCES, EFBIG, ELOOP, EROFS, EMLINK}) {
     const auto o = outcome_from_errno(e, "appending to /m");
     EXPECT_EQ(o.status, Status::LocalError);
