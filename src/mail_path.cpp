@@ -102,7 +102,10 @@ int make_directory(const std::filesystem::path& dir, bool& created) {
       return 0;
     }
     if (errno != EEXIST) return errno;
-    if (::lstat(dir.c_str(), &st) != 0) return errno;  // another delivery created it first
+    if (::lstat(dir.c_str(), &st) != 0) return errno;
+    // Another delivery created it a moment ago and may not have synced the parent yet: ours must not
+    // be acknowledged before that, so the caller syncs it as if we had made it.
+    created = true;
   }
   return S_ISDIR(st.st_mode) ? 0 : ELOOP;  // a symlink or a file where a directory belongs
 }
@@ -120,6 +123,13 @@ int open_mailbox_file(const std::filesystem::path& path, UniqueFd& out, std::str
       }
     } else if (errno == EEXIST) {
       fd = UniqueFd(::open(path.c_str(), kFlags));  // another delivery created it first
+      // and may not have synced its name yet: ours is not acknowledged before it is durable
+      if (fd) {
+        if (const int err = sync_directory(path.parent_path()); err != 0) {
+          why = "cannot sync the directory of " + path.string();
+          return err;
+        }
+      }
     }
   }
   if (!fd) {

@@ -21,8 +21,9 @@ std::optional<std::filesystem::path> confine_to_root(const std::filesystem::path
 // gained an entry. Returns 0 or an errno; ELOOP when an existing component is a symlink or not a directory.
 int make_directories(const std::filesystem::path& mail_root, const std::filesystem::path& dir);
 
-// Creates `dir` (0700) unless it already exists; `created` tells whether it did, so that the caller syncs
-// the parent. Returns 0 or an errno; ELOOP when `dir` is a symlink or not a directory.
+// Creates `dir` (0700) unless it already exists; `created` tells whether it did (or lost a race to
+// create it just now), so that the caller syncs the parent. Returns 0 or an errno; ELOOP when `dir` is a symlink or not
+// a directory.
 int make_directory(const std::filesystem::path& dir, bool& created);
 
 // Opens (creating with mode 0600 if missing, and syncing the new name into its directory) a mailbox file for appending
