@@ -396,7 +396,7 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
   if (!spool_) {
     for (auto& o : outcomes) o = make_outcome(Status::LocalError, "the spool could not be written");
   } else if (line_too_long || too_big) {
-    for (auto& o : outcomes) o = too_big ? make_outcome(Status::MessageTooBig) : Outcome{};
+    for (auto& o : outcomes) o = make_outcome(too_big ? Status::MessageTooBig : Status::LineTooLong);
   } else {
     Envelope envelope{sender_, "from " + helo_ + " (" + peer_ + ")", id_ + "." + std::to_string(transactions_)};
     auto spool = spool_;
@@ -456,10 +456,6 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
   for (std::size_t i = 0; i < accepted_.size(); ++i) {
     const auto& a = accepted_[i];
     if (!a.recipient) outcomes[i] = outcomes[a.same_as];
-    if (line_too_long && !too_big) {
-      reply("500 5.5.2 <" + a.shown + "> Line too long");
-      continue;
-    }
     reply(lmtp_reply(outcomes[i], a.shown));
     if (a.recipient && !delivered_on_pool) {  // refused before any delivery began
       log_delivery(DeliveryRecord{id_ + "." + std::to_string(transactions_), sender_, a.shown, a.recipient->mailbox,

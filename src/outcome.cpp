@@ -31,6 +31,7 @@ constexpr std::array kTable{
     Row{Status::DiskFull, 452, "4.3.1", "Insufficient system storage", EX_TEMPFAIL, "disk-full"},
     Row{Status::LocalError, 451, "4.3.0", "Local delivery error", EX_TEMPFAIL, "local-error"},
     Row{Status::MessageTooBig, 552, "5.3.4", "Message too big", EX_UNAVAILABLE, "message-too-big"},
+    Row{Status::LineTooLong, 500, "5.5.2", "Line too long", EX_DATAERR, "line-too-long"},
 };
 
 const Row& row(Status status) {

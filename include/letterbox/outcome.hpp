@@ -19,6 +19,7 @@ enum class Status {
   DiskFull,
   LocalError,
   MessageTooBig,
+  LineTooLong,  // LMTP only: a text line over 1000 octets (RFC 5321's limit)
 };
 
 // What a full mailbox answers (`[delivery] quota_full_reply`): 450 and 452 retry, 552 bounces.
