@@ -30,18 +30,27 @@ int fail(const Outcome& outcome, std::string_view recipient) {
   return exit_code(outcome);
 }
 
-// Loads the configuration, sets up logging and leaves root. nullopt (with the message printed and
-// `exit_status` set) on failure: 78 only for a configuration that is wrong, 75 for anything that may pass
-// (a descriptor shortage, the name service down, a log file that cannot be opened right now).
-std::optional<Settings> start(const std::string& config_file, int& exit_status) {
+// Who reads what letterbox-lda logs: the delivery log, or the administrator at a terminal (--lookup).
+enum class LogTo { DeliveryLog, Terminal };
+
+// Loads the configuration, leaves root and sets up logging, in that order: a log file is only ever
+// created by the delivery user, so an administrator's command run as root cannot leave behind a log
+// file that every later delivery fails to open. nullopt (with the message printed and `exit_status`
+// set) on failure: 78 only for a configuration that is wrong, 75 for anything that may pass (a
+// descriptor shortage, the name service down).
+std::optional<Settings> start(const std::string& config_file, LogTo log_to, int& exit_status) {
   try {
     Settings settings = load_config(config_file);
-    // Our stderr is the MTA's: Postfix reads the enhanced status code from the start of it. Log lines
-    // there would push it aside, so "stderr" means syslog for letterbox-lda.
-    LogSettings log = settings.log;
-    if (log.target == "stderr") log.target = "syslog";
-    setup_logging(log, "letterbox-lda");
     drop_privileges(settings.server);
+    LogSettings log = settings.log;
+    if (log_to == LogTo::Terminal) {
+      log.target = "stderr";
+    } else if (log.target == "stderr") {
+      // Our stderr is the MTA's: Postfix reads the enhanced status code from the start of it. Log lines
+      // there would push it aside, so "stderr" means syslog for a delivery.
+      log.target = "syslog";
+    }
+    setup_logging(log, "letterbox-lda");
     return settings;
   } catch (const ConfigError& e) {
     std::cerr << "4.3.5 letterbox-lda: " << e.what() << "\n";
@@ -68,7 +77,7 @@ std::string format_size(std::uint64_t bytes) {
 int run_local_delivery(const LdaRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   int status = EX_OK;
-  auto settings = start(request.config_file, status);
+  auto settings = start(request.config_file, LogTo::DeliveryLog, status);
   if (!settings) return status;
 
   std::string why;
@@ -150,7 +159,7 @@ int run_local_delivery(const LdaRequest& request) {
 
 int run_lookup(const std::string& config_file, const std::string& address_text) {
   int status = EX_OK;
-  auto settings = start(config_file, status);
+  auto settings = start(config_file, LogTo::Terminal, status);
   if (!settings) return status;
   std::string why;
   const auto address = parse_address(address_text, settings->delivery.recipient_delimiter, why);

@@ -84,6 +84,11 @@ Outcome MaildirStore::deliver(const std::filesystem::path& maildir, std::string_
   if (!lock_fd && errno == ENOENT) {
     lock_fd = UniqueFd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   }
+  if (!lock_fd && errno == EACCES) {
+    // flock needs no write access, and an administrator's `flock -x letterbox.lock rsync ...` run as root
+    // creates the file 0644 root: that must not defer every delivery to this Maildir.
+    lock_fd = UniqueFd(::open(lock_path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+  }
   if (!lock_fd) return outcome_from_errno(errno, "cannot open " + lock_path.string(), reply);
   FlockLock lock;
   LockRetry retry(delivery_.lock_timeout);

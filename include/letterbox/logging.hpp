@@ -1,5 +1,6 @@
 // Logging setup: one spdlog logger, "letterbox", writing to stderr, syslog (facility mail) or a file,
-// at the configured level. Call setup_logging() again to reopen (SIGHUP, log rotation).
+// at the configured level. Call setup_logging() again to reopen (SIGHUP, log rotation). A log file that
+// cannot be opened is never fatal: the logger falls back to syslog and says so once.
 #pragma once
 
 #include <spdlog/spdlog.h>

@@ -88,6 +88,27 @@ TEST_F(MaildirStoreTest, ExclusiveFlockOnTheLockFileMeansLocked) {
   EXPECT_EQ(files_in(maildir() / "new").size(), 2U);
 }
 
+// The administrator's `flock -x letterbox.lock ...` as root, before any delivery, creates the lock file
+// 0644 root. Deliveries (as the delivery user) still take their shared lock and still honour his.
+TEST_F(MaildirStoreTest, ALockFileRootCreatedStillWorks) {
+  if (!started_as_root()) GTEST_SKIP() << "needs root";
+  ASSERT_TRUE(is_reply(deliver(test_message("m0"), maildir_recipient()), kDelivered));
+  const auto lock = maildir() / "letterbox.lock";
+  std::filesystem::remove(lock);
+  ASSERT_EQ(run_as_root({"flock", "-x", lock.string(), "true"}).exit_code, 0);
+  struct stat st {};
+  ASSERT_EQ(stat(lock.c_str(), &st), 0);
+  ASSERT_EQ(st.st_uid, 0U);
+  EXPECT_TRUE(is_reply(deliver(test_message("m1"), maildir_recipient()), kDelivered));
+  Background holder(
+      {"flock", "-x", lock.string(), "sh", "-c", "touch " + (tmp_ / "ready").string() + "; exec sleep 600"});
+  ASSERT_TRUE(wait_for_file(tmp_ / "ready"));
+  EXPECT_TRUE(is_reply(deliver(test_message("m2"), maildir_recipient()),
+                       "450 4.2.0 <alice@example.org> Mailbox locked, try again later"));
+  holder.stop();
+  EXPECT_EQ(files_in(maildir() / "new").size(), 2U);
+}
+
 TEST_F(MaildirStoreTest, QuotaThroughMaildirsize) {
   auto recipient = maildir_recipient();
   const auto one = test_message("m0").size() + 64;  // with the added headers

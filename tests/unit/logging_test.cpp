@@ -1,6 +1,7 @@
 #include "letterbox/logging.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/sinks/syslog_sink.h>
 
 #include "../support/test_support.hpp"
 
@@ -29,5 +30,15 @@ TEST(Logging, FileTargetHonoursTheLevelAndReopens) {
 TEST(Logging, SyslogTargetIsAccepted) {
   EXPECT_NO_THROW(setup_logging(LogSettings{LogLevel::Info, "syslog"}, "letterbox-test"));
   spdlog::info("to syslog, facility mail");
+  setup_logging(LogSettings{LogLevel::Off, "stderr"}, "letterbox-test");
+}
+
+// A log file that cannot be opened must never stop mail: the logger falls back to syslog.
+TEST(Logging, AFileThatCannotBeOpenedFallsBackToSyslog) {
+  test::TempDir tmp;
+  // A directory where the file should be: no user, root included, can open it for writing.
+  EXPECT_NO_THROW(setup_logging(LogSettings{LogLevel::Info, tmp.path().string()}, "letterbox-test"));
+  ASSERT_EQ(spdlog::default_logger()->sinks().size(), 1U);
+  EXPECT_NE(dynamic_cast<spdlog::sinks::syslog_sink_mt*>(spdlog::default_logger()->sinks()[0].get()), nullptr);
   setup_logging(LogSettings{LogLevel::Off, "stderr"}, "letterbox-test");
 }
