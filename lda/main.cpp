@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "letterbox/config_check.hpp"
 #include "letterbox/local_delivery.hpp"
 
 namespace po = boost::program_options;
@@ -19,7 +20,8 @@ int run(int argc, char** argv) {
   (void)signal(SIGPIPE, SIG_IGN);
   po::options_description options(
       "Usage: letterbox-lda [-c FILE] [-f SENDER] [-a RECIPIENT | -d USER] [-m FOLDER] [-p FILE]\n"
-      "       letterbox-lda [-c FILE] --lookup ADDRESS\nOptions");
+      "       letterbox-lda [-c FILE] --lookup ADDRESS\n"
+      "       letterbox-lda [-c FILE] --check-config\nOptions");
   options.add_options()("help,h", "show this help")("version", "print the version")(
       "config,c", po::value<std::string>()->default_value("/etc/letterbox/letterbox.conf"), "configuration file")(
       "from,f", po::value<std::string>(), "envelope sender (default: the From_ line, then $SENDER)")(
@@ -27,7 +29,8 @@ int run(int argc, char** argv) {
       "destination,d", po::value<std::string>(), "recipient user; USER@hostname unless it contains '@'")(
       "mailbox,m", po::value<std::string>(), "Maildir++ folder; empty means the inbox")(
       "path,p", po::value<std::string>(), "read the message from FILE instead of standard input")(
-      "lookup", po::value<std::string>(), "print what the directory says about ADDRESS and exit");
+      "lookup", po::value<std::string>(), "print what the directory says about ADDRESS and exit")(
+      "check-config", "validate the configuration as the delivery user, print the effective settings and exit");
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
@@ -45,6 +48,7 @@ int run(int argc, char** argv) {
     return EX_OK;
   }
   const auto config = vm["config"].as<std::string>();
+  if (vm.count("check-config") != 0U) return letterbox::run_check_config(config, "letterbox-lda", {});
   if (vm.count("lookup") != 0U) return letterbox::run_lookup(config, vm["lookup"].as<std::string>());
 
   letterbox::LdaRequest request;

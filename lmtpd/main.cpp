@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "letterbox/config.hpp"
+#include "letterbox/config_check.hpp"
 #include "letterbox/logging.hpp"
 #include "letterbox/privileges.hpp"
 #include "lmtp_server.hpp"
@@ -49,6 +50,9 @@ int run(int argc, char** argv) {
     return EX_OK;
   }
   const auto config_file = vm["config"].as<std::string>();
+  if (vm.count("check-config") != 0U) {
+    return letterbox::run_check_config(config_file, "letterbox-lmtpd", {.listeners = true});
+  }
   letterbox::Settings settings;
   try {
     settings = letterbox::load_config(config_file);
@@ -58,16 +62,6 @@ int run(int argc, char** argv) {
   } catch (const std::system_error& e) {
     std::cerr << "letterbox-lmtpd: " << e.what() << "\n";
     return EX_OSERR;
-  }
-  if (vm.count("check-config") != 0U) {
-    std::cout << letterbox::format_effective_config(settings);
-    return EX_OK;
-  }
-  try {
-    letterbox::setup_logging(settings.log, "letterbox-lmtpd");
-  } catch (const std::exception& e) {
-    std::cerr << "letterbox-lmtpd: cannot open the log: " << e.what() << "\n";
-    return EX_CONFIG;
   }
 
   // One descriptor per session plus the files being delivered: the default soft limit (1024) is too low
@@ -85,14 +79,15 @@ int run(int argc, char** argv) {
     server.bind();
     letterbox::drop_privileges(settings.server);
   } catch (const letterbox::ConfigError& e) {
-    spdlog::critical("{}", e.what());
     std::cerr << "letterbox-lmtpd: " << e.what() << "\n";
     return EX_CONFIG;
   } catch (const std::exception& e) {
-    spdlog::critical("{}", e.what());
     std::cerr << "letterbox-lmtpd: " << e.what() << "\n";
     return EX_OSERR;
   }
+  // Only now, as the delivery user: a log file created as root would be one that a reload (as the
+  // delivery user) cannot reopen. A log file that cannot be opened falls back to syslog.
+  letterbox::setup_logging(settings.log, "letterbox-lmtpd");
   if (vm.count("foreground") == 0U) {
     io.notify_fork(asio::execution_context::fork_prepare);
     if (daemon(0, 0) != 0) {

@@ -508,6 +508,7 @@ Settings default_settings() {
 
 Settings parse_config(std::string_view text, std::string_view origin) {
   Settings settings = default_settings();
+  settings.origin.file = std::string(origin);
   std::string section;
   std::set<std::pair<std::string, std::string>> seen;
   std::size_t line_no = 0;
@@ -535,6 +536,7 @@ Settings parse_config(std::string_view text, std::string_view origin) {
     const Key* k = find_key(section, name);
     if (k == nullptr) fail("unknown key '" + name + "' in [" + section + "]");
     if (!seen.emplace(section, name).second) fail("key '" + name + "' in [" + section + "] is set twice");
+    settings.origin.lines[section + "." + name] = line_no;
     try {
       k->set(settings, value);
     } catch (const BadValue& bad) {
@@ -575,6 +577,13 @@ std::string format_effective_config(const Settings& settings) {
     out += std::string(k.name) + " = " + value + "\n";
   }
   return out;
+}
+
+std::string ConfigOrigin::describe(std::string_view section, std::string_view key) const {
+  const std::string name = "key '" + std::string(key) + "' in [" + std::string(section) + "]";
+  const auto line = lines.find(std::string(section) + "." + std::string(key));
+  if (line == lines.end()) return file + ": " + name + " (not set: the default)";
+  return file + ":" + std::to_string(line->second) + ": " + name;
 }
 
 std::string effective_hostname(const Settings& settings) {

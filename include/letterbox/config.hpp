@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -91,6 +92,16 @@ struct LogSettings {
   std::string target{};  // stderr | syslog | an absolute file path
 };
 
+// Where the settings came from, so that a later check (check_config.hpp) can name the file and line of
+// the key it objects to. A key the file does not set has no line.
+struct ConfigOrigin {
+  std::string file;
+  std::map<std::string, std::size_t, std::less<>> lines;  // "section.key" -> line number
+
+  // "FILE:LINE: key 'name' in [section]", or "FILE: key 'name' in [section] (not set: the default)".
+  [[nodiscard]] std::string describe(std::string_view section, std::string_view key) const;
+};
+
 // Defaults come from config.cpp's key table: use default_settings(), not Settings{}.
 struct Settings {
   ServerSettings server;
@@ -99,6 +110,7 @@ struct Settings {
   MboxSettings mbox;
   MaildirSettings maildir;
   LogSettings log;
+  ConfigOrigin origin;
 };
 
 class ConfigError : public std::runtime_error {

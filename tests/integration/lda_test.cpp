@@ -18,6 +18,18 @@ using namespace letterbox::test;
 
 namespace {
 
+// The 1-based number of the first line of `text` that starts with `prefix`.
+std::size_t line_of(const std::string& text, const std::string& prefix) {
+  std::size_t line = 1;
+  for (std::size_t at = 0; at < text.size(); ++line) {
+    if (text.compare(at, prefix.size(), prefix) == 0) return line;
+    const auto nl = text.find('\n', at);
+    if (nl == std::string::npos) break;
+    at = nl + 1;
+  }
+  return 0;
+}
+
 class LdaTest : public ::testing::Test {
  protected:
   LdaTest() {
@@ -200,6 +212,118 @@ TEST_F(LdaTest, BadAddressIs64AndBadConfigurationIs78) {
   const auto r = lda({"-a", "alice@example.org"}, test_message("m1"));
   expect_result(r, EX_CONFIG,
                 "4.3.5 letterbox-lda: " + config().string() + ":3: unknown key 'lock_timout' in [delivery]");
+}
+
+// A new administrator's first command, run as root before the log file exists, must not leave behind a
+// log file that the delivery user cannot open (every delivery would defer with "Permission denied").
+TEST_F(LdaTest, LookupAsRootLeavesNoLogFileThatStopsDeliveries) {
+  if (!started_as_root()) GTEST_SKIP() << "needs root";
+  const auto log = tmp_ / "letterbox.log";
+  std::filesystem::remove(log);
+  SplitRunResult r;
+  {
+    RootScope root;
+    r = lda({"--lookup", "alice@example.org"}, "");
+  }
+  ASSERT_EQ(r.exit_code, EX_OK) << r.out << r.err;
+  EXPECT_FALSE(std::filesystem::exists(log)) << "an interactive --lookup created the delivery log";
+  r = lda({"-a", "alice@example.org"}, test_message("m1"));
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;
+  EXPECT_EQ(r.err, "");
+  struct stat st {};
+  ASSERT_EQ(stat(log.c_str(), &st), 0);
+  EXPECT_EQ(st.st_uid, getpwnam("nobody")->pw_uid);
+}
+
+// The trap itself, however it came about: a log file the delivery user cannot write. Mail still goes in.
+TEST_F(LdaTest, AnUnwritableLogFileNeverStopsADelivery) {
+  const auto log = tmp_ / "letterbox.log";
+  write_file(log, "");
+  std::filesystem::permissions(log, std::filesystem::perms::owner_read);  // 0400: not even its owner writes
+  if (started_as_root()) {
+    RootScope root;
+    ASSERT_EQ(chown(log.c_str(), 0, 0), 0);
+  }
+  const auto r = lda({"-f", "sender@example.org", "-a", "alice@example.org"}, test_message("m1"));
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_EQ(read_mailbox("maildir", alice_maildir()), "m1\tOK\t<sender@example.org>\talice@example.org\ncount 1\n");
+  // --check-config names the trap before it bites.
+  const auto check = lda({"--check-config"}, "");
+  EXPECT_EQ(check.exit_code, EX_CONFIG);
+  EXPECT_NE(check.err.find("letterbox-lda: error: " + config().string() + ":" +
+                           std::to_string(line_of(read_file(config()), "target =")) +
+                           ": key 'target' in [log]: " + log.string() + " is not writable by user nobody"),
+            std::string::npos)
+      << check.err;
+}
+
+TEST_F(LdaTest, CheckConfigPassesAGoodFileAndPrintsTheSettings) {
+  std::filesystem::permissions(slapd_.password_file(), std::filesystem::perms::owner_read);
+  const auto r = lda({"--check-config"}, "");
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find("[delivery]\nmail_root = " + mail_root().string() + "\n"), std::string::npos) << r.out;
+}
+
+// Each of these parses, and each would make every delivery defer: --check-config names file, line and key.
+TEST_F(LdaTest, CheckConfigCatchesWhatWouldDeferEveryDelivery) {
+  const auto original = read_file(config());
+  const auto check = [&](const std::string& text, const std::string& key_line, const std::string& expected) {
+    write_file(config(), text);
+    const auto r = lda({"--check-config"}, "");
+    EXPECT_EQ(r.exit_code, EX_CONFIG) << r.err;
+    const auto where = key_line.empty() ? config().string() + ": "
+                                        : config().string() + ":" + std::to_string(line_of(text, key_line)) + ": ";
+    EXPECT_NE(r.err.find("letterbox-lda: error: " + where + expected), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "") << "no effective settings are printed for a configuration with errors";
+  };
+  check(std::regex_replace(original, std::regex("\nbase = [^\n]*"), "\nbase ="),
+        "base =", "key 'base' in [ldap]: empty, but the filter");
+  check(std::regex_replace(original, std::regex("\nbase = [^\n]*"), ""), "",
+        "key 'base' in [ldap] (not set: the default): empty");
+  check(std::regex_replace(original, std::regex("mail_root = [^\n]*"), "mail_root = " + (tmp_ / "nowhere").string()),
+        "mail_root =", "key 'mail_root' in [delivery]: " + (tmp_ / "nowhere").string() + ": No such file or directory");
+  const auto locked = tmp_ / "locked";
+  std::filesystem::create_directory(locked);
+  std::filesystem::permissions(locked, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+  if (started_as_root()) {
+    RootScope root;
+    ASSERT_EQ(chown(locked.c_str(), 0, 0), 0);
+  }
+  check(std::regex_replace(original, std::regex("mail_root = [^\n]*"), "mail_root = " + locked.string()),
+        "mail_root =", "key 'mail_root' in [delivery]: " + locked.string() + " is not writable by user nobody");
+  check(std::regex_replace(original, std::regex("target = [^\n]*"), "target = " + (locked / "logs/x.log").string()),
+        "target =", "key 'target' in [log]: " + locked.string() + " is not writable by user nobody");
+  const auto password = tmp_ / "password";
+  write_file(password, "secret\n");
+  std::filesystem::permissions(password, std::filesystem::perms::none);
+  if (started_as_root()) {
+    RootScope root;
+    ASSERT_EQ(chown(password.c_str(), 0, 0), 0);
+  }
+  check(std::regex_replace(original, std::regex("bind_password_file = [^\n]*"),
+                           "bind_password_file = " + password.string()),
+        "bind_password_file =",
+        "key 'bind_password_file' in [ldap]: " + password.string() + " is not readable by user nobody");
+}
+
+TEST_F(LdaTest, CheckConfigWarnsAboutFilesOthersCanWrite) {
+  std::filesystem::permissions(config(), std::filesystem::perms::others_write, std::filesystem::perm_options::add);
+  const auto r = lda({"--check-config"}, "");
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;  // a warning, not an error: mail still flows
+  EXPECT_NE(
+      r.err.find("letterbox-lda: warning: " + config().string() + ": the configuration file is writable by any user"),
+      std::string::npos)
+      << r.err;
+  std::filesystem::permissions(slapd_.password_file(), std::filesystem::perms::all);  // 0777
+  const auto w = lda({"--check-config"}, "");
+  EXPECT_EQ(w.exit_code, EX_OK) << w.err;
+  const auto where = "letterbox-lda: warning: " + config().string() + ":" +
+                     std::to_string(line_of(read_file(config()), "bind_password_file =")) +
+                     ": key 'bind_password_file' in [ldap]: " + slapd_.password_file().string();
+  EXPECT_NE(w.err.find(where + " is writable by any user\n"), std::string::npos) << w.err;
+  EXPECT_NE(w.err.find(where + " is readable by any user\n"), std::string::npos) << w.err;
 }
 
 TEST_F(LdaTest, StdinAndPathGiveIdenticalBytes) {

@@ -207,3 +207,11 @@ TEST(Config, SampleFileDocumentsEveryKeyAtItsDefault) {
   // And the sample as shipped (with its comments) loads.
   EXPECT_NO_THROW(load_config(sample));
 }
+
+TEST(ConfigOrigin, NamesTheFileAndLineOfEachKey) {
+  const auto s = parse_config("# comment\n[ldap]\nbase = dc=example,dc=org\n\n[delivery]\nfsync = no\n", "/etc/x.conf");
+  EXPECT_EQ(s.origin.describe("ldap", "base"), "/etc/x.conf:3: key 'base' in [ldap]");
+  EXPECT_EQ(s.origin.describe("delivery", "fsync"), "/etc/x.conf:6: key 'fsync' in [delivery]");
+  EXPECT_EQ(s.origin.describe("delivery", "mail_root"),
+            "/etc/x.conf: key 'mail_root' in [delivery] (not set: the default)");
+}
