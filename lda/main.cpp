@@ -21,6 +21,7 @@ int run(int argc, char** argv) {
   po::options_description options(
       "Usage: letterbox-lda [-c FILE] [-f SENDER] [-a RECIPIENT | -d USER] [-m FOLDER] [-p FILE]\n"
       "       letterbox-lda [-c FILE] --lookup ADDRESS\n"
+      "       letterbox-lda [-c FILE] --forget ADDRESS | --forget-all\n"
       "       letterbox-lda [-c FILE] --check-config\nOptions");
   options.add_options()("help,h", "show this help")("version", "print the version")(
       "config,c", po::value<std::string>()->default_value("/etc/letterbox/letterbox.conf"), "configuration file")(
@@ -30,6 +31,8 @@ int run(int argc, char** argv) {
       "mailbox,m", po::value<std::string>(), "Maildir++ folder; empty means the inbox")(
       "path,p", po::value<std::string>(), "read the message from FILE instead of standard input")(
       "lookup", po::value<std::string>(), "print what the directory says about ADDRESS and exit")(
+      "forget", po::value<std::string>(), "drop ADDRESS from the shared directory cache ([ldap] cache_file)")(
+      "forget-all", "drop every entry from the shared directory cache")(
       "check-config", "validate the configuration as the delivery user, print the effective settings and exit");
   po::variables_map vm;
   try {
@@ -49,6 +52,8 @@ int run(int argc, char** argv) {
   }
   const auto config = vm["config"].as<std::string>();
   if (vm.count("check-config") != 0U) return letterbox::run_check_config(config, "letterbox-lda", {});
+  if (vm.count("forget") != 0U) return letterbox::run_forget(config, vm["forget"].as<std::string>());
+  if (vm.count("forget-all") != 0U) return letterbox::run_forget(config, std::nullopt);
   if (vm.count("lookup") != 0U) return letterbox::run_lookup(config, vm["lookup"].as<std::string>());
 
   letterbox::LdaRequest request;

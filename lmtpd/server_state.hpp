@@ -25,7 +25,7 @@ struct Runtime {
       : settings(std::move(s)),
         hostname(effective_hostname(settings)),
         ldap(settings.ldap),
-        directory(ldap, settings.ldap),
+        directory(ldap, settings.ldap, make_cache_store(settings.ldap)),
         deliverer(settings, locks) {}
 
   Settings settings;

@@ -2,70 +2,111 @@
 
 #include <spdlog/spdlog.h>
 
+#include <mutex>
 #include <optional>
 
 namespace letterbox {
+namespace {
+
+// Opens the shared file on first use (see make_cache_store); until then, and for good if the file
+// must not be used, nothing is lost but the sharing.
+class LazySharedCache : public CacheStore {
+ public:
+  LazySharedCache(std::string path, std::size_t entries, std::size_t fallback_entries,
+                  std::chrono::milliseconds max_useful_age)
+      : path_(std::move(path)), entries_(entries), fallback_(fallback_entries, max_useful_age) {}
+
+  std::optional<CachedLookup> find(const std::string& key) override { return target().find(key); }
+  void store(const std::string& key, const Lookup& lookup, CacheClock::time_point stored) override {
+    target().store(key, lookup, stored);
+  }
+
+ private:
+  CacheStore& target() {
+    std::call_once(opened_, [this] {
+      std::string why;
+      shared_ = SharedCache::open(path_, entries_, why);
+      if (!shared_) spdlog::warn("not using the shared cache: {}; caching in this process only", why);
+    });
+    return shared_ ? static_cast<CacheStore&>(*shared_) : fallback_;
+  }
+
+  std::string path_;
+  std::size_t entries_;
+  std::once_flag opened_;
+  std::unique_ptr<SharedCache> shared_;
+  MemoryCacheStore fallback_;
+};
+
+std::chrono::milliseconds max_useful_age(const LdapSettings& settings) {
+  return std::max({settings.stale_ttl, settings.cache_ttl, settings.negative_cache_ttl});
+}
+
+}  // namespace
+
+std::unique_ptr<CacheStore> make_cache_store(const LdapSettings& settings) {
+  if (settings.cache_file.empty()) {
+    return std::make_unique<MemoryCacheStore>(settings.cache_entries, max_useful_age(settings));
+  }
+  return std::make_unique<LazySharedCache>(settings.cache_file, settings.cache_entries, settings.cache_entries,
+                                           max_useful_age(settings));
+}
+
+std::string_view lookup_source_name(LookupSource source) {
+  switch (source) {
+    case LookupSource::Directory: return "directory";
+    case LookupSource::Cache: return "cache";
+    case LookupSource::Stale: return "stale";
+  }
+  return "directory";
+}
 
 CachedDirectory::CachedDirectory(Directory& inner, const LdapSettings& settings, std::size_t max_entries,
+                                 std::function<Clock::time_point()> now)
+    : CachedDirectory(inner, settings, std::make_unique<MemoryCacheStore>(max_entries, max_useful_age(settings)),
+                      std::move(now)) {}
+
+CachedDirectory::CachedDirectory(Directory& inner, const LdapSettings& settings, std::unique_ptr<CacheStore> store,
                                  std::function<Clock::time_point()> now)
     : inner_(inner),
       cache_ttl_(settings.cache_ttl),
       negative_ttl_(settings.negative_cache_ttl),
       stale_ttl_(std::max(settings.stale_ttl, settings.cache_ttl)),
-      max_entries_(max_entries),
+      store_(std::move(store)),
       now_(std::move(now)) {}
 
 Lookup CachedDirectory::lookup(const Address& address) {
   const std::string key = address.lookup_key();
   const auto now = now_();
-  std::optional<Entry> cached;
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = entries_.find(key); it != entries_.end()) cached = it->second;
-  }
-  if (cached) {
+  const std::optional<CachedLookup> cached = store_->find(key);
+  // An entry stored "in the future" (a clock that is not the one it was stored by) is not trusted.
+  const bool usable = cached && cached->stored <= now;
+  if (usable) {
     const auto age = now - cached->stored;
     const bool found = cached->lookup.kind == LookupKind::Found;
-    if (age < (found ? cache_ttl_ : negative_ttl_)) return cached->lookup;
+    if (age < (found ? cache_ttl_ : negative_ttl_)) {
+      Lookup hit = cached->lookup;
+      hit.source = LookupSource::Cache;
+      return hit;
+    }
   }
 
   Lookup fresh = inner_.lookup(address);
   if (fresh.kind == LookupKind::Found || fresh.kind == LookupKind::Unknown) {
-    store(key, fresh, now);
+    store_->store(key, fresh, now);
     return fresh;
   }
-  if (fresh.kind == LookupKind::Unavailable && cached && cached->lookup.kind == LookupKind::Found &&
+  if (fresh.kind == LookupKind::Unavailable && usable && cached->lookup.kind == LookupKind::Found &&
       now - cached->stored < stale_ttl_) {
     const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - cached->stored).count();
     spdlog::warn("directory unavailable; serving a stale entry for <{}> ({}s old): {}", key, age, fresh.detail);
     Lookup stale = cached->lookup;
     stale.stale = true;
+    stale.source = LookupSource::Stale;
     stale.detail = "stale cache entry, " + std::to_string(age) + "s old; " + fresh.detail;
     return stale;
   }
   return fresh;
-}
-
-void CachedDirectory::store(const std::string& key, const Lookup& lookup, Clock::time_point now) {
-  std::lock_guard lock(mutex_);
-  if (entries_.size() >= max_entries_ && entries_.find(key) == entries_.end()) {
-    // Full: first drop what is useless anyway (too old to serve even stale), then, if that was not enough,
-    // an arbitrary tenth. A cache miss costs one lookup; unbounded memory costs the server.
-    std::erase_if(entries_, [&](const auto& item) {
-      const auto& e = item.second;
-      return now - e.stored >= (e.lookup.kind == LookupKind::Found ? stale_ttl_ : negative_ttl_);
-    });
-    if (entries_.size() >= max_entries_) {
-      auto it = entries_.begin();
-      for (std::size_t n = max_entries_ / 10 + 1; n > 0 && it != entries_.end(); --n) it = entries_.erase(it);
-    }
-  }
-  entries_.insert_or_assign(key, Entry{lookup, now});
-}
-
-std::size_t CachedDirectory::size() const {
-  std::lock_guard lock(mutex_);
-  return entries_.size();
 }
 
 }  // namespace letterbox

@@ -406,6 +406,8 @@ const std::vector<Key>& keys() {
         key("ldap", "cache_ttl", "60s", &S::ldap, &LdapSettings::cache_ttl, duration),
         key("ldap", "negative_cache_ttl", "10s", &S::ldap, &LdapSettings::negative_cache_ttl, duration),
         key("ldap", "stale_ttl", "1h", &S::ldap, &LdapSettings::stale_ttl, duration),
+        key("ldap", "cache_file", "", &S::ldap, &LdapSettings::cache_file, StringCodec{check_optional_absolute_path}),
+        key("ldap", "cache_entries", "100000", &S::ldap, &LdapSettings::cache_entries, UnsignedCodec{8, 10'000'000}),
         key("ldap", "mailbox_attribute", "", &S::ldap, &LdapSettings::mailbox_attribute, StringCodec{check_attribute}),
         key("ldap", "format_attribute", "", &S::ldap, &LdapSettings::format_attribute, StringCodec{check_attribute}),
         key("ldap", "quota_attribute", "", &S::ldap, &LdapSettings::quota_attribute, StringCodec{check_attribute}),

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "letterbox/address.hpp"
+#include "letterbox/cached_directory.hpp"
 #include "letterbox/config.hpp"
 #include "letterbox/deliverer.hpp"
 #include "letterbox/delivery_log.hpp"
@@ -20,6 +21,7 @@
 #include "letterbox/message_input.hpp"
 #include "letterbox/privileges.hpp"
 #include "letterbox/recipient_resolver.hpp"
+#include "letterbox/shared_cache.hpp"
 #include "letterbox/unique_fd.hpp"
 
 namespace letterbox {
@@ -137,7 +139,8 @@ int run_local_delivery(const LdaRequest& request) {
   }
   envelope.id = "lda-" + std::to_string(getpid());
 
-  LdapDirectory directory(settings->ldap);
+  LdapDirectory ldap(settings->ldap);
+  CachedDirectory directory(ldap, settings->ldap, make_cache_store(settings->ldap));
   const auto resolved = resolve_recipient(*settings, *address, shown, directory.lookup(*address));
   Outcome outcome;
   std::string mailbox;
@@ -167,11 +170,14 @@ int run_lookup(const std::string& config_file, const std::string& address_text) 
     std::cout << "address:  " << address_text << "\nresult:   invalid (" << why << ")\n";
     return EX_USAGE;
   }
-  LdapDirectory directory(settings->ldap);
+  LdapDirectory ldap(settings->ldap);
+  CachedDirectory directory(ldap, settings->ldap, make_cache_store(settings->ldap));
   const auto lookup = directory.lookup(*address);
   std::cout << "address:  " << address_text << "\n";
   std::cout << "lookup:   " << address->lookup_key() << "\n";
   std::cout << "result:   " << lookup_kind_name(lookup.kind) << "\n";
+  std::cout << "source:   " << lookup_source_name(lookup.source)
+            << (settings->ldap.cache_file.empty() ? "" : " (shared cache " + settings->ldap.cache_file + ")") << "\n";
   if (lookup.kind != LookupKind::Found) std::cout << "detail:   " << lookup.detail << "\n";
   if (lookup.kind == LookupKind::Found) {
     std::cout << "dn:       " << lookup.entry.dn << "\n";
@@ -196,6 +202,40 @@ int run_lookup(const std::string& config_file, const std::string& address_text) 
   std::cout << "status:   " << status_name(outcome.status) << "\n";
   std::cout << "reply:    " << lmtp_reply(outcome, address_text) << "\n";
   return exit_code(outcome);
+}
+
+int run_forget(const std::string& config_file, const std::optional<std::string>& address_text) {
+  int status = EX_OK;
+  auto settings = start(config_file, LogTo::Terminal, status);
+  if (!settings) return status;
+  if (settings->ldap.cache_file.empty()) {
+    std::cerr << "letterbox-lda: [ldap] cache_file is not set: each process caches in its own memory, and there is "
+                 "no shared cache to forget\n";
+    return EX_CONFIG;
+  }
+  std::string why;
+  const auto cache = SharedCache::open(settings->ldap.cache_file, settings->ldap.cache_entries, why);
+  if (!cache) {
+    std::cerr << "letterbox-lda: not using the shared cache: " << why << "\n";
+    return EX_TEMPFAIL;
+  }
+  try {
+    if (!address_text) {
+      std::cout << "forgot " << cache->forget_all() << " entries in " << cache->path().string() << "\n";
+      return EX_OK;
+    }
+    const auto address = parse_address(*address_text, settings->delivery.recipient_delimiter, why);
+    if (!address) {
+      std::cerr << "letterbox-lda: " << *address_text << ": " << why << "\n";
+      return EX_USAGE;
+    }
+    const bool forgot = cache->forget(address->lookup_key());
+    std::cout << (forgot ? "forgot " : "not cached: ") << address->lookup_key() << "\n";
+    return EX_OK;
+  } catch (const std::exception& e) {
+    std::cerr << "letterbox-lda: " << e.what() << "\n";
+    return EX_TEMPFAIL;
+  }
 }
 
 }  // namespace letterbox

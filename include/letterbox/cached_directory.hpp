@@ -1,47 +1,47 @@
-// CachedDirectory: a bounded cache in front of another Directory. Found entries are served for
-// `cache_ttl`, unknown users for `negative_cache_ttl`. While the directory is Unavailable, a found entry
-// up to `stale_ttl` old is still served (marked stale and logged), so known users keep receiving mail
-// through a short outage; an unknown user is never served stale (that would bounce on old information).
-// Ambiguous and Unavailable answers are never cached.
+// CachedDirectory: a cache in front of another Directory. Found entries are served for `cache_ttl`,
+// unknown users for `negative_cache_ttl`. While the directory is Unavailable, a found entry up to
+// `stale_ttl` old is still served (marked stale and logged), so known users keep receiving mail through a
+// short outage; an unknown user is never served stale (that would bounce on old information). Ambiguous
+// and Unavailable answers are never cached. The entries live in a CacheStore: this process's memory, or
+// the file every Letterbox process on the host shares ([ldap] cache_file, shared_cache.hpp).
 #pragma once
 
-#include <chrono>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <unordered_map>
 
 #include "letterbox/config.hpp"
 #include "letterbox/directory.hpp"
+#include "letterbox/shared_cache.hpp"
 
 namespace letterbox {
 
+// The store [ldap] says: the shared file when cache_file is set, else a private in-memory map. The shared
+// file is opened on first use, so that a daemon started as root opens (and creates) it only once it runs
+// as the delivery user; a file that must not be used is logged once and replaced by a private map.
+std::unique_ptr<CacheStore> make_cache_store(const LdapSettings& settings);
+
 class CachedDirectory : public Directory {
  public:
-  using Clock = std::chrono::steady_clock;
+  using Clock = CacheClock;
 
+  // With a private in-memory store of at most `max_entries`.
   CachedDirectory(Directory& inner, const LdapSettings& settings, std::size_t max_entries = 100000,
+                  std::function<Clock::time_point()> now = &Clock::now);
+  CachedDirectory(Directory& inner, const LdapSettings& settings, std::unique_ptr<CacheStore> store,
                   std::function<Clock::time_point()> now = &Clock::now);
 
   Lookup lookup(const Address& address) override;
 
-  [[nodiscard]] std::size_t size() const;
+  [[nodiscard]] CacheStore& store() { return *store_; }
 
  private:
-  struct Entry {
-    Lookup lookup;
-    Clock::time_point stored;
-  };
-  void store(const std::string& key, const Lookup& lookup, Clock::time_point now);
-
   Directory& inner_;
   Duration cache_ttl_;
   Duration negative_ttl_;
   Duration stale_ttl_;
-  std::size_t max_entries_;
+  std::unique_ptr<CacheStore> store_;
   std::function<Clock::time_point()> now_;
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
 };
 
 }  // namespace letterbox

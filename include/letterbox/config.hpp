@@ -52,6 +52,8 @@ struct LdapSettings {
   Duration cache_ttl{};
   Duration negative_cache_ttl{};
   Duration stale_ttl{};
+  std::string cache_file;  // empty: each process caches in its own memory
+  unsigned cache_entries{};
   std::string mailbox_attribute;
   std::string format_attribute;
   std::string quota_attribute;

@@ -22,11 +22,19 @@ struct DirectoryEntry {
   std::map<std::string, std::string> attributes;  // lower-cased attribute name -> first value
 };
 
+// Where an answer came from: --lookup shows it, the metrics count it.
+enum class LookupSource {
+  Directory,
+  Cache,
+  Stale,  // a cached entry past cache_ttl, served because the directory is unavailable
+};
+
 struct Lookup {
   LookupKind kind = LookupKind::Unavailable;
   DirectoryEntry entry;  // when Found
   std::string detail;    // for the log
   bool stale = false;    // a cached entry served while the directory is unavailable
+  LookupSource source = LookupSource::Directory;
 };
 
 class Directory {
@@ -36,5 +44,6 @@ class Directory {
 };
 
 std::string_view lookup_kind_name(LookupKind kind);
+std::string_view lookup_source_name(LookupSource source);  // "directory", "cache", "stale"
 
 }  // namespace letterbox

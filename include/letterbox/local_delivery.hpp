@@ -22,4 +22,7 @@ int run_local_delivery(const LdaRequest& request);
 // --lookup: prints found / unknown / unavailable / ambiguous with the mailbox, format, quota and status.
 int run_lookup(const std::string& config_file, const std::string& address_text);
 
+// --forget ADDRESS (or, with nullopt, --forget-all): drops entries from the shared cache ([ldap] cache_file).
+int run_forget(const std::string& config_file, const std::optional<std::string>& address_text);
+
 }  // namespace letterbox

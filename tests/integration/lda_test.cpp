@@ -2,6 +2,7 @@
 // SPEC.md's table: the exit code, the stderr line's start, and the mailbox bytes.
 #include <gtest/gtest.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -9,6 +10,7 @@
 
 #include <fstream>
 #include <regex>
+#include <thread>
 
 #include "../support/slapd.hpp"
 #include "../support/test_support.hpp"
@@ -60,6 +62,15 @@ class LdaTest : public ::testing::Test {
                              "[delivery]\nmail_root = " +
                              mail_root().string() + "\nlock_timeout = 1s\n" + extra_delivery +
                              "[log]\ntarget = " + (tmp_ / "letterbox.log").string() + "\n");
+  }
+
+  std::filesystem::path cache_file() const { return tmp_ / "run" / "directory.cache"; }
+  // [ldap] cache_file in a directory of its own, as systemd's RuntimeDirectory would make it.
+  void use_shared_cache() {
+    std::filesystem::create_directories(cache_file().parent_path());
+    write_file(config(),
+               std::regex_replace(read_file(config()), std::regex("\n\\[delivery\\]"),
+                                  "\ncache_file = " + cache_file().string() + "\ncache_entries = 1000\n[delivery]"));
   }
 
   SplitRunResult lda(std::vector<std::string> args, const std::string& message) {
@@ -432,4 +443,120 @@ TEST_F(LdaTest, LookupReportsWhatTheDirectorySays) {
   EXPECT_EQ(r.exit_code, EX_TEMPFAIL);
   EXPECT_NE(r.out.find("result:   unavailable\n"), std::string::npos) << r.out;
   EXPECT_EQ(snapshot(), "");
+}
+
+// The shared cache: what one letterbox-lda process learnt, the next one serves through an outage.
+TEST_F(LdaTest, SharedCacheCarriesDeliveriesThroughAnOutage) {
+  use_shared_cache();
+  ASSERT_EQ(lda({"-a", "alice@example.org"}, test_message("m1")).exit_code, EX_OK);
+  struct stat st {};
+  ASSERT_EQ(stat(cache_file().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0600U);
+  auto r = lda({"--lookup", "alice@example.org"}, "");
+  EXPECT_NE(r.out.find("source:   cache (shared cache " + cache_file().string() + ")\n"), std::string::npos) << r.out;
+  r = lda({"--lookup", "bob.builder@example.org"}, "");
+  EXPECT_NE(r.out.find("source:   directory"), std::string::npos) << r.out;
+  slapd_.stop();
+  r = lda({"-f", "sender@example.org", "-a", "alice@example.org"}, test_message("m2"));
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;
+  EXPECT_EQ(files_in(alice_maildir() / "new").size(), 2U);
+  expect_result(lda({"-a", "nosuchuser@example.org"}, test_message("m3")), EX_TEMPFAIL,
+                "4.4.3 <nosuchuser@example.org> Directory unavailable, try again later");
+  // After an administrator's --forget, the address is the directory's to answer again (here: down).
+  r = lda({"--forget", "Alice@example.org"}, "");
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;
+  EXPECT_EQ(r.out, "forgot alice@example.org\n");
+  expect_result(lda({"-a", "alice@example.org"}, test_message("m4")), EX_TEMPFAIL,
+                "4.4.3 <alice@example.org> Directory unavailable");
+  r = lda({"--forget-all"}, "");
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;
+  EXPECT_EQ(r.out, "forgot 1 entries in " + cache_file().string() + "\n");  // bob, from --lookup
+}
+
+TEST_F(LdaTest, ForgetWithoutASharedCacheSaysSo) {
+  const auto r = lda({"--forget-all"}, "");
+  EXPECT_EQ(r.exit_code, EX_CONFIG);
+  EXPECT_TRUE(r.err.starts_with("letterbox-lda: [ldap] cache_file is not set")) << r.err;
+}
+
+// A cache file someone else could have written may redirect mail: it is not used, so with the directory
+// down the delivery defers instead of trusting it.
+TEST_F(LdaTest, UntrustedSharedCacheFilesAreNotUsed) {
+  use_shared_cache();
+  ASSERT_EQ(lda({"-a", "alice@example.org"}, test_message("m1")).exit_code, EX_OK);
+  slapd_.stop();
+  const auto deferred = [&](const std::string& why) {
+    const auto r = lda({"-a", "alice@example.org"}, test_message("m2"));
+    EXPECT_EQ(r.exit_code, EX_TEMPFAIL) << why << ": " << r.err;
+    EXPECT_TRUE(r.err.starts_with("4.4.3 <alice@example.org> Directory unavailable")) << why << ": " << r.err;
+  };
+  ::chmod(cache_file().c_str(), 0666);
+  deferred("world-writable");
+  ::chmod(cache_file().c_str(), 0600);
+  ASSERT_EQ(lda({"-a", "alice@example.org"}, test_message("m2")).exit_code, EX_OK);  // trusted again
+
+  const auto real = tmp_ / "run" / "elsewhere.cache";
+  std::filesystem::rename(cache_file(), real);
+  std::filesystem::create_symlink(real, cache_file());
+  const auto before = read_file(real);
+  deferred("symlink");
+  EXPECT_EQ(read_file(real), before) << "the symlink's target was written";
+  std::filesystem::remove(cache_file());
+
+  if (started_as_root()) {
+    std::filesystem::rename(real, cache_file());
+    ::chmod(cache_file().c_str(), 0606);  // readable by us, so that the owner is what is refused
+    {
+      RootScope root;
+      ASSERT_EQ(chown(cache_file().c_str(), 0, 0), 0);
+    }
+    deferred("owned by root");
+  }
+  EXPECT_EQ(files_in(alice_maildir() / "new").size(), 2U);
+}
+
+// Many letterbox-lda processes on one cache, half of them killed at random moments, round after round.
+// Afterwards nothing is left locked and every answer is right.
+TEST_F(LdaTest, SharedCacheSurvivesAKillStorm) {
+  use_shared_cache();
+  const auto message = tmp_ / "message";
+  write_file(message, test_message("storm"));
+  std::srand(20261125);
+  int killed = 0;
+  for (int round = 0; round < 12; ++round) {
+    std::vector<std::unique_ptr<Background>> processes;
+    for (int i = 0; i < 8; ++i) {
+      // Unknown addresses are stored too (negative entries): every process writes the cache.
+      const std::string rcpt =
+          i % 2 == 0 ? "alice@example.org" : "nobody" + std::to_string(round * 8 + i) + "@example.org";
+      processes.push_back(std::make_unique<Background>(
+          std::vector<std::string>{LETTERBOX_LDA_PATH, "-c", config().string(), "-a", rcpt, "-p", message.string()}));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::rand() % 15));
+    for (int i = 0; i < 8; ++i) {
+      if (i % 2 == 1) {
+        std::this_thread::sleep_for(std::chrono::microseconds(std::rand() % 3000));
+        processes[static_cast<std::size_t>(i)]->signal_and_wait(SIGKILL);
+        ++killed;
+      } else {
+        const int code = processes[static_cast<std::size_t>(i)]->signal_and_wait(0);
+        EXPECT_EQ(code, EX_OK) << "round " << round;
+      }
+    }
+  }
+  EXPECT_EQ(killed, 48);
+  const auto started = std::chrono::steady_clock::now();
+  expect_result(lda({"-a", "nosuchuser@example.org"}, test_message("after")), EX_NOUSER, "5.1.1");
+  EXPECT_EQ(lda({"-a", "alice@example.org"}, test_message("after")).exit_code, EX_OK);
+  auto r = lda({"--lookup", "alice@example.org"}, "");
+  EXPECT_NE(r.out.find("source:   cache"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("mailbox:  " + alice_maildir().string()), std::string::npos) << r.out;
+  r = lda({"--lookup", "nosuchuser@example.org"}, "");
+  EXPECT_NE(r.out.find("result:   unknown\nsource:   cache"), std::string::npos) << r.out;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5)) << "something waited on a lock";
+  // Every copy that was delivered parses and is whole.
+  const auto report = read_mailbox("maildir", alice_maildir());
+  EXPECT_EQ(report.find("BAD"), std::string::npos) << report;
+  r = lda({"--forget-all"}, "");
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;
 }

@@ -502,3 +502,31 @@ TEST_F(LmtpdTest, CheckConfig) {
             std::string::npos)
       << r.output;
 }
+
+// letterbox-lmtpd and letterbox-lda on one [ldap] cache_file: what one learns, the other serves, through
+// a directory outage.
+TEST_F(LmtpdTest, SharesTheDirectoryCacheWithTheLda) {
+  const auto cache = tmp_ / "run" / "directory.cache";
+  std::filesystem::create_directories(cache.parent_path());
+  start_with(std::regex_replace(config_text(), std::regex("\n\\[delivery\\]"),
+                                "\ncache_file = " + cache.string() + "\n[delivery]"));
+  {
+    auto c = transaction();
+    EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");  // the server learns
+  }
+  // The LDA learns bob.
+  auto r =
+      run_split({LETTERBOX_LDA_PATH, "-c", config().string(), "-a", "bob.builder@example.org"}, test_message("b1"));
+  ASSERT_EQ(r.exit_code, EX_OK) << r.err;
+  slapd_.stop();
+  r = run_split({LETTERBOX_LDA_PATH, "-c", config().string(), "-a", "alice@example.org"}, test_message("a1"));
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<bob.builder@example.org>"), "250 2.1.5 <bob.builder@example.org> OK");
+  EXPECT_EQ(c->command("RCPT TO:<nosuchuser@example.org>"),
+            "450 4.4.3 <nosuchuser@example.org> Directory unavailable, try again later");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  c->send(smtp_data(test_message("b2")));
+  EXPECT_EQ(c->reply(), "250 2.0.0 <bob.builder@example.org> Delivered");
+  EXPECT_EQ(read_mailbox("maildir", alice()), "a1\tOK\t<>\talice@example.org\ncount 1\n");
+}
