@@ -172,6 +172,13 @@ awaitable<bool> LmtpSession::read_more() {
   // command may be interrupted by SIGTERM.
   waiting_for_input_ = true;
   reading_command_ = parser_.in_command_mode() && !in_message_;
+  // A SIGTERM that came while we were flushing a reply found no read to cancel: honour it before waiting
+  // (otherwise the session, and the server's exit, waits for the client or idle_timeout).
+  if (reading_command_ && shutdown_requested_) {
+    reading_command_ = false;
+    waiting_for_input_ = false;
+    co_return false;
+  }
   idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
   idle_timer_.cancel();  // the watchdog re-arms with the new deadline
   boost::system::error_code ec;
