@@ -1,7 +1,5 @@
 #include "letterbox/ldap_directory.hpp"
 
-#include <lber.h>
-#include <ldap.h>
 #include <sys/time.h>
 
 #include <spdlog/spdlog.h>
@@ -10,16 +8,24 @@
 #include <cctype>
 #include <fstream>
 
+#include "ldap_library.hpp"
+
 namespace letterbox {
 namespace {
 
+// Only called once load_ldap_library() has succeeded (lookup() and escape_filter_value() check first).
+const LdapLibrary& lib() {
+  std::string ignored;
+  return *load_ldap_library(ignored);
+}
+
 struct Unbind {
-  void operator()(LDAP* ld) const { ldap_unbind_ext_s(ld, nullptr, nullptr); }
+  void operator()(LDAP* ld) const { lib().ldap_unbind_ext_s(ld, nullptr, nullptr); }
 };
 using LdapHandle = std::unique_ptr<LDAP, Unbind>;
 
 struct MessageFree {
-  void operator()(LDAPMessage* m) const { ldap_msgfree(m); }
+  void operator()(LDAPMessage* m) const { lib().ldap_msgfree(m); }
 };
 using LdapResult = std::unique_ptr<LDAPMessage, MessageFree>;
 
@@ -36,7 +42,7 @@ std::string lower(std::string_view s) {
 }
 
 std::string error_text(int rc) {
-  return std::string(ldap_err2string(rc)) + " (" + std::to_string(rc) + ")";
+  return std::string(lib().ldap_err2string(rc)) + " (" + std::to_string(rc) + ")";
 }
 
 std::string read_password(const std::string& file) {
@@ -60,8 +66,11 @@ struct LdapDirectory::Connection {
 std::string escape_filter_value(std::string_view value) {
   berval in{static_cast<ber_len_t>(value.size()), const_cast<char*>(value.data())};
   berval out{0, nullptr};
-  if (ldap_bv2escaped_filter_value(&in, &out) != 0 || out.bv_val == nullptr) {
-    // Only fails on memory exhaustion; escape by hand rather than pass the raw value on.
+  std::string ignored;
+  if (load_ldap_library(ignored) == nullptr || lib().ldap_bv2escaped_filter_value(&in, &out) != 0 ||
+      out.bv_val == nullptr) {
+    // Only fails on memory exhaustion (or without the library); escape by hand rather than pass the raw
+    // value on.
     std::string escaped;
     static constexpr char kHex[] = "0123456789ABCDEF";
     for (unsigned char c : value) {
@@ -72,7 +81,7 @@ std::string escape_filter_value(std::string_view value) {
     return escaped;
   }
   std::string escaped(out.bv_val, out.bv_len);
-  ber_memfree(out.bv_val);
+  lib().ber_memfree(out.bv_val);
   return escaped;
 }
 
@@ -140,34 +149,34 @@ bool LdapDirectory::connect(Connection& connection, std::string& why) {
   std::string errors;
   for (const auto& uri : settings_.uri) {
     LDAP* raw = nullptr;
-    int rc = ldap_initialize(&raw, uri.c_str());
+    int rc = lib().ldap_initialize(&raw, uri.c_str());
     LdapHandle ld(raw);
     if (rc != LDAP_SUCCESS) {
       errors += uri + ": " + error_text(rc) + "; ";
       continue;
     }
     const int version = LDAP_VERSION3;
-    ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
-    ldap_set_option(ld.get(), LDAP_OPT_REFERRALS, LDAP_OPT_OFF);  // never chase referrals anonymously
-    ldap_set_option(ld.get(), LDAP_OPT_NETWORK_TIMEOUT, &network_timeout);
-    ldap_set_option(ld.get(), LDAP_OPT_TIMEOUT, &timeout);  // bounds bind and StartTLS
+    lib().ldap_set_option(ld.get(), LDAP_OPT_PROTOCOL_VERSION, &version);
+    lib().ldap_set_option(ld.get(), LDAP_OPT_REFERRALS, LDAP_OPT_OFF);  // never chase referrals anonymously
+    lib().ldap_set_option(ld.get(), LDAP_OPT_NETWORK_TIMEOUT, &network_timeout);
+    lib().ldap_set_option(ld.get(), LDAP_OPT_TIMEOUT, &timeout);  // bounds bind and StartTLS
     if (settings_.starttls) {
       const int demand = LDAP_OPT_X_TLS_DEMAND;
-      ldap_set_option(ld.get(), LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
+      lib().ldap_set_option(ld.get(), LDAP_OPT_X_TLS_REQUIRE_CERT, &demand);
       if (!settings_.tls_ca_file.empty()) {
-        ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CACERTFILE, settings_.tls_ca_file.c_str());
+        lib().ldap_set_option(ld.get(), LDAP_OPT_X_TLS_CACERTFILE, settings_.tls_ca_file.c_str());
       }
       const int is_server = 0;
-      ldap_set_option(ld.get(), LDAP_OPT_X_TLS_NEWCTX, &is_server);  // per-handle TLS options take effect here
-      rc = ldap_start_tls_s(ld.get(), nullptr, nullptr);
+      lib().ldap_set_option(ld.get(), LDAP_OPT_X_TLS_NEWCTX, &is_server);  // per-handle TLS options take effect here
+      rc = lib().ldap_start_tls_s(ld.get(), nullptr, nullptr);
       if (rc != LDAP_SUCCESS) {
         errors += uri + ": StartTLS: " + error_text(rc) + "; ";
         continue;
       }
     }
     berval credentials{static_cast<ber_len_t>(bind_password_.size()), bind_password_.data()};
-    rc = ldap_sasl_bind_s(ld.get(), settings_.bind_dn.empty() ? nullptr : settings_.bind_dn.c_str(), LDAP_SASL_SIMPLE,
-                          &credentials, nullptr, nullptr, nullptr);
+    rc = lib().ldap_sasl_bind_s(ld.get(), settings_.bind_dn.empty() ? nullptr : settings_.bind_dn.c_str(),
+                                LDAP_SASL_SIMPLE, &credentials, nullptr, nullptr, nullptr);
     if (rc != LDAP_SUCCESS) {
       errors += uri + ": bind: " + error_text(rc) + "; ";
       continue;
@@ -191,20 +200,20 @@ Lookup LdapDirectory::search(Connection& connection, const Address& address, int
                     : settings_.scope == LdapScope::One ? LDAP_SCOPE_ONELEVEL
                                                         : LDAP_SCOPE_SUBTREE;
   LDAPMessage* raw = nullptr;
-  const int rc = ldap_search_ext_s(connection.handle.get(), settings_.base.c_str(), scope, filter.c_str(),
-                                   attributes.data(), 0, nullptr, nullptr, &timeout, 2, &raw);
+  const int rc = lib().ldap_search_ext_s(connection.handle.get(), settings_.base.c_str(), scope, filter.c_str(),
+                                         attributes.data(), 0, nullptr, nullptr, &timeout, 2, &raw);
   const LdapResult result(raw);  // freed whatever the search returned
   LDAP* ld = connection.handle.get();
   // ldap_search_ext_s reports the final result's code only when the first message is not a reference,
   // so read the code from the final SearchResultDone itself. Without one the search did not finish.
   int final_rc = rc;
   bool finished = false;
-  for (LDAPMessage* m = result.get() != nullptr ? ldap_first_message(ld, result.get()) : nullptr; m != nullptr;
-       m = ldap_next_message(ld, m)) {
-    if (ldap_msgtype(m) != LDAP_RES_SEARCH_RESULT) continue;
+  for (LDAPMessage* m = result.get() != nullptr ? lib().ldap_first_message(ld, result.get()) : nullptr; m != nullptr;
+       m = lib().ldap_next_message(ld, m)) {
+    if (lib().ldap_msgtype(m) != LDAP_RES_SEARCH_RESULT) continue;
     finished = true;
     int code = LDAP_OTHER;
-    if (ldap_parse_result(ld, m, &code, nullptr, nullptr, nullptr, nullptr, 0) != LDAP_SUCCESS) code = LDAP_OTHER;
+    if (lib().ldap_parse_result(ld, m, &code, nullptr, nullptr, nullptr, nullptr, 0) != LDAP_SUCCESS) code = LDAP_OTHER;
     final_rc = code;
   }
   if (rc == LDAP_SUCCESS && !finished) final_rc = LDAP_OTHER;
@@ -223,8 +232,8 @@ Lookup LdapDirectory::search(Connection& connection, const Address& address, int
     lookup.detail = "search failed: " + error_text(final_rc) + where;
     return lookup;
   }
-  const int count = ldap_count_entries(ld, result.get());
-  if (count == 0 && ldap_count_references(ld, result.get()) > 0) {
+  const int count = lib().ldap_count_entries(ld, result.get());
+  if (count == 0 && lib().ldap_count_references(ld, result.get()) > 0) {
     // Part of the tree lives on another server, and the user may be there: we cannot say "unknown".
     lookup.kind = LookupKind::Unavailable;
     lookup.detail =
@@ -243,18 +252,18 @@ Lookup LdapDirectory::search(Connection& connection, const Address& address, int
     lookup.detail = (count > 1 ? "more than one directory entry" : "unreadable search result") + where;
     return lookup;
   }
-  LDAPMessage* entry = ldap_first_entry(connection.handle.get(), result.get());
-  if (char* dn = ldap_get_dn(connection.handle.get(), entry)) {
+  LDAPMessage* entry = lib().ldap_first_entry(connection.handle.get(), result.get());
+  if (char* dn = lib().ldap_get_dn(connection.handle.get(), entry)) {
     lookup.entry.dn = dn;
-    ldap_memfree(dn);
+    lib().ldap_memfree(dn);
   }
   for (const auto& name : attributes_) {
     if (name == LDAP_NO_ATTRS) continue;
-    berval** values = ldap_get_values_len(connection.handle.get(), entry, name.c_str());
+    berval** values = lib().ldap_get_values_len(connection.handle.get(), entry, name.c_str());
     if (values != nullptr && values[0] != nullptr) {
       lookup.entry.attributes[lower(name)] = std::string(values[0]->bv_val, values[0]->bv_len);
     }
-    ldap_value_free_len(values);
+    lib().ldap_value_free_len(values);
   }
   lookup.kind = LookupKind::Found;
   return lookup;
@@ -264,6 +273,7 @@ Lookup LdapDirectory::lookup(const Address& address) {
   // Connecting, binding and searching each have their own bound; this one covers waiting for the pool.
   const auto deadline = std::chrono::steady_clock::now() + settings_.network_timeout + settings_.timeout;
   std::string why;
+  if (load_ldap_library(why) == nullptr) return Lookup{LookupKind::Unavailable, {}, why, false};
   auto connection = take_connection(deadline, why);
   if (!connection) return Lookup{LookupKind::Unavailable, {}, why, false};
 
