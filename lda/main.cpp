@@ -1,81 +1,116 @@
 // letterbox-lda: delivers one message from standard input (or -p FILE) to one recipient, for Postfix's
 // mailbox_command or a pipe(8) transport. Exit codes per sysexits.h; stderr starts with the enhanced
 // status code. Everything but the command line lives in the core (src/local_delivery.cpp).
+//
+// The command line is read with getopt_long rather than Boost.Program_options: this is a process per
+// message, and loading and initialising that library cost about a millisecond of CPU per start.
+#include <getopt.h>
 #include <signal.h>
 #include <sysexits.h>
 
-#include <boost/program_options.hpp>
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <string>
 
 #include "letterbox/config_check.hpp"
 #include "letterbox/local_delivery.hpp"
 
-namespace po = boost::program_options;
-
 namespace {
+
+constexpr const char* kUsage =
+    "Usage: letterbox-lda [-c FILE] [-f SENDER] [-a RECIPIENT | -d USER] [-m FOLDER] [-p FILE]\n"
+    "       letterbox-lda [-c FILE] --lookup ADDRESS\n"
+    "       letterbox-lda [-c FILE] --forget ADDRESS | --forget-all\n"
+    "       letterbox-lda [-c FILE] --check-config\n"
+    "Options:\n"
+    "  -h [ --help ]               show this help\n"
+    "  --version                   print the version\n"
+    "  -c [ --config ] FILE        configuration file (default: /etc/letterbox/letterbox.conf)\n"
+    "  -f [ --from ] SENDER        envelope sender (default: the From_ line, then $SENDER)\n"
+    "  -a [ --address ] RECIPIENT  recipient address (default: $RECIPIENT)\n"
+    "  -d [ --destination ] USER   recipient user; USER@hostname unless it contains '@'\n"
+    "  -m [ --mailbox ] FOLDER     Maildir++ folder; empty means the inbox\n"
+    "  -p [ --path ] FILE          read the message from FILE instead of standard input\n"
+    "  --lookup ADDRESS            print what the directory says about ADDRESS and exit\n"
+    "  --forget ADDRESS            drop ADDRESS from the shared directory cache ([ldap] cache_file)\n"
+    "  --forget-all                drop every entry from the shared directory cache\n"
+    "  --check-config              validate the configuration as the delivery user, print the effective\n"
+    "                              settings and exit\n";
+
+enum LongOnly { kVersion = 256, kLookup, kForget, kForgetAll, kCheckConfig };
+
+int usage_error(const std::string& what) {
+  std::cerr << "5.3.0 letterbox-lda: " << what << "\n" << kUsage;
+  return EX_USAGE;
+}
 
 int run(int argc, char** argv) {
   (void)signal(SIGXFSZ, SIG_IGN);  // a file size limit must fail the write (and be undone), not kill us mid-append
   (void)signal(SIGPIPE, SIG_IGN);
-  po::options_description options(
-      "Usage: letterbox-lda [-c FILE] [-f SENDER] [-a RECIPIENT | -d USER] [-m FOLDER] [-p FILE]\n"
-      "       letterbox-lda [-c FILE] --lookup ADDRESS\n"
-      "       letterbox-lda [-c FILE] --forget ADDRESS | --forget-all\n"
-      "       letterbox-lda [-c FILE] --check-config\nOptions");
-  options.add_options()("help,h", "show this help")("version", "print the version")(
-      "config,c", po::value<std::string>()->default_value("/etc/letterbox/letterbox.conf"), "configuration file")(
-      "from,f", po::value<std::string>(), "envelope sender (default: the From_ line, then $SENDER)")(
-      "address,a", po::value<std::string>(), "recipient address (default: $RECIPIENT)")(
-      "destination,d", po::value<std::string>(), "recipient user; USER@hostname unless it contains '@'")(
-      "mailbox,m", po::value<std::string>(), "Maildir++ folder; empty means the inbox")(
-      "path,p", po::value<std::string>(), "read the message from FILE instead of standard input")(
-      "lookup", po::value<std::string>(), "print what the directory says about ADDRESS and exit")(
-      "forget", po::value<std::string>(), "drop ADDRESS from the shared directory cache ([ldap] cache_file)")(
-      "forget-all", "drop every entry from the shared directory cache")(
-      "check-config", "validate the configuration as the delivery user, print the effective settings and exit");
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "5.3.0 letterbox-lda: " << e.what() << "\n" << options;
-    return EX_USAGE;
+  static const option kOptions[] = {{"help", no_argument, nullptr, 'h'},
+                                    {"version", no_argument, nullptr, kVersion},
+                                    {"config", required_argument, nullptr, 'c'},
+                                    {"from", required_argument, nullptr, 'f'},
+                                    {"address", required_argument, nullptr, 'a'},
+                                    {"destination", required_argument, nullptr, 'd'},
+                                    {"mailbox", required_argument, nullptr, 'm'},
+                                    {"path", required_argument, nullptr, 'p'},
+                                    {"lookup", required_argument, nullptr, kLookup},
+                                    {"forget", required_argument, nullptr, kForget},
+                                    {"forget-all", no_argument, nullptr, kForgetAll},
+                                    {"check-config", no_argument, nullptr, kCheckConfig},
+                                    {nullptr, 0, nullptr, 0}};
+  std::map<int, std::optional<std::string>> given;  // option -> its argument; each at most once
+  opterr = 0;
+  for (;;) {
+    const int opt = getopt_long(argc, argv, ":hc:f:a:d:m:p:", kOptions, nullptr);
+    if (opt == -1) break;
+    if (opt == '?') return usage_error("unrecognised option '" + std::string(argv[optind - 1]) + "'");
+    if (opt == ':') return usage_error("option '" + std::string(argv[optind - 1]) + "' needs a value");
+    if (given.count(opt) != 0U) {
+      std::string name = opt < 256 ? std::string("-") + static_cast<char>(opt) : "";
+      for (const auto& o : kOptions) {
+        if (o.name != nullptr && o.val == opt) name += (name.empty() ? "--" : "/--") + std::string(o.name);
+      }
+      return usage_error("option '" + name + "' given more than once");
+    }
+    given[opt] = optarg != nullptr ? std::optional<std::string>(optarg) : std::nullopt;
   }
-  if (vm.count("help") != 0U) {
-    std::cout << options;
+  if (optind < argc) return usage_error("unexpected argument '" + std::string(argv[optind]) + "'");
+  const auto value = [&given](int opt) { return given.count(opt) != 0U ? given[opt] : std::nullopt; };
+
+  if (given.count('h') != 0U) {
+    std::cout << kUsage;
     return EX_OK;
   }
-  if (vm.count("version") != 0U) {
+  if (given.count(kVersion) != 0U) {
     std::cout << "letterbox-lda " LETTERBOX_VERSION "\n";
     return EX_OK;
   }
-  const auto config = vm["config"].as<std::string>();
-  if (vm.count("check-config") != 0U) return letterbox::run_check_config(config, "letterbox-lda", {});
-  if (vm.count("forget") != 0U) return letterbox::run_forget(config, vm["forget"].as<std::string>());
-  if (vm.count("forget-all") != 0U) return letterbox::run_forget(config, std::nullopt);
-  if (vm.count("lookup") != 0U) return letterbox::run_lookup(config, vm["lookup"].as<std::string>());
+  const std::string config = value('c').value_or("/etc/letterbox/letterbox.conf");
+  if (given.count(kCheckConfig) != 0U) return letterbox::run_check_config(config, "letterbox-lda", {});
+  if (given.count(kForget) != 0U) return letterbox::run_forget(config, value(kForget));
+  if (given.count(kForgetAll) != 0U) return letterbox::run_forget(config, std::nullopt);
+  if (given.count(kLookup) != 0U) return letterbox::run_lookup(config, *value(kLookup));
 
   letterbox::LdaRequest request;
   request.config_file = config;
-  if (vm.count("address") != 0U && vm.count("destination") != 0U) {
-    std::cerr << "5.3.0 letterbox-lda: give -a or -d, not both\n";
-    return EX_USAGE;
-  }
-  if (vm.count("address") != 0U) {
-    request.recipient = vm["address"].as<std::string>();
-  } else if (vm.count("destination") != 0U) {
-    request.recipient = vm["destination"].as<std::string>();
+  if (given.count('a') != 0U && given.count('d') != 0U) return usage_error("give -a or -d, not both");
+  if (given.count('a') != 0U) {
+    request.recipient = *value('a');
+  } else if (given.count('d') != 0U) {
+    request.recipient = *value('d');
     request.recipient_is_user = true;
   } else if (const char* env = std::getenv("RECIPIENT")) {
     request.recipient = env;
   } else {
-    std::cerr << "5.3.0 letterbox-lda: no recipient: give -a ADDRESS or -d USER\n" << options;
-    return EX_USAGE;
+    return usage_error("no recipient: give -a ADDRESS or -d USER");
   }
-  if (vm.count("from") != 0U) request.sender = vm["from"].as<std::string>();
-  if (vm.count("mailbox") != 0U) request.folder = vm["mailbox"].as<std::string>();
-  if (vm.count("path") != 0U) request.input_file = vm["path"].as<std::string>();
+  request.sender = value('f');
+  request.folder = value('m');
+  request.input_file = value('p');
   return letterbox::run_local_delivery(request);
 }
 

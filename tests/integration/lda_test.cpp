@@ -219,6 +219,12 @@ TEST_F(LdaTest, BadAddressIs64AndBadConfigurationIs78) {
   expect_result(lda({"-a", "alice)(uid=*@example.org"}, test_message("m1")), EX_USAGE,
                 "5.1.3 <alice)(uid=*@example.org> Bad recipient address syntax");
   expect_result(lda({}, test_message("m1")), EX_USAGE, "5.3.0 letterbox-lda: no recipient");
+  expect_result(lda({"--bogus", "-a", "alice@example.org"}, test_message("m1")), EX_USAGE,
+                "5.3.0 letterbox-lda: unrecognised option '--bogus'");
+  expect_result(lda({"-a", "alice@example.org", "--address", "bob@example.org"}, test_message("m1")), EX_USAGE,
+                "5.3.0 letterbox-lda: option '-a/--address' given more than once");
+  expect_result(lda({"-a"}, test_message("m1")), EX_USAGE, "5.3.0 letterbox-lda: option '-a' needs a value");
+  EXPECT_EQ(snapshot(), "");
   write_file(config(), "[delivery]\nmail_root = /srv/mail\nlock_timout = 1s\n");
   const auto r = lda({"-a", "alice@example.org"}, test_message("m1"));
   expect_result(r, EX_CONFIG,
