@@ -358,21 +358,24 @@ void SharedCache::store(const std::string& key, const Lookup& lookup, CacheClock
   const WriteLock lock(*this, kStorePatience);
   if (!lock.held()) return;
   Slot* set = set_of(hash);
-  Slot* target = nullptr;
+  // The key's own slot if it has one (never two copies of a key), else a free or torn slot, else the
+  // set's oldest entry.
+  Slot* same = nullptr;
+  Slot* free = nullptr;
   Slot* oldest = nullptr;
   std::int64_t oldest_ns = 0;
-  for (std::size_t i = 0; i < kWays && target == nullptr; ++i) {
+  for (std::size_t i = 0; i < kWays && same == nullptr; ++i) {
     const auto slot = read_slot(set[i]);
-    if (!slot) {
-      target = &set[i];  // empty or torn: free to take
-    } else if (slot_holds(*slot, hash, key)) {
-      target = &set[i];
+    if (slot && slot_holds(*slot, hash, key)) {
+      same = &set[i];
+    } else if (!slot) {
+      if (free == nullptr) free = &set[i];
     } else if (oldest == nullptr || slot->stored_ns < oldest_ns) {
       oldest = &set[i];
       oldest_ns = slot->stored_ns;
     }
   }
-  if (target == nullptr) target = oldest;
+  Slot* target = same != nullptr ? same : free != nullptr ? free : oldest;
   begin_write(*target);
   target->state = lookup.kind == LookupKind::Found ? kFound : kUnknown;
   target->key_hash = hash;

@@ -139,6 +139,22 @@ TEST(SharedCache, AFullSetGivesUpItsOldestEntry) {
   EXPECT_TRUE(cache->find("new@x.org"));
 }
 
+TEST(SharedCache, ARefreshedKeyTakesItsOwnSlotNotAFreedOne) {
+  test::TempDir tmp;
+  auto cache = open_cache(tmp / "c", 8);  // one set of eight: every key lands in it
+  for (int i = 0; i < 4; ++i) cache->store("u" + std::to_string(i) + "@x.org", found("m"), t0);
+  cache->store("alice@x.org", found("old"), t0);
+  // A slot before alice's becomes free; storing alice again must overwrite her slot, not leave a
+  // second, older copy that a later forget() or find() could meet first.
+  ASSERT_TRUE(cache->forget("u0@x.org"));
+  cache->store("alice@x.org", found("new"), t0 + 1s);
+  EXPECT_EQ(cache->size(), 4U);
+  ASSERT_TRUE(cache->find("alice@x.org"));
+  EXPECT_EQ(cache->find("alice@x.org")->lookup.entry.attributes.at("letterboxmailbox"), "new");
+  EXPECT_TRUE(cache->forget("alice@x.org"));
+  EXPECT_FALSE(cache->find("alice@x.org"));
+}
+
 TEST(SharedCache, ATornEntryReadsAsAMiss) {
   test::TempDir tmp;
   const auto file = tmp / "c";
