@@ -93,8 +93,11 @@ std::optional<MaildirSize> parse_maildirsize(std::string_view text) {
     std::int64_t bytes = 0;
     std::int64_t count = 0;
     if (!parse_int(line.substr(0, space), bytes) || !parse_int(count_part, count)) return std::nullopt;
-    size.used_bytes += bytes;
-    size.used_count += count;
+    // Sums past 2^63 are no quota anyone set: a damaged file, rebuilt from the messages on disk.
+    if (__builtin_add_overflow(size.used_bytes, bytes, &size.used_bytes) ||
+        __builtin_add_overflow(size.used_count, count, &size.used_count)) {
+      return std::nullopt;
+    }
   }
   return size;
 }

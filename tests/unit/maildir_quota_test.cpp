@@ -33,6 +33,10 @@ TEST(MaildirSizeParse, RejectsGarbage) {
   EXPECT_FALSE(parse_maildirsize("S\n"));
   EXPECT_FALSE(parse_maildirsize("100S\nabc def\n"));
   EXPECT_FALSE(parse_maildirsize("100S\n12\n"));
+  // Sums past 2^63 (signed overflow, undefined behaviour before): damaged, so rebuilt from the messages.
+  EXPECT_FALSE(parse_maildirsize("0S\n9223372036854775807 1\n9223372036854775807 1\n"));
+  EXPECT_FALSE(parse_maildirsize("0S\n1 9223372036854775807\n1 1\n"));
+  EXPECT_FALSE(parse_maildirsize("0S\n-9223372036854775807 1\n-9223372036854775807 1\n"));
 }
 
 namespace {
