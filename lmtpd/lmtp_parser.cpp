@@ -66,7 +66,14 @@ bool LmtpParser::parse_command() {
   }
   std::size_t end = nl;
   if (end > 0 && pending_[end - 1] == '\r') --end;
-  events_.push_back({LmtpEvent::Kind::Command, pending_.substr(0, end), false});
+  // A CR or NUL inside a command is never from a real client; passed on, it would reach the log and
+  // the address parser as part of a verb or an address.
+  const std::string_view line(pending_.data(), end);
+  if (line.find_first_of(std::string_view("\r\0", 2)) != std::string_view::npos) {
+    events_.push_back({LmtpEvent::Kind::BadCommandLine, {}, false});
+  } else {
+    events_.push_back({LmtpEvent::Kind::Command, std::string(line), false});
+  }
   pending_.erase(0, nl + 1);
   return true;
 }

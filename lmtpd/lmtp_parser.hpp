@@ -2,6 +2,7 @@
 // alone. Feed it what the socket gave; take events out in order.
 //  - Command mode: lines end with CRLF (a bare LF is tolerated). A line over 512 octets (RFC 5321
 //    4.5.3.1.4, CRLF included) becomes one LineTooLong event; the rest of it is skipped, so framing holds.
+//    A line with a bare CR or a NUL in it becomes one BadCommandLine event.
 //  - Data mode (after the caller answered 354): message lines, dot-unstuffed, CRLF and bare LF both
 //    stored as LF. Only <CRLF>.<CRLF> ends the message: a "." line after a bare LF, or ".<LF>", does not
 //    (the SMTP-smuggling lesson). A text line over 1000 octets marks the message as refused.
@@ -17,11 +18,12 @@ namespace letterbox {
 
 struct LmtpEvent {
   enum class Kind {
-    Command,      // `text`: the command line without its line end
-    LineTooLong,  // a command line over 512 octets (already skipped)
-    MessageText,  // `text`: message bytes for the spool (LF line ends)
-    MessageEnd,   // the end of DATA; `line_too_long` if a text line was over 1000 octets
-    ChunkEnd,     // the end of a BDAT chunk
+    Command,         // `text`: the command line without its line end
+    LineTooLong,     // a command line over 512 octets (already skipped)
+    BadCommandLine,  // a command line with a bare CR or a NUL in it (skipped)
+    MessageText,     // `text`: message bytes for the spool (LF line ends)
+    MessageEnd,      // the end of DATA; `line_too_long` if a text line was over 1000 octets
+    ChunkEnd,        // the end of a BDAT chunk
   };
   Kind kind;
   std::string text;

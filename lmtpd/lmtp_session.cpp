@@ -218,6 +218,7 @@ awaitable<void> LmtpSession::run() {
     switch (event.kind) {
       case LmtpEvent::Kind::Command: open = co_await handle_command(event.text); break;
       case LmtpEvent::Kind::LineTooLong: reply("500 5.5.2 Line too long"); break;
+      case LmtpEvent::Kind::BadCommandLine: reply("500 5.5.2 Bare CR or NUL in command line"); break;
       case LmtpEvent::Kind::MessageText:
         if (!chunk_refused_) {
           spool_buffer_ += event.text;

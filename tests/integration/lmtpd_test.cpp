@@ -134,6 +134,7 @@ TEST_F(LmtpdTest, ProtocolErrors) {
   EXPECT_EQ(c->command("DATA"), "503 5.5.1 No valid recipients");
   EXPECT_EQ(c->command("VRFY alice"), "252 2.5.0 Cannot VRFY user, but will accept message and attempt delivery");
   EXPECT_EQ(c->command("NOOP " + std::string(600, 'x')), "500 5.5.2 Line too long");
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>\rRSET"), "500 5.5.2 Bare CR or NUL in command line");
   EXPECT_EQ(c->command("NOOP"), "250 2.0.0 OK");
   EXPECT_EQ(c->command("RSET"), "250 2.0.0 OK");
 }

@@ -80,6 +80,21 @@ TEST(LmtpParser, OverlongCommandLineKeepsFraming) {
   EXPECT_EQ(drain(p)[0].kind, Kind::LineTooLong);
 }
 
+TEST(LmtpParser, BareCrOrNulInACommandIsRefusedAndFramingHolds) {
+  // Found by tests/fuzz/lmtp_parser: "RCPT TO:<a\rb@x>" used to reach the session as one command.
+  const std::string wire = std::string("RCPT TO:<a\rb@x>\r\nMAIL FROM:<") + '\0' + ">\r\nNOOP\r\n";
+  for (std::size_t step = 1; step <= wire.size(); ++step) {
+    LmtpParser p;
+    for (std::size_t at = 0; at < wire.size(); at += step) p.feed(wire.substr(at, step));
+    const auto e = drain(p);
+    ASSERT_EQ(e.size(), 3U) << step;
+    EXPECT_EQ(e[0].kind, Kind::BadCommandLine);
+    EXPECT_EQ(e[1].kind, Kind::BadCommandLine);
+    EXPECT_EQ(e[2].kind, Kind::Command);
+    EXPECT_EQ(e[2].text, "NOOP");
+  }
+}
+
 TEST(LmtpParser, DataIsDotUnstuffedAndStoredWithLf) {
   const std::string wire = "Subject: x\r\n\r\n..leading dot\r\n.\r\n";
   for (std::size_t step = 1; step <= wire.size(); ++step) {
