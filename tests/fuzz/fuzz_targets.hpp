@@ -1,0 +1,40 @@
+// The fuzz targets, as plain functions so that the same code runs under libFuzzer (scripts/fuzz, built
+// with clang: fuzz_main.cpp) and replays every committed input in the ordinary test suite
+// (tests/unit/fuzz_corpus_test.cpp). Each asserts invariants, not just "no crash": FUZZ_CHECK aborts
+// with the failed condition, which libFuzzer records as a crash and the replay test as a death.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#define FUZZ_CHECK(condition)                                                                \
+  do {                                                                                       \
+    if (!(condition)) {                                                                      \
+      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, #condition); \
+      std::abort();                                                                          \
+    }                                                                                        \
+  } while (false)
+
+namespace letterbox::fuzz {
+
+int lmtp_parser(const std::uint8_t* data, std::size_t size);
+int address(const std::uint8_t* data, std::size_t size);
+int config(const std::uint8_t* data, std::size_t size);
+int mbox_quoting(const std::uint8_t* data, std::size_t size);
+int maildirsize(const std::uint8_t* data, std::size_t size);
+int mail_path(const std::uint8_t* data, std::size_t size);
+
+struct Target {
+  std::string_view name;  // also the corpus directory: tests/fuzz/corpus/<name>/
+  int (*run)(const std::uint8_t*, std::size_t);
+};
+
+inline constexpr Target kTargets[] = {
+    {"lmtp_parser", lmtp_parser},   {"address", address},         {"config", config},
+    {"mbox_quoting", mbox_quoting}, {"maildirsize", maildirsize}, {"mail_path", mail_path},
+};
+
+}  // namespace letterbox::fuzz
