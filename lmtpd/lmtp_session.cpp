@@ -97,8 +97,8 @@ bool parse_number(std::string_view text, std::uint64_t& out) {
 struct DeliveryBatch {
   std::mutex mutex;
   std::vector<std::optional<Outcome>> results;
-  std::size_t remaining = 0;
-  bool all_done = false;  // touched on the session's strand only
+  std::size_t remaining = 0;  // under `mutex` once the first delivery is posted
+  bool all_done = false;      // touched on the session's strand only
 };
 
 }  // namespace
@@ -417,6 +417,7 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
       if (!accepted_[i].recipient) continue;
       ++batch->remaining;
     }
+    batch->all_done = batch->remaining == 0;
     for (std::size_t i = 0; i < accepted_.size(); ++i) {
       if (!accepted_[i].recipient) continue;
       // Logged here, on the pool: the line records what happened on disk (even after data_deadline),
@@ -441,12 +442,11 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
         }
       });
     }
-    if (batch->remaining > 0) {
-      boost::system::error_code ec;
-      while (!batch->all_done) {
-        co_await done->async_wait(asio::redirect_error(use_awaitable, ec));
-        if (!ec) break;  // data_deadline passed
-      }
+    // Not batch->remaining: the pool threads are counting it down (a data race ThreadSanitizer found).
+    boost::system::error_code ec;
+    while (!batch->all_done) {
+      co_await done->async_wait(asio::redirect_error(use_awaitable, ec));
+      if (!ec) break;  // data_deadline passed
     }
     std::lock_guard lock(batch->mutex);
     for (std::size_t i = 0; i < accepted_.size(); ++i) {
