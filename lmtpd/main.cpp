@@ -72,6 +72,14 @@ int run(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &files);
   }
 
+  // From the moment the socket listens until the handlers below are in place, the signals are held,
+  // not lost: a SIGHUP (logrotate, systemctl reload) or SIGTERM in that window used to end the daemon
+  // by the default action. Threads started later inherit the mask, so it is lifted before they start.
+  sigset_t held{};
+  sigemptyset(&held);
+  for (const int signal : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&held, signal);
+  pthread_sigmask(SIG_BLOCK, &held, nullptr);
+
   asio::io_context io;
   // Deliveries wait on fsync and locks: many workers let the disk merge their flushes.
   letterbox::LmtpServer server(io, settings, config_file, 32);
@@ -110,6 +118,7 @@ int run(int argc, char** argv) {
     if (!server.state().stopping()) hup.async_wait(on_hup);
   };
   hup.async_wait(on_hup);
+  pthread_sigmask(SIG_UNBLOCK, &held, nullptr);  // a signal that came meanwhile is delivered now
 
   server.start();
   spdlog::info("letterbox-lmtpd {} started", LETTERBOX_VERSION);
