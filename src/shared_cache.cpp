@@ -168,32 +168,51 @@ using shared_cache_layout::Slot;
 constexpr auto kStorePatience = std::chrono::milliseconds(20);
 constexpr auto kAdministratorPatience = std::chrono::seconds(5);
 
-void begin_write(Slot& slot) {
-  std::atomic_ref<std::uint32_t> sequence(slot.sequence);
-  const auto s = sequence.load(std::memory_order_relaxed);
-  sequence.store((s % 2 == 0) ? s + 1 : s + 2, std::memory_order_relaxed);
-  std::atomic_thread_fence(std::memory_order_release);
+// The seqlock, without fences (which ThreadSanitizer cannot follow): a slot is copied in and out as
+// 32-bit words with atomic accesses, so a reader racing a writer — another thread, or another process —
+// is well defined. The writer makes the sequence odd, stores every word with release, then makes the
+// sequence even with release; the reader loads the sequence and every word with acquire, then the
+// sequence again. A reader that saw any new word is bound to see the odd or a later sequence on its
+// second load, and discards what it copied.
+constexpr std::size_t kSlotWords = SharedCache::kSlotSize / sizeof(std::uint32_t);
+using SlotWords = std::array<std::uint32_t, kSlotWords>;
+
+std::atomic_ref<std::uint32_t> word(const Slot& shared, std::size_t i) {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast,cppcoreguidelines-pro-type-const-cast)
+  return std::atomic_ref<std::uint32_t>(reinterpret_cast<std::uint32_t*>(const_cast<Slot*>(&shared))[i]);
 }
 
-void end_write(Slot& slot) {
-  std::atomic_ref<std::uint32_t> sequence(slot.sequence);
-  slot.checksum = slot.content_checksum();
-  sequence.store(sequence.load(std::memory_order_relaxed) + 1, std::memory_order_release);
+// Writes `content` (checksum computed here) into `shared`. Under the writers' lock.
+void publish(Slot& shared, Slot content) {
+  content.checksum = content.content_checksum();
+  SlotWords words{};
+  std::memcpy(words.data(), &content, sizeof content);
+  const auto before = word(shared, 0).load(std::memory_order_relaxed);
+  const std::uint32_t odd = before % 2 == 0 ? before + 1 : before + 2;  // odd: a writer died in it before
+  word(shared, 0).store(odd, std::memory_order_relaxed);
+  for (std::size_t i = 1; i < kSlotWords; ++i) word(shared, i).store(words[i], std::memory_order_release);
+  word(shared, 0).store(odd + 1, std::memory_order_release);
 }
 
 // A consistent copy of the slot, or nullopt when it is empty, being written, torn, or changed meanwhile.
 std::optional<Slot> read_slot(const Slot& shared) {
-  std::atomic_ref<std::uint32_t> sequence(const_cast<std::uint32_t&>(shared.sequence));
-  const auto before = sequence.load(std::memory_order_acquire);
-  if (before % 2 != 0 || before == 0) return std::nullopt;
+  SlotWords words{};
+  words[0] = word(shared, 0).load(std::memory_order_acquire);
+  if (words[0] % 2 != 0 || words[0] == 0) return std::nullopt;
+  for (std::size_t i = 1; i < kSlotWords; ++i) words[i] = word(shared, i).load(std::memory_order_acquire);
+  if (word(shared, 0).load(std::memory_order_relaxed) != words[0]) return std::nullopt;
   Slot copy;
-  std::memcpy(static_cast<void*>(&copy), &shared, sizeof copy);
-  std::atomic_thread_fence(std::memory_order_acquire);
-  if (sequence.load(std::memory_order_relaxed) != before) return std::nullopt;
+  std::memcpy(static_cast<void*>(&copy), words.data(), sizeof copy);
   if (copy.state != kFound && copy.state != kUnknown) return std::nullopt;
   if (std::size_t{copy.key_size} + copy.payload_size > copy.data.size()) return std::nullopt;
   if (copy.checksum != copy.content_checksum()) return std::nullopt;
   return copy;
+}
+
+Slot empty_slot() {
+  Slot slot{};
+  slot.state = kEmpty;
+  return slot;
 }
 
 bool slot_holds(const Slot& slot, std::uint64_t hash, std::string_view key) {
@@ -376,16 +395,15 @@ void SharedCache::store(const std::string& key, const Lookup& lookup, CacheClock
     }
   }
   Slot* target = same != nullptr ? same : free != nullptr ? free : oldest;
-  begin_write(*target);
-  target->state = lookup.kind == LookupKind::Found ? kFound : kUnknown;
-  target->key_hash = hash;
-  target->stored_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(stored.time_since_epoch()).count();
-  target->key_size = static_cast<std::uint16_t>(key.size());
-  target->payload_size = static_cast<std::uint16_t>(payload.size());
-  target->reserved = 0;
-  std::memcpy(target->data.data(), key.data(), key.size());
-  std::memcpy(target->data.data() + key.size(), payload.data(), payload.size());
-  end_write(*target);
+  Slot content{};
+  content.state = lookup.kind == LookupKind::Found ? kFound : kUnknown;
+  content.key_hash = hash;
+  content.stored_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(stored.time_since_epoch()).count();
+  content.key_size = static_cast<std::uint16_t>(key.size());
+  content.payload_size = static_cast<std::uint16_t>(payload.size());
+  std::memcpy(content.data.data(), key.data(), key.size());
+  std::memcpy(content.data.data() + key.size(), payload.data(), payload.size());
+  publish(*target, content);
 }
 
 bool SharedCache::forget(const std::string& key) {
@@ -397,9 +415,7 @@ bool SharedCache::forget(const std::string& key) {
   for (std::size_t i = 0; i < kWays; ++i) {
     const auto slot = read_slot(set[i]);
     if (!slot || !slot_holds(*slot, hash, key)) continue;
-    begin_write(set[i]);
-    set[i].state = kEmpty;
-    end_write(set[i]);
+    publish(set[i], empty_slot());
     forgot = true;
   }
   return forgot;
@@ -416,12 +432,10 @@ std::size_t SharedCache::clear_slots() {
   Slot* all = slots();
   for (std::size_t i = 0; i < capacity_; ++i) {
     if (read_slot(all[i])) ++forgot;
-    if (std::atomic_ref<std::uint32_t>(all[i].sequence).load(std::memory_order_relaxed) == 0) {
+    if (word(all[i], 0).load(std::memory_order_relaxed) == 0) {
       continue;  // never used: leave the page untouched (and unallocated)
     }
-    begin_write(all[i]);
-    all[i].state = kEmpty;
-    end_write(all[i]);
+    publish(all[i], empty_slot());
   }
   return forgot;
 }

@@ -7,6 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "../support/test_support.hpp"
 #include "letterbox/cached_directory.hpp"
 
@@ -153,6 +157,44 @@ TEST(SharedCache, ARefreshedKeyTakesItsOwnSlotNotAFreedOne) {
   EXPECT_EQ(cache->find("alice@x.org")->lookup.entry.attributes.at("letterboxmailbox"), "new");
   EXPECT_TRUE(cache->forget("alice@x.org"));
   EXPECT_FALSE(cache->find("alice@x.org"));
+}
+
+TEST(SharedCache, ConcurrentReadersNeverSeeAMixedEntry) {
+  // The seqlock under load in one process (as letterbox-lmtpd's workers use it): two writers rewrite
+  // alice's entry with all-'a' and all-'b' mailboxes while two readers check every copy they get.
+  test::TempDir tmp;
+  auto cache = open_cache(tmp / "c", 8);
+  const std::string as(600, 'a');
+  const std::string bs(600, 'b');
+  cache->store("alice@x.org", found(as), t0);
+  std::atomic<bool> stop{false};
+  std::atomic<long> reads{0};
+  std::atomic<long> mixed{0};
+  std::vector<std::thread> threads;
+  for (const auto* mailbox : {&as, &bs}) {
+    threads.emplace_back([&, mailbox] {
+      for (int i = 0; i < 20000; ++i) cache->store("alice@x.org", found(*mailbox), t0 + std::chrono::seconds(i));
+    });
+  }
+  for (int r = 0; r < 2; ++r) {
+    threads.emplace_back([&] {
+      while (!stop.load()) {
+        const auto hit = cache->find("alice@x.org");
+        if (!hit) continue;
+        const auto& mailbox = hit->lookup.entry.attributes.at("letterboxmailbox");
+        if (mailbox != as && mailbox != bs) ++mixed;
+        ++reads;
+      }
+    });
+  }
+  threads[0].join();
+  threads[1].join();
+  stop = true;
+  threads[2].join();
+  threads[3].join();
+  EXPECT_EQ(mixed.load(), 0);
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(cache->size(), 1U);
 }
 
 TEST(SharedCache, ATornEntryReadsAsAMiss) {
