@@ -12,34 +12,34 @@
 #include <string>
 #include <vector>
 
+#include "daemon_main.hpp"
+#include "listeners.hpp"
 #include "lmtp_session.hpp"
 #include "server_state.hpp"
 
 namespace letterbox {
 
-class LmtpServer {
+class LmtpServer : public Service {
  public:
   LmtpServer(boost::asio::io_context& io, Settings settings, std::string config_file, unsigned worker_threads);
 
   // Binds every listener (throws std::runtime_error naming the one that failed).
-  void bind();
+  void bind() override;
   // Starts the worker pool and accepting (after daemon(): the pool's threads would not survive its fork).
-  void start();
-  void stop();
-  void reload();
+  void start() override;
+  void stop() override;
+  void reload() override;
+  void stopped() override { state_.pool().join(); }
+  [[nodiscard]] bool stopping() const override { return state_.stopping(); }
 
   [[nodiscard]] ServerState& state() { return state_; }
 
  private:
-  boost::asio::awaitable<void> accept_tcp(boost::asio::ip::tcp::acceptor& acceptor);
-  boost::asio::awaitable<void> accept_unix(boost::asio::local::stream_protocol::acceptor& acceptor);
   void begin(LmtpSession::Socket socket, std::string peer);
 
-  boost::asio::io_context& io_;
   std::string config_file_;
   ServerState state_;
-  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
-  std::vector<std::unique_ptr<boost::asio::local::stream_protocol::acceptor>> unix_;
+  Listeners listeners_;
   std::mutex sessions_mutex_;
   std::vector<std::weak_ptr<LmtpSession>> sessions_;
   std::uint64_t next_id_ = 0;

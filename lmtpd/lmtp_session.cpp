@@ -9,6 +9,7 @@
 
 #include "letterbox/delivery_log.hpp"
 #include "letterbox/recipient_resolver.hpp"
+#include "on_pool.hpp"
 
 namespace letterbox {
 namespace asio = boost::asio;
@@ -18,37 +19,6 @@ using asio::use_awaitable;
 namespace {
 
 constexpr std::size_t kSpoolBatch = 256 * 1024;  // message bytes gathered before a spool write on the pool
-
-// A result coming back from the worker pool to a waiting session. The session waits on `signal`; the
-// pool thread posts the result to the session's strand and cancels the timer.
-template <class R>
-struct PoolCall {
-  explicit PoolCall(const asio::any_io_executor& executor) : signal(executor, asio::steady_timer::time_point::max()) {}
-  asio::steady_timer signal;
-  std::optional<R> result;
-};
-
-// Runs `work` (a named object of the caller's, alive while it waits) on the worker pool and resumes the
-// caller on its own executor. Deliberately no coroutine lambda and no temporaries inside co_await:
-// g++ 12 destroys such temporaries twice.
-template <class F>
-awaitable<std::invoke_result_t<F&>> on_pool(asio::thread_pool& pool, F& work) {
-  using R = std::invoke_result_t<F&>;
-  const auto executor = co_await asio::this_coro::executor;
-  auto call = std::make_shared<PoolCall<R>>(executor);
-  asio::post(pool, [call, &work, executor] {
-    R result = work();
-    asio::post(executor, [call, result = std::move(result)]() mutable {
-      call->result = std::move(result);
-      call->signal.cancel();
-    });
-  });
-  while (!call->result) {
-    boost::system::error_code ec;
-    co_await call->signal.async_wait(asio::redirect_error(use_awaitable, ec));
-  }
-  co_return std::move(*call->result);
-}
 
 std::string upper(std::string_view s) {
   std::string out(s);

@@ -61,6 +61,7 @@ class ServerState {
   boost::asio::thread_pool& pool() { return *pool_; }
   std::atomic<unsigned>& sessions() { return sessions_; }
   std::atomic<bool>& stopping() { return stopping_; }
+  [[nodiscard]] bool stopping() const { return stopping_; }
 
  private:
   MailboxLocks locks_;

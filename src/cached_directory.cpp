@@ -75,21 +75,27 @@ CachedDirectory::CachedDirectory(Directory& inner, const LdapSettings& settings,
       store_(std::move(store)),
       now_(std::move(now)) {}
 
+std::optional<Lookup> CachedDirectory::fresh_hit(const std::optional<CachedLookup>& cached,
+                                                 Clock::time_point now) const {
+  // An entry stored "in the future" (a clock that is not the one it was stored by) is not trusted.
+  if (!cached || cached->stored > now) return std::nullopt;
+  const bool found = cached->lookup.kind == LookupKind::Found;
+  if (now - cached->stored >= (found ? cache_ttl_ : negative_ttl_)) return std::nullopt;
+  Lookup hit = cached->lookup;
+  hit.source = LookupSource::Cache;
+  return hit;
+}
+
+std::optional<Lookup> CachedDirectory::lookup_at_hand(const Address& address) {
+  return fresh_hit(store_->find(address.lookup_key()), now_());
+}
+
 Lookup CachedDirectory::lookup(const Address& address) {
   const std::string key = address.lookup_key();
   const auto now = now_();
   const std::optional<CachedLookup> cached = store_->find(key);
-  // An entry stored "in the future" (a clock that is not the one it was stored by) is not trusted.
+  if (auto hit = fresh_hit(cached, now)) return std::move(*hit);
   const bool usable = cached && cached->stored <= now;
-  if (usable) {
-    const auto age = now - cached->stored;
-    const bool found = cached->lookup.kind == LookupKind::Found;
-    if (age < (found ? cache_ttl_ : negative_ttl_)) {
-      Lookup hit = cached->lookup;
-      hit.source = LookupSource::Cache;
-      return hit;
-    }
-  }
 
   Lookup fresh = inner_.lookup(address);
   if (fresh.kind == LookupKind::Found || fresh.kind == LookupKind::Unknown) {

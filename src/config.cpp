@@ -16,6 +16,8 @@
 #include <system_error>
 #include <utility>
 
+#include "letterbox/network.hpp"
+
 namespace letterbox {
 namespace {
 
@@ -91,6 +93,7 @@ struct DurationCodec {
   }
   std::string print(Duration d) const {
     const auto ms = d.count();
+    if (ms != 0 && ms % 86'400'000 == 0) return std::to_string(ms / 86'400'000) + "d";
     if (ms != 0 && ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
     if (ms != 0 && ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
     if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
@@ -330,6 +333,27 @@ std::string check_attribute(std::string_view v) {
   return "";
 }
 
+std::string check_domain(std::string_view v) {
+  for (char c : v) {
+    if (!std::islower(static_cast<unsigned char>(c)) && !std::isdigit(static_cast<unsigned char>(c)) && c != '.' &&
+        c != '-' && c != '_') {
+      return "expected a lower-case domain name";
+    }
+  }
+  return "";
+}
+
+std::string check_network(std::string_view v) {
+  return parse_network(v) ? "" : "expected an address or a network such as 192.0.2.0/24 or 2001:db8::/32";
+}
+
+std::string check_lower_case(std::string_view v) {
+  for (char c : v) {
+    if (std::isupper(static_cast<unsigned char>(c))) return "expected lower case";
+  }
+  return "";
+}
+
 // add_headers maps three words onto three flags.
 Key add_headers_key() {
   return Key{"delivery", "add_headers", "return-path delivered-to received",
@@ -439,6 +463,32 @@ const std::vector<Key>& keys() {
         key("maildir", "quota_file", "maildirsize", &S::maildir, &MaildirSettings::quota_file,
             StringCodec{check_file_name}),
 
+        key("policy", "listen", "unix:/run/letterbox/policy.sock", &S::policy, &PolicySettings::listen,
+            ListCodec{check_listen, false}),
+        key("policy", "socket_mode", "0666", &S::policy, &PolicySettings::socket_mode, ModeCodec{}),
+        key("policy", "max_sessions", "500", &S::policy, &PolicySettings::max_sessions, UnsignedCodec{1, 100000}),
+        key("policy", "domains", "", &S::policy, &PolicySettings::domains, ListCodec{check_domain}),
+        key("policy", "check_recipient", "yes", &S::policy, &PolicySettings::check_recipient, yes_no),
+        key("policy", "check_quota", "yes", &S::policy, &PolicySettings::check_quota, yes_no),
+        key("policy", "greylist", "no", &S::policy, &PolicySettings::greylist, yes_no),
+        key("policy", "greylist_delay", "5m", &S::policy, &PolicySettings::greylist_delay, duration),
+        key("policy", "greylist_retry_window", "2d", &S::policy, &PolicySettings::greylist_retry_window, duration),
+        key("policy", "greylist_expire", "35d", &S::policy, &PolicySettings::greylist_expire, duration),
+        key("policy", "greylist_auto_allow", "5", &S::policy, &PolicySettings::greylist_auto_allow,
+            UnsignedCodec{0, 1000000}),
+        key("policy", "greylist_network_v4", "24", &S::policy, &PolicySettings::greylist_network_v4,
+            UnsignedCodec{8, 32}),
+        key("policy", "greylist_network_v6", "64", &S::policy, &PolicySettings::greylist_network_v6,
+            UnsignedCodec{16, 128}),
+        key("policy", "greylist_allow_clients", "127.0.0.0/8 ::1", &S::policy, &PolicySettings::greylist_allow_clients,
+            ListCodec{check_network}),
+        key("policy", "greylist_allow_recipients", "postmaster abuse", &S::policy,
+            &PolicySettings::greylist_allow_recipients, ListCodec{check_lower_case}),
+        key("policy", "greylist_db", "/var/lib/letterbox/greylist.db", &S::policy, &PolicySettings::greylist_db,
+            StringCodec{check_absolute_path}),
+        key("policy", "greylist_max_entries", "1000000", &S::policy, &PolicySettings::greylist_max_entries,
+            UnsignedCodec{64, 100'000'000}),
+
         key("log", "level", "info", &S::log, &LogSettings::level, level),
         key("log", "target", "stderr", &S::log, &LogSettings::target, StringCodec{check_log_target}),
     };
@@ -489,8 +539,13 @@ Duration parse_duration(std::string_view text) {
   if (text.ends_with("ms")) {
     factor = 1;
     text.remove_suffix(2);
-  } else if (!text.empty() && std::string_view("smh").find(text.back()) != std::string_view::npos) {
-    factor = text.back() == 's' ? 1000 : text.back() == 'm' ? 60'000 : 3'600'000;
+  } else if (!text.empty() && std::string_view("smhd").find(text.back()) != std::string_view::npos) {
+    switch (text.back()) {
+      case 's': factor = 1000; break;
+      case 'm': factor = 60'000; break;
+      case 'h': factor = 3'600'000; break;
+      default: factor = 86'400'000; break;
+    }
     text.remove_suffix(1);
   }
   try {
@@ -498,7 +553,7 @@ Duration parse_duration(std::string_view text) {
     if (n > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max() / factor)) throw BadValue{};
     return Duration(static_cast<std::int64_t>(n) * factor);
   } catch (const BadValue&) {
-    throw std::invalid_argument("expected a duration such as 500ms, 10s, 5m or 1h");
+    throw std::invalid_argument("expected a duration such as 500ms, 10s, 5m, 1h or 2d");
   }
 }
 

@@ -51,19 +51,21 @@ void check_as_anyone(const Settings& settings, ConfigCheckScope scope, Findings&
                 "empty, but the filter " + settings.ldap.filter +
                     " needs a search base: every lookup would fail and every delivery defer");
   }
-  if (scope.listeners) {
-    for (const auto& listen : settings.server.listen) {
-      if (!listen.starts_with("unix:")) continue;
-      const std::filesystem::path path = listen.substr(5);
+  const auto check_listeners = [&found](std::string_view section, const std::vector<std::string>& listen) {
+    for (const auto& spec : listen) {
+      if (!spec.starts_with("unix:")) continue;
+      const std::filesystem::path path = spec.substr(5);
       struct stat st {};
       if (::stat(path.parent_path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-        found.error("server", "listen",
+        found.error(section, "listen",
                     "the directory of " + path.string() + " does not exist (with systemd, RuntimeDirectory= makes it)");
       } else if (::lstat(path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode)) {
-        found.error("server", "listen", path.string() + " exists and is not a socket");
+        found.error(section, "listen", path.string() + " exists and is not a socket");
       }
     }
-  }
+  };
+  if (scope.listeners) check_listeners("server", settings.server.listen);
+  if (scope.policy) check_listeners("policy", settings.policy.listen);
   if (::geteuid() == 0 && settings.server.user.empty()) {
     found.error("server", "user", "empty, and this runs as root: Letterbox refuses to deliver as root");
   }
@@ -104,7 +106,7 @@ std::string access_problem(const std::string& path, int mode, bool want_director
 }
 
 // The checks made as the delivery user: the files it will open.
-void check_as_delivery_user(const Settings& settings, Findings& found) {
+void check_as_delivery_user(const Settings& settings, ConfigCheckScope scope, Findings& found) {
   if (auto why = access_problem(settings.origin.file, R_OK, false); !why.empty()) {
     found.problems().push_back({Severity::Error, settings.origin.file +
                                                      ": the delivery user must read the configuration (letterbox-lda "
@@ -135,6 +137,13 @@ void check_as_delivery_user(const Settings& settings, Findings& found) {
     const auto why = exists ? access_problem(target, W_OK, false) : access_problem(dir.string(), W_OK | X_OK, true);
     if (!why.empty()) found.error("log", "target", why + " (the log would go to syslog instead)");
   }
+  if (scope.policy && settings.policy.greylist) {
+    // A directory the delivery user cannot write in would quietly turn greylisting off.
+    const auto dir = std::filesystem::path(settings.policy.greylist_db).parent_path().string();
+    if (auto why = access_problem(dir, W_OK | X_OK, true); !why.empty()) {
+      found.error("policy", "greylist_db", why + " (greylisting would be off)");
+    }
+  }
   const char* tmpdir = std::getenv("TMPDIR");
   const std::string spool_dir = tmpdir != nullptr && *tmpdir == '/' ? tmpdir : "/tmp";
   if (auto why = access_problem(spool_dir, W_OK | X_OK, true); !why.empty()) {
@@ -144,7 +153,7 @@ void check_as_delivery_user(const Settings& settings, Findings& found) {
 
 // Runs check_as_delivery_user in a child that has become the delivery user; its findings come back as
 // lines "E text" / "W text" through a pipe.
-void check_in_child(const Settings& settings, Findings& found) {
+void check_in_child(const Settings& settings, ConfigCheckScope scope, Findings& found) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) {
     found.problems().push_back({Severity::Error, std::string("cannot run the checks: ") + std::strerror(errno)});
@@ -163,7 +172,7 @@ void check_in_child(const Settings& settings, Findings& found) {
     try {
       drop_privileges(settings.server);
       Findings child(settings);
-      check_as_delivery_user(settings, child);
+      check_as_delivery_user(settings, scope, child);
       for (const auto& p : child.problems()) out += (p.severity == Severity::Error ? "E " : "W ") + p.text + "\n";
     } catch (const std::exception& e) {
       out = "E " + settings.origin.describe("server", "user") + ": " + e.what() + "\n";
@@ -204,7 +213,7 @@ std::vector<ConfigProblem> check_config(const Settings& settings, ConfigCheckSco
   Findings found(settings);
   check_as_anyone(settings, scope, found);
   if (::geteuid() == 0 && settings.server.user.empty()) return std::move(found.problems());
-  check_in_child(settings, found);
+  check_in_child(settings, scope, found);
   return std::move(found.problems());
 }
 
@@ -219,10 +228,10 @@ std::string format_problem(const ConfigProblem& problem) {
   return (problem.severity == ConfigProblem::Severity::Error ? "error: " : "warning: ") + problem.text;
 }
 
-int run_check_config(const std::string& config_file, std::string_view program, ConfigCheckScope scope) {
-  Settings settings;
+int load_config_or_report(const std::string& config_file, std::string_view program, Settings& settings) {
   try {
     settings = load_config(config_file);
+    return EX_OK;
   } catch (const ConfigError& e) {
     std::cerr << program << ": " << e.what() << "\n";
     return EX_CONFIG;
@@ -230,6 +239,11 @@ int run_check_config(const std::string& config_file, std::string_view program, C
     std::cerr << program << ": " << e.what() << "\n";
     return EX_OSERR;
   }
+}
+
+int run_check_config(const std::string& config_file, std::string_view program, ConfigCheckScope scope) {
+  Settings settings;
+  if (const int code = load_config_or_report(config_file, program, settings); code != EX_OK) return code;
   const auto problems = check_config(settings, scope);
   for (const auto& p : problems) std::cerr << program << ": " << format_problem(p) << "\n";
   if (has_errors(problems)) return EX_CONFIG;

@@ -127,7 +127,7 @@ MaildirSize count_maildir(const std::filesystem::path& maildir) {
 MaildirQuota::MaildirQuota(std::filesystem::path maildir, const std::string& quota_file, std::uint64_t limit_bytes)
     : maildir_(std::move(maildir)), file_(maildir_ / quota_file), limit_bytes_(limit_bytes) {}
 
-int MaildirQuota::rebuild(MaildirSize& out) {
+int MaildirQuota::rebuild(MaildirSize& out) const {
   out = count_maildir(maildir_);
   out.limit_bytes = limit_bytes_;
   out.limit_count = 0;
@@ -154,35 +154,53 @@ int MaildirQuota::rebuild(MaildirSize& out) {
   return 0;
 }
 
+bool MaildirQuota::fits_in(const MaildirSize& size, std::uint64_t message_size) const {
+  const auto used = static_cast<std::uint64_t>(std::max<std::int64_t>(size.used_bytes, 0));
+  return used + message_size <= limit_bytes_;
+}
+
+int MaildirQuota::read_file(std::optional<MaildirSize>& current, bool& stale) const {
+  current.reset();
+  stale = false;
+  UniqueFd fd(::open(file_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return errno == ENOENT ? 0 : errno;
+  struct stat st {};
+  if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) <= kMaxFileSize) {
+    std::string text(static_cast<std::size_t>(st.st_size), '\0');
+    const ssize_t n = ::pread(fd.get(), text.data(), text.size(), 0);
+    if (n >= 0) {
+      text.resize(static_cast<std::size_t>(n));
+      current = parse_maildirsize(text);
+    }
+    stale = std::chrono::system_clock::now() - std::chrono::system_clock::from_time_t(st.st_mtime) > kStaleAfter;
+  }
+  if (current && (current->limit_bytes != limit_bytes_ || current->limit_count != 0)) current.reset();
+  return 0;
+}
+
 int MaildirQuota::check(std::uint64_t size, bool& fits) {
-  const auto fits_in = [&](const MaildirSize& s) {
-    const auto used = static_cast<std::uint64_t>(std::max<std::int64_t>(s.used_bytes, 0));
-    return used + size <= limit_bytes_;
-  };
+  return answer(size, fits, true);
+}
+
+int MaildirQuota::peek(std::uint64_t size, bool& fits) const {
+  return answer(size, fits, false);
+}
+
+int MaildirQuota::answer(std::uint64_t size, bool& fits, bool may_write) const {
   std::optional<MaildirSize> current;
   bool stale = false;
-  UniqueFd fd(::open(file_.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (fd) {
-    struct stat st {};
-    if (::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) <= kMaxFileSize) {
-      std::string text(static_cast<std::size_t>(st.st_size), '\0');
-      const ssize_t n = ::pread(fd.get(), text.data(), text.size(), 0);
-      if (n >= 0) {
-        text.resize(static_cast<std::size_t>(n));
-        current = parse_maildirsize(text);
-      }
-      stale = std::chrono::system_clock::now() - std::chrono::system_clock::from_time_t(st.st_mtime) > kStaleAfter;
-    }
-  } else if (errno != ENOENT) {
-    return errno;
-  }
-  if (current && current->limit_bytes == limit_bytes_ && current->limit_count == 0 && (fits_in(*current) || !stale)) {
-    fits = fits_in(*current);
+  if (const int err = read_file(current, stale); err != 0) return err;
+  if (current && (fits_in(*current, size) || !stale)) {
+    fits = fits_in(*current, size);
     return 0;
   }
-  MaildirSize rebuilt;
-  if (const int err = rebuild(rebuilt); err != 0) return err;
-  fits = fits_in(rebuilt);
+  MaildirSize counted;
+  if (!may_write) {
+    counted = count_maildir(maildir_);
+  } else if (const int err = rebuild(counted); err != 0) {
+    return err;
+  }
+  fits = fits_in(counted, size);
   return 0;
 }
 

@@ -104,6 +104,13 @@ std::string stderr_line(const Outcome& outcome, std::string_view recipient) {
   return enhanced_recipient_text(outcome, recipient);
 }
 
+std::string policy_action(const Outcome& outcome) {
+  if (outcome.delivered()) return "DUNNO";
+  const std::string text = std::string(outcome.enhanced) + " " + std::string(outcome.text);
+  if (outcome.code == 450) return "DEFER_IF_PERMIT " + text;
+  return std::to_string(outcome.code) + " " + text;
+}
+
 std::string_view status_name(Status status) {
   return row(status).name;
 }

@@ -14,7 +14,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include <boost/interprocess/detail/os_file_functions.hpp>
+#include "letterbox/hash.hpp"
+#include "letterbox/private_file.hpp"
 
 namespace letterbox {
 namespace bip = boost::interprocess;
@@ -27,30 +28,12 @@ constexpr std::size_t kHeaderSize = 4096;
 
 enum SlotState : std::uint32_t { kEmpty = 0, kFound = 1, kUnknown = 2 };
 
-std::uint64_t fnv1a(const void* data, std::size_t size, std::uint64_t hash = 14695981039346656037ULL) {
-  const auto* bytes = static_cast<const unsigned char*>(data);
-  for (std::size_t i = 0; i < size; ++i) {
-    hash ^= bytes[i];
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
-
 std::array<char, 37> current_boot_id() {
   std::array<char, 37> id{};
   std::ifstream in("/proc/sys/kernel/random/boot_id");
   in.read(id.data(), id.size() - 1);
   return id;
 }
-
-// Boost.Interprocess maps what it opened by name; we map a descriptor we opened without following
-// symlinks and checked, so the file mapped is the file checked.
-struct DescriptorMapping {
-  int fd;
-  [[nodiscard]] bip::mapping_handle_t get_mapping_handle() const {
-    return bip::ipcdetail::mapping_handle_from_file_handle(fd);
-  }
-};
 
 // The payload of a Found entry: dn, then name/value pairs, each NUL-terminated (LDAP values hold no NUL
 // that we keep: they were read as C strings).
@@ -276,24 +259,7 @@ std::unique_ptr<SharedCache> SharedCache::open(const std::filesystem::path& file
     why = describe_errno("cannot stat " + file.string());
     return nullptr;
   }
-  if (!S_ISREG(st.st_mode)) {
-    why = file.string() + " is not a regular file";
-    return nullptr;
-  }
-  if (st.st_uid != ::geteuid()) {
-    why = file.string() + " is owned by uid " + std::to_string(st.st_uid) + ", not by this process's uid " +
-          std::to_string(::geteuid());
-    return nullptr;
-  }
-  if ((st.st_mode & 077) != 0) {
-    why = file.string() + " is accessible by group or others (mode 0" + std::to_string((st.st_mode >> 6) & 7) +
-          std::to_string((st.st_mode >> 3) & 7) + std::to_string(st.st_mode & 7) + ")";
-    return nullptr;
-  }
-  if (st.st_nlink != 1) {
-    why = file.string() + " has more than one hard link";
-    return nullptr;
-  }
+  if (why = private_file_problem(file, st); !why.empty()) return nullptr;
   if (static_cast<std::size_t>(st.st_size) < kHeaderSize) {
     why = file.string() + " is too small to be a Letterbox cache";
     return nullptr;

@@ -32,10 +32,13 @@ class CachedDirectory : public Directory {
                   std::function<Clock::time_point()> now = &Clock::now);
 
   Lookup lookup(const Address& address) override;
+  std::optional<Lookup> lookup_at_hand(const Address& address) override;
 
   [[nodiscard]] CacheStore& store() { return *store_; }
 
  private:
+  [[nodiscard]] std::optional<Lookup> fresh_hit(const std::optional<CachedLookup>& cached, Clock::time_point now) const;
+
   Directory& inner_;
   Duration cache_ttl_;
   Duration negative_ttl_;

@@ -89,6 +89,27 @@ struct MaildirSettings {
   std::string quota_file{};
 };
 
+// letterbox-policyd (SPEC.md "letterbox-policyd"): the answers Postfix's smtpd gets at RCPT time.
+struct PolicySettings {
+  std::vector<std::string> listen{};
+  unsigned socket_mode{};
+  unsigned max_sessions{};
+  std::vector<std::string> domains{};  // lower-cased; empty: every recipient domain
+  bool check_recipient{};
+  bool check_quota{};
+  bool greylist{};
+  Duration greylist_delay{};
+  Duration greylist_retry_window{};
+  Duration greylist_expire{};
+  unsigned greylist_auto_allow{};  // 0: never
+  unsigned greylist_network_v4{};
+  unsigned greylist_network_v6{};
+  std::vector<std::string> greylist_allow_clients{};     // CIDR networks (network.hpp)
+  std::vector<std::string> greylist_allow_recipients{};  // local parts or whole addresses, lower-cased
+  std::string greylist_db{};
+  unsigned greylist_max_entries{};
+};
+
 struct LogSettings {
   LogLevel level{};
   std::string target{};  // stderr | syslog | an absolute file path
@@ -111,6 +132,7 @@ struct Settings {
   DeliverySettings delivery;
   MboxSettings mbox;
   MaildirSettings maildir;
+  PolicySettings policy;
   LogSettings log;
   ConfigOrigin origin;
 };
@@ -132,7 +154,7 @@ Settings parse_config(std::string_view text, std::string_view origin);
 // The effective configuration, every key, in the file's own syntax (for --check-config).
 std::string format_effective_config(const Settings& settings);
 
-// Parsers shared with other modules and tests: "64M" -> 67108864, "5m" -> 300000 ms.
+// Parsers shared with other modules and tests: "64M" -> 67108864, "5m" -> 300000 ms, "2d" -> 172800000 ms.
 std::uint64_t parse_size(std::string_view text);
 Duration parse_duration(std::string_view text);
 

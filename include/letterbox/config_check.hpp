@@ -19,7 +19,8 @@ struct ConfigProblem {
 };
 
 struct ConfigCheckScope {
-  bool listeners = false;  // check [server] listen's socket directories (the daemons, not the LDA)
+  bool listeners = false;  // check [server] listen's socket directories (letterbox-lmtpd)
+  bool policy = false;     // check [policy] listen and, with greylisting on, greylist_db (letterbox-policyd)
 };
 
 std::vector<ConfigProblem> check_config(const Settings& settings, ConfigCheckScope scope);
@@ -28,6 +29,11 @@ bool has_errors(const std::vector<ConfigProblem>& problems);
 
 // "error: ..." / "warning: ..."
 std::string format_problem(const ConfigProblem& problem);
+
+// Loads `config_file` for `program`: 0 with `settings` filled, or the exit code after printing
+// "PROGRAM: FILE:LINE: ..." to stderr (78 for a configuration that is wrong, 71 for a file that could
+// not be read).
+int load_config_or_report(const std::string& config_file, std::string_view program, Settings& settings);
 
 // The whole --check-config of a program: loads the file, prints every problem to stderr as
 // "PROGRAM: error: ..." and, when there is no error, the effective settings to stdout. Returns 0, 78 for a

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "letterbox/address.hpp"
@@ -41,6 +42,9 @@ class Directory {
  public:
   virtual ~Directory() = default;
   virtual Lookup lookup(const Address& address) = 0;
+  // The answer lookup() would give, if it is at hand without waiting on anything (a fresh cache entry);
+  // nullopt otherwise. Lets a network thread answer without a trip to the worker pool.
+  virtual std::optional<Lookup> lookup_at_hand(const Address& /*address*/) { return std::nullopt; }
 };
 
 std::string_view lookup_kind_name(LookupKind kind);

@@ -39,11 +39,21 @@ class MaildirQuota {
   // errno (the caller answers 4xx: an unreadable quota is never a bounce).
   int check(std::uint64_t size, bool& fits);
 
+  // The same answer as check() for a process that must not write (letterbox-policyd at RCPT time): where
+  // check() would rebuild the file, this counts the messages and leaves the file to delivery.
+  int peek(std::uint64_t size, bool& fits) const;
+
   // Records a delivered message ("<size> 1"). Returns 0 or an errno.
   int record(std::uint64_t size);
 
  private:
-  int rebuild(MaildirSize& out);
+  int rebuild(MaildirSize& out) const;  // writes the file, changes nothing here
+  // check() (may_write: rebuilds a file that is missing, stale or wrong) and peek() (only counts).
+  int answer(std::uint64_t size, bool& fits, bool may_write) const;
+  // The file's contents when they are trustworthy for our limit (nullopt otherwise), and whether the file
+  // is old enough that a refusal should be re-counted. Returns 0 or an errno other than ENOENT.
+  int read_file(std::optional<MaildirSize>& current, bool& stale) const;
+  [[nodiscard]] bool fits_in(const MaildirSize& size, std::uint64_t message_size) const;
 
   std::filesystem::path maildir_;
   std::filesystem::path file_;

@@ -53,6 +53,12 @@ int exit_code(const Outcome& outcome);
 // and local(8) take as the DSN status ("4.2.0 <rcpt> Mailbox locked, try again later").
 std::string stderr_line(const Outcome& outcome, std::string_view recipient);
 
+// The action letterbox-policyd gives Postfix's smtpd for this outcome at RCPT time: DUNNO for Delivered
+// (the next restriction decides); a 450 as "DEFER_IF_PERMIT 4.x.y text", so that a later permanent
+// rejection (a DNSBL, say) still wins and Postfix keeps the enhanced code; any other code as
+// "NNN X.Y.Z text". Postfix itself adds "<rcpt>: Recipient address rejected:" for the client.
+std::string policy_action(const Outcome& outcome);
+
 std::string_view status_name(Status status);
 
 }  // namespace letterbox

@@ -492,7 +492,7 @@ TEST_F(LmtpdTest, CheckConfig) {
   EXPECT_EQ(r.exit_code, EX_CONFIG);
   EXPECT_EQ(r.output, "letterbox-lmtpd: " + config().string() +
                           ":2: key 'lock_timeout' in [delivery]: bad value 'never': expected a duration such as "
-                          "500ms, 10s, 5m or 1h\n");
+                          "500ms, 10s, 5m, 1h or 2d\n");
   // A UNIX socket in a directory that does not exist (a missing /run/letterbox) would stop the start.
   const auto missing = tmp_ / "no-such-dir" / "lmtp.sock";
   write_file(config(), std::regex_replace(config_text(), std::regex("unix:[^\n]*"), "unix:" + missing.string()));

@@ -132,11 +132,12 @@ Postfix::~Postfix() {
   if (!dir_.empty()) run_as_root({"rm", "-rf", dir_.string()});
 }
 
-std::string Postfix::submit(const std::string& sender, const std::string& recipient, const std::string& message) {
+std::string Postfix::submit(const std::string& sender, const std::string& recipient, const std::string& message,
+                            const std::string& mail_parameters) {
   SmtpClient smtp(port_);
   smtp.reply();
   smtp.command("EHLO client.test");
-  std::string r = smtp.command("MAIL FROM:<" + sender + ">");
+  std::string r = smtp.command("MAIL FROM:<" + sender + ">" + (mail_parameters.empty() ? "" : " " + mail_parameters));
   if (!r.starts_with("250")) return r;
   r = smtp.command("RCPT TO:<" + recipient + ">");
   if (!r.starts_with("250")) return r;

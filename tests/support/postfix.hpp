@@ -21,8 +21,10 @@ class Postfix {
   Postfix(const Postfix&) = delete;
   Postfix& operator=(const Postfix&) = delete;
 
-  // Submits one message over SMTP; returns the server's last reply (250 once queued).
-  std::string submit(const std::string& sender, const std::string& recipient, const std::string& message);
+  // Submits one message over SMTP; returns the server's last reply (250 once queued), or the first
+  // refusal (of MAIL FROM, with `mail_parameters` such as "SIZE=2000", or of RCPT TO).
+  std::string submit(const std::string& sender, const std::string& recipient, const std::string& message,
+                     const std::string& mail_parameters = "");
 
   // Waits until the mail log has a line matching `pattern`; returns that line, or "" on timeout.
   std::string wait_for_log(const std::regex& pattern, std::chrono::seconds timeout = std::chrono::seconds(60));

@@ -101,7 +101,7 @@ TEST(Config, UnknownKeyNamesFileLineAndKey) {
 TEST(Config, BadValueNamesFileLineKeyAndWhatWasExpected) {
   EXPECT_EQ(error_of("[delivery]\nlock_timeout = soon\n"),
             "/etc/letterbox/letterbox.conf:2: key 'lock_timeout' in [delivery]: bad value 'soon': expected a duration "
-            "such as 500ms, 10s, 5m or 1h");
+            "such as 500ms, 10s, 5m, 1h or 2d");
   EXPECT_EQ(error_of("[server]\nmax_message_size = 12X\n"),
             "/etc/letterbox/letterbox.conf:2: key 'max_message_size' in [server]: bad value '12X': expected a size "
             "such as 4096, 512K, 64M or 2G");
@@ -163,8 +163,31 @@ TEST(Config, SizesAndDurations) {
   EXPECT_EQ(parse_duration("10"), 10s);
   EXPECT_EQ(parse_duration("3m"), 3min);
   EXPECT_EQ(parse_duration("1h"), 1h);
-  EXPECT_THROW(parse_duration("1d"), std::invalid_argument);
+  EXPECT_EQ(parse_duration("2d"), 48h);  // SPEC.md: durations also take d ([policy] greylist_expire = 35d)
+  EXPECT_THROW(parse_duration("1w"), std::invalid_argument);
   EXPECT_THROW(parse_duration("m"), std::invalid_argument);
+}
+
+TEST(Config, PolicyKeys) {
+  const auto s = parse_config(
+      "[policy]\ndomains = example.org example.net\ngreylist = yes\ngreylist_expire = 35d\n"
+      "greylist_allow_clients = 10.0.0.0/8 2001:db8::/32 192.0.2.1\n",
+      "f");
+  EXPECT_EQ(s.policy.domains, (std::vector<std::string>{"example.org", "example.net"}));
+  EXPECT_TRUE(s.policy.greylist);
+  EXPECT_EQ(s.policy.greylist_expire, 24h * 35);
+  EXPECT_EQ(s.policy.greylist_delay, 5min);
+  EXPECT_EQ(s.policy.listen, std::vector<std::string>{"unix:/run/letterbox/policy.sock"});
+  EXPECT_EQ(error_of("[policy]\ngreylist_allow_clients = 10.0.0.0/8 10.0.0.0/40\n"),
+            "/etc/letterbox/letterbox.conf:2: key 'greylist_allow_clients' in [policy]: bad value "
+            "'10.0.0.0/8 10.0.0.0/40': '10.0.0.0/40': expected an address or a network such as 192.0.2.0/24 or "
+            "2001:db8::/32");
+  EXPECT_EQ(error_of("[policy]\ndomains = Example.org\n"),
+            "/etc/letterbox/letterbox.conf:2: key 'domains' in [policy]: bad value 'Example.org': 'Example.org': "
+            "expected a lower-case domain name");
+  EXPECT_EQ(error_of("[policy]\ngreylist_network_v4 = 33\n"),
+            "/etc/letterbox/letterbox.conf:2: key 'greylist_network_v4' in [policy]: bad value '33': expected a "
+            "whole number from 8 to 32");
 }
 
 TEST(Config, EffectiveConfigurationParsesBackToItself) {

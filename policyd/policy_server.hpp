@@ -1,0 +1,84 @@
+// PolicyServer: letterbox-policyd's listeners ([policy] listen), one PolicySession per connection on its
+// own strand, the worker pool that runs the directory look-ups, and the operations: stop() for SIGTERM
+// (no new connections; requests in flight are answered, then each session closes), reload() for SIGHUP
+// (a bad file is refused and the old one kept). The greylist store outlives reloads: it is opened once,
+// after privileges are dropped, and flushed to disk every second.
+#pragma once
+
+#include <utility>  // before Asio (see listeners.hpp)
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon_main.hpp"
+#include "letterbox/cached_directory.hpp"
+#include "letterbox/config.hpp"
+#include "letterbox/greylist.hpp"
+#include "letterbox/ldap_directory.hpp"
+#include "listeners.hpp"
+#include "policy_decider.hpp"
+
+namespace letterbox {
+
+// The configuration in force and what was built from it. A session keeps the one it started a request with.
+struct PolicyRuntime {
+  PolicyRuntime(Settings s, Greylist* greylist)
+      : settings(std::move(s)),
+        ldap(settings.ldap),
+        directory(ldap, settings.ldap, make_cache_store(settings.ldap)),
+        decider(settings, directory, greylist) {}
+
+  Settings settings;
+  LdapDirectory ldap;
+  CachedDirectory directory;
+  PolicyDecider decider;
+};
+
+class PolicySession;
+
+class PolicyServer : public Service {
+ public:
+  PolicyServer(boost::asio::io_context& io, Settings settings, std::string config_file, unsigned worker_threads);
+  ~PolicyServer();
+
+  void bind() override;  // throws std::runtime_error naming the listener that failed
+  // Opens the greylist store when [policy] greylist is on (as the delivery user: after dropping root).
+  void privileges_dropped() override { open_greylist(); }
+  void start() override;  // after daemon(): the pool's threads would not survive its fork
+  void stop() override;
+  void reload() override;
+  void stopped() override {
+    if (pool_) pool_->join();
+  }
+  [[nodiscard]] bool stopping() const override { return stopping_; }
+  void open_greylist();
+
+  std::shared_ptr<PolicyRuntime> runtime() const;
+  boost::asio::thread_pool& pool() { return *pool_; }
+  void session_ended() { --sessions_; }
+
+ private:
+  void begin(Listeners::Socket socket, std::string peer);
+  void schedule_flush();
+
+  boost::asio::io_context& io_;
+  std::string config_file_;
+  mutable std::mutex mutex_;
+  std::unique_ptr<Greylist> greylist_;  // before runtime_: the decider points at it
+  std::shared_ptr<PolicyRuntime> runtime_;
+  unsigned worker_threads_;
+  std::optional<boost::asio::thread_pool> pool_;
+  Listeners listeners_;
+  boost::asio::steady_timer flush_timer_;
+  std::atomic<unsigned> sessions_{0};
+  std::atomic<bool> stopping_{false};
+  std::vector<std::weak_ptr<PolicySession>> live_;
+  std::uint64_t next_id_ = 0;
+};
+
+}  // namespace letterbox
