@@ -1,0 +1,233 @@
+// bench_policy: letterbox-policyd against Debian's postgrey on this machine, in the same run, driven by
+// the same client: 20 connections over TCP on the loopback, greylisting on for both, each connection
+// sending RCPT-stage requests one after another as smtpd does. Half the requests name a triplet that has
+// passed (the warm-up made it known), half a triplet never seen (deferred). letterbox-policyd also checks
+// each recipient against the directory (a warm cache) and the quota, as it would in production.
+// Prints requests/s (median of --runs), the ratio, and the p99 latency of each.
+//   bench_policy LETTERBOX_POLICYD [--runs 5] [--requests 20000]
+// Run as root: slapd, both servers and the client then run as nobody.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../tests/support/slapd.hpp"
+#include "../tests/support/test_support.hpp"
+#include "bench_util.hpp"
+
+using namespace letterbox;
+using bench::median;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr unsigned kConnections = 20;
+constexpr unsigned kKnownTriplets = 200;
+
+std::string request(const std::string& client, const std::string& sender) {
+  return "request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\nclient_address=" + client +
+         "\nclient_name=mx.sender.test\nhelo_name=mx.sender.test\nsender=" + sender +
+         "\nrecipient=alice@example.org\ninstance=1\nsize=4096\n\n";
+}
+
+// A known triplet (k < kKnownTriplets) or a new one; each from its own /24 so that auto-allow never kicks in.
+std::string triplet_request(unsigned k, bool known, unsigned run) {
+  if (known)
+    return request("10.1." + std::to_string(k % 250) + ".1", "known" + std::string(1, 'a' + k % 26) + "@s.test");
+  return request("10." + std::to_string(2 + run) + "." + std::to_string(k % 250) + "." + std::to_string(k / 250 % 250),
+                 "new-" + std::string(1, 'a' + k % 26) + std::string(1, 'a' + k / 26 % 26) +
+                     std::string(1, 'a' + k / 676 % 26) + "@s.test");
+}
+
+class Connection {
+ public:
+  explicit Connection(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      throw std::runtime_error(std::string("connect: ") + std::strerror(errno));
+    }
+    const int one = 1;
+    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  }
+  ~Connection() { ::close(fd_); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  std::string ask(const std::string& text) {
+    if (::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(text.size())) return "";
+    for (;;) {
+      if (const auto end = buffer_.find("\n\n"); end != std::string::npos) {
+        std::string reply = buffer_.substr(0, end);
+        buffer_.erase(0, end + 2);
+        return reply;
+      }
+      char chunk[4096];
+      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n <= 0) return "";
+      buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+  }
+
+ private:
+  int fd_ = -1;
+  std::string buffer_;
+};
+
+struct RunResult {
+  double per_second = 0;
+  double p99_ms = 0;
+  unsigned deferred = 0;
+  unsigned passed = 0;
+  unsigned failed = 0;
+};
+
+RunResult drive(int port, unsigned requests, unsigned run) {
+  std::vector<std::vector<double>> latencies(kConnections);
+  std::atomic<unsigned> deferred{0};
+  std::atomic<unsigned> passed{0};
+  std::atomic<unsigned> failed{0};
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < kConnections; ++t) {
+    threads.emplace_back([&, t] {
+      Connection c(port);
+      for (unsigned i = t; i < requests; i += kConnections) {
+        const bool known = i % 2 == 0;
+        const auto text = triplet_request(known ? i / 2 % kKnownTriplets : i / 2, known, run);
+        const auto asked = Clock::now();
+        const auto reply = c.ask(text);
+        latencies[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - asked).count());
+        if (reply.find("DEFER") != std::string::npos || reply.find("action=450") != std::string::npos) {
+          ++deferred;
+        } else if (reply.starts_with("action=")) {
+          ++passed;
+        } else {
+          ++failed;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<double> all;
+  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  RunResult r;
+  r.per_second = requests / seconds;
+  r.p99_ms = all.empty() ? 0 : all[all.size() * 99 / 100];
+  r.deferred = deferred;
+  r.passed = passed;
+  r.failed = failed;
+  return r;
+}
+
+// Makes the known triplets known: each asked once, then again after the delay.
+void warm_up(int port) {
+  Connection c(port);
+  for (int round = 0; round < 2; ++round) {
+    for (unsigned k = 0; k < kKnownTriplets; ++k) c.ask(triplet_request(k, true, 0));
+    if (round == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2200));
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: bench_policy LETTERBOX_POLICYD [--runs 5] [--requests 20000]\n");
+    return 64;
+  }
+  const std::string policyd = argv[1];
+  unsigned runs = 5;
+  unsigned requests = 20000;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i];
+    if (flag == "--runs") runs = static_cast<unsigned>(std::stoul(argv[i + 1]));
+    if (flag == "--requests") requests = static_cast<unsigned>(std::stoul(argv[i + 1]));
+  }
+  test::become_unprivileged();  // slapd, both servers and this client run as nobody
+  if (!test::started_as_root()) {
+    std::fprintf(stderr, "bench_policy: run as root (slapd and the servers then run as nobody)\n");
+    return 1;
+  }
+  test::Slapd slapd;
+  test::TempDir tmp;
+  const auto ldap = slapd.settings();
+  const int ours_port = test::free_port();
+  const int theirs_port = test::free_port();
+  fs::create_directories(tmp / "mail");
+  fs::create_directories(tmp / "grey");
+  fs::create_directories(tmp / "postgrey");
+  test::write_file(tmp / "letterbox.conf",
+                   "[server]\nuser = nobody\ngroup = nogroup\n[ldap]\nuri = " + slapd.uri() + "\nbase = " + ldap.base +
+                       "\nbind_dn = " + ldap.bind_dn + "\nbind_password_file = " + ldap.bind_password_file +
+                       "\nfilter = " + ldap.filter +
+                       "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
+                       "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\n"
+                       "[delivery]\nmail_root = " +
+                       (tmp / "mail").string() + "\n[policy]\nlisten = inet:127.0.0.1:" + std::to_string(ours_port) +
+                       "\ngreylist = yes\ngreylist_delay = 2s\ngreylist_auto_allow = 0\ngreylist_db = " +
+                       (tmp / "grey" / "greylist.db").string() + "\n[log]\ntarget = " + (tmp / "policyd.log").string() +
+                       "\n");
+  test::Background ours({policyd, "-c", (tmp / "letterbox.conf").string(), "--foreground"});
+  // postgrey as Debian ships it (Net::Server, Berkeley DB), with the same delay and no auto-whitelisting.
+  test::Background theirs({"postgrey", "--inet=127.0.0.1:" + std::to_string(theirs_port),
+                           "--dbdir=" + (tmp / "postgrey").string(), "--delay=2", "--auto-whitelist-clients=0",
+                           "--pidfile=" + (tmp / "postgrey.pid").string()});
+  test::wait_for_port(ours_port);
+  test::wait_for_port(theirs_port);
+  warm_up(ours_port);
+  warm_up(theirs_port);
+
+  std::printf("%u connections, %u requests a run (half known triplets, half new), greylisting on; median of %u\n",
+              kConnections, requests, runs);
+  std::vector<double> a;
+  std::vector<double> b;
+  std::vector<double> a99;
+  std::vector<double> b99;
+  RunResult last_ours;
+  RunResult last_theirs;
+  for (unsigned r = 0; r < runs; ++r) {
+    const auto run_ours = [&] {
+      last_ours = drive(ours_port, requests, r);
+      a.push_back(last_ours.per_second);
+      a99.push_back(last_ours.p99_ms);
+    };
+    const auto run_theirs = [&] {
+      last_theirs = drive(theirs_port, requests, r);
+      b.push_back(last_theirs.per_second);
+      b99.push_back(last_theirs.p99_ms);
+    };
+    if (r % 2 == 0) {
+      run_ours();
+      run_theirs();
+    } else {
+      run_theirs();
+      run_ours();
+    }
+    std::fprintf(stderr, "run %u: %.0f vs %.0f requests/s; p99 %.2f vs %.2f ms\n", r + 1, a.back(), b.back(),
+                 a99.back(), b99.back());
+  }
+  std::printf("%-18s %14s %10s   %s\n", "", "requests/s", "p99 ms", "last run: deferred/passed/failed");
+  std::printf("%-18s %14.0f %10.2f   %u/%u/%u\n", "letterbox-policyd", median(a), median(a99), last_ours.deferred,
+              last_ours.passed, last_ours.failed);
+  std::printf("%-18s %14.0f %10.2f   %u/%u/%u\n", "postgrey", median(b), median(b99), last_theirs.deferred,
+              last_theirs.passed, last_theirs.failed);
+  std::printf("ratio: %.1fx\n", median(b) > 0 ? median(a) / median(b) : 0);
+  return 0;
+}
