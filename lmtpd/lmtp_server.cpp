@@ -9,7 +9,6 @@
 namespace letterbox {
 namespace asio = boost::asio;
 using asio::awaitable;
-using asio::use_awaitable;
 
 LmtpServer::LmtpServer(asio::io_context& io, Settings settings, std::string config_file, unsigned worker_threads)
     : config_file_(std::move(config_file)), state_(std::move(settings), worker_threads), listeners_(io) {}

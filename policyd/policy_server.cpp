@@ -19,10 +19,6 @@ PolicyServer::PolicyServer(asio::io_context& io, Settings settings, std::string 
       listeners_(io),
       flush_timer_(io) {}
 
-PolicyServer::~PolicyServer() {
-  if (pool_) pool_->join();
-}
-
 std::shared_ptr<PolicyRuntime> PolicyServer::runtime() const {
   std::lock_guard lock(mutex_);
   return runtime_;

@@ -44,7 +44,6 @@ class PolicySession;
 class PolicyServer : public Service {
  public:
   PolicyServer(boost::asio::io_context& io, Settings settings, std::string config_file, unsigned worker_threads);
-  ~PolicyServer();
 
   void bind() override;  // throws std::runtime_error naming the listener that failed
   // Opens the greylist store when [policy] greylist is on (as the delivery user: after dropping root).
@@ -72,7 +71,7 @@ class PolicyServer : public Service {
   std::unique_ptr<Greylist> greylist_;  // before runtime_: the decider points at it
   std::shared_ptr<PolicyRuntime> runtime_;
   unsigned worker_threads_;
-  std::optional<boost::asio::thread_pool> pool_;
+  std::optional<boost::asio::thread_pool> pool_;  // destroyed (joined) before the runtime and the greylist
   Listeners listeners_;
   boost::asio::steady_timer flush_timer_;
   std::atomic<unsigned> sessions_{0};
