@@ -269,6 +269,15 @@ TEST_F(PolicydTest, Greylisting) {
   EXPECT_EQ(c->ask(request("alice@example.org", from("third@sender.test", "192.0.2.200"))), "DUNNO");
 }
 
+TEST_F(PolicydTest, AllowedRecipientsAreNeverGreylisted) {
+  start("greylist = yes\ngreylist_allow_recipients = erin bob.builder@example.org\n");
+  auto c = connect();
+  EXPECT_EQ(c->ask(request("erin@example.org")), "DUNNO");         // a local part
+  EXPECT_EQ(c->ask(request("Erin+Lists@example.org")), "DUNNO");   // with a subaddress
+  EXPECT_EQ(c->ask(request("bob.builder@example.org")), "DUNNO");  // a whole address
+  EXPECT_EQ(c->ask(request("alice@example.org")), "DEFER_IF_PERMIT 4.7.1 Greylisted, try again in 300 seconds");
+}
+
 TEST_F(PolicydTest, AGreylistStoreOverwrittenWithGarbageIsRebuilt) {
   start("greylist = yes\ngreylist_delay = 1s\n");
   auto c = connect();
