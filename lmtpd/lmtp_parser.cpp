@@ -58,14 +58,16 @@ bool LmtpParser::parse_command() {
     }
     return false;
   }
-  if (skipping_long_line_ || nl + 1 > kMaxCommandLine) {
+  std::size_t end = nl;
+  if (end > 0 && pending_[end - 1] == '\r') --end;
+  // The limit is on the text, as if the line ended with CRLF: with a bare LF a 511-octet command
+  // would be 512 octets on the wire, yet 513 once answered, logged or relayed.
+  if (skipping_long_line_ || end + 2 > kMaxCommandLine) {
     if (!skipping_long_line_) events_.push_back({LmtpEvent::Kind::LineTooLong, {}, false});
     skipping_long_line_ = false;
     pending_.erase(0, nl + 1);
     return true;
   }
-  std::size_t end = nl;
-  if (end > 0 && pending_[end - 1] == '\r') --end;
   // A CR or NUL inside a command is never from a real client; passed on, it would reach the log and
   // the address parser as part of a verb or an address.
   const std::string_view line(pending_.data(), end);
