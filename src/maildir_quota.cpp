@@ -156,7 +156,8 @@ int MaildirQuota::rebuild(MaildirSize& out) const {
 
 bool MaildirQuota::fits_in(const MaildirSize& size, std::uint64_t message_size) const {
   const auto used = static_cast<std::uint64_t>(std::max<std::int64_t>(size.used_bytes, 0));
-  return used + message_size <= limit_bytes_;
+  // Written so that no sum can wrap: `message_size` may come from the network (SIZE=).
+  return used <= limit_bytes_ && message_size <= limit_bytes_ - used;
 }
 
 int MaildirQuota::read_file(std::optional<MaildirSize>& current, bool& stale) const {

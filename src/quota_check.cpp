@@ -32,7 +32,11 @@ std::optional<Outcome> check_quota(const Settings& settings, const Recipient& re
     return std::nullopt;
   }
   constexpr std::uint64_t kFromLineAndBlank = 80;
-  if (used + size + kFromLineAndBlank <= recipient.quota) return make_outcome(Status::Delivered);
+  const std::uint64_t quota = recipient.quota;
+  // No sum that can wrap: `size` is MAIL FROM's SIZE=, from the network.
+  if (used <= quota && size <= quota - used && kFromLineAndBlank <= quota - used - size) {
+    return make_outcome(Status::Delivered);
+  }
   return make_outcome(Status::MailboxFull,
                       path->string() + " holds " + std::to_string(used) + " of " + std::to_string(recipient.quota) +
                           " bytes; the message needs " + std::to_string(size),

@@ -138,6 +138,8 @@ TEST_F(PolicydTest, EveryRowOfTheTableOnOneConnection) {
   EXPECT_EQ(c->ask(request("ali@example.org", "size=2000\n")), "DUNNO");
   EXPECT_EQ(c->ask(request("Alice+Lists@Example.ORG", "size=2000\n")), "DEFER_IF_PERMIT 4.2.2 Mailbox full");
   EXPECT_EQ(c->ask(request("alice@example.org", "size=1000\n")), "DUNNO");
+  // A SIZE= near 2^64 must not wrap the sum round to "fits".
+  EXPECT_EQ(c->ask(request("alice@example.org", "size=18446744073709551615\n")), "DEFER_IF_PERMIT 4.2.2 Mailbox full");
   // Another domain, another protocol state, an address smtpd will refuse itself: not ours to judge.
   EXPECT_EQ(c->ask(request("nobody@elsewhere.test")), "DUNNO");
   EXPECT_EQ(c->ask(request("nobody@example.org", "", "MAIL")), "DUNNO");
@@ -168,6 +170,7 @@ TEST_F(PolicydTest, QuotaReplyFollowsQuotaFullReplyAndAnAliasOfAFullMailboxIsFul
   EXPECT_EQ(c->ask(request("bob.builder@example.org", "size=10000\n")), "552 5.2.2 Mailbox full");
   EXPECT_EQ(c->ask(request("builder@example.org", "size=10000\n")), "552 5.2.2 Mailbox full");  // an alias
   EXPECT_EQ(c->ask(request("bob.builder@example.org", "size=1000\n")), "DUNNO");
+  EXPECT_EQ(c->ask(request("bob.builder@example.org", "size=18446744073709551600\n")), "552 5.2.2 Mailbox full");
   EXPECT_EQ(c->ask(request("erin@example.org", "size=99999999\n")), "DUNNO");  // no quota
 }
 
