@@ -59,7 +59,7 @@ void PolicyServer::schedule_flush() {
   flush_timer_.expires_after(std::chrono::seconds(1));
   flush_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    if (greylist_) asio::post(*pool_, [greylist = greylist_.get()] { greylist->flush(); });
+    if (Greylist* greylist = runtime()->greylist) asio::post(*pool_, [greylist] { greylist->flush(); });
     schedule_flush();
   });
 }

@@ -27,13 +27,15 @@ namespace letterbox {
 
 // The configuration in force and what was built from it. A session keeps the one it started a request with.
 struct PolicyRuntime {
-  PolicyRuntime(Settings s, Greylist* greylist)
+  PolicyRuntime(Settings s, Greylist* store)
       : settings(std::move(s)),
+        greylist(store),
         ldap(settings.ldap),
         directory(ldap, settings.ldap, make_cache_store(settings.ldap)),
         decider(settings, directory, greylist) {}
 
   Settings settings;
+  Greylist* greylist;  // owned by the server; null while greylisting is off
   LdapDirectory ldap;
   CachedDirectory directory;
   PolicyDecider decider;
@@ -59,7 +61,7 @@ class PolicyServer : public Service {
 
   std::shared_ptr<PolicyRuntime> runtime() const;
   boost::asio::thread_pool& pool() { return *pool_; }
-  void session_ended() { --sessions_; }
+  void session_ended() { --sessions_; }  // from ~PolicySession
 
  private:
   void begin(Listeners::Socket socket, std::string peer);
@@ -68,7 +70,9 @@ class PolicyServer : public Service {
   boost::asio::io_context& io_;
   std::string config_file_;
   mutable std::mutex mutex_;
-  std::unique_ptr<Greylist> greylist_;  // before runtime_: the decider points at it
+  // Before runtime_, which points at it. Set only before the loop runs and by reload() (one SIGHUP at a
+  // time); the flush timer reaches it through the runtime, under mutex_.
+  std::unique_ptr<Greylist> greylist_;
   std::shared_ptr<PolicyRuntime> runtime_;
   unsigned worker_threads_;
   std::optional<boost::asio::thread_pool> pool_;  // destroyed (joined) before the runtime and the greylist

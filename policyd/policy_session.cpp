@@ -17,6 +17,10 @@ PolicySession::PolicySession(Listeners::Socket socket, PolicyServer& server, std
       peer_(std::move(peer)),
       idle_timer_(socket_.get_executor(), kIdleTimeout) {}
 
+PolicySession::~PolicySession() {
+  server_.session_ended();  // however the session ended, an exception included
+}
+
 void PolicySession::close() {
   if (closed_) return;
   closed_ = true;
@@ -68,10 +72,14 @@ awaitable<void> PolicySession::run() {
       std::optional<PolicyDecision> answer = work(false);
       if (!answer) answer = co_await on_pool(server_.pool(), on_the_pool);
       const PolicyDecision& decision = *answer;
+      // Written on the pool, as letterbox-lmtpd's delivery lines are: a slow log file never holds up the
+      // network threads.
       if (!decision.dunno()) {
-        spdlog::info("policy session={} client={} from=<{}> to=<{}> action=\"{}\" reason=\"{}\"", id_,
-                     asked.get("client_address"), asked.get("sender"), asked.get("recipient"), decision.action,
-                     decision.reason);
+        asio::post(server_.pool(),
+                   [line = fmt::format("policy session={} client={} from=<{}> to=<{}> action=\"{}\" "
+                                       "reason=\"{}\"",
+                                       id_, asked.get("client_address"), asked.get("sender"), asked.get("recipient"),
+                                       decision.action, decision.reason)] { spdlog::info("{}", line); });
       } else if (!decision.reason.empty()) {
         spdlog::warn("policy session={} to=<{}>: {}", id_, asked.get("recipient"), decision.reason);
       }
@@ -97,7 +105,6 @@ awaitable<void> PolicySession::run() {
     parser_.feed(std::string_view(buffer_.data(), n));
   }
   close();
-  server_.session_ended();
 }
 
 }  // namespace letterbox

@@ -24,6 +24,9 @@ class PolicySession : public std::enable_shared_from_this<PolicySession> {
   static constexpr std::chrono::seconds kIdleTimeout{1000};
 
   PolicySession(Listeners::Socket socket, PolicyServer& server, std::string id, std::string peer);
+  ~PolicySession();
+  PolicySession(const PolicySession&) = delete;
+  PolicySession& operator=(const PolicySession&) = delete;
   boost::asio::awaitable<void> run();
   [[nodiscard]] Listeners::Socket::executor_type executor() { return socket_.get_executor(); }
   // SIGTERM: an idle session closes now; one waiting for a decision closes after answering it.
