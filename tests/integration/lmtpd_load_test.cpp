@@ -124,6 +124,21 @@ class LmtpdLoadTest : public ::testing::Test {
     return acknowledged;
   }
 
+  // After the fault: one message to each mailbox, each acknowledged with 250 at once.
+  void deliver_one_to_each(const std::string& id_prefix, std::set<std::string>& acknowledged) {
+    for (const std::string rcpt : {"alice@example.org", "erin@example.org"}) {
+      LineClient c(port_);
+      c.reply();
+      c.command("LHLO client.test");
+      c.command("MAIL FROM:<sender@client.test>");
+      c.command("RCPT TO:<" + rcpt + ">");
+      c.command("DATA");
+      c.send(smtp_data(test_message(id_prefix + rcpt)));
+      EXPECT_EQ(c.reply(std::chrono::seconds(60)), "250 2.0.0 <" + rcpt + "> Delivered");
+      acknowledged.insert(id_prefix + rcpt);
+    }
+  }
+
   // Every acknowledged message is in its mailbox, intact, exactly once; both mailboxes parse.
   void expect_all_present(const std::set<std::string>& acknowledged) {
     std::map<std::string, int> seen;
@@ -283,17 +298,7 @@ TEST_F(LmtpdLoadTest, KillMinusNineTwentyRoundsUnderEightClients) {
     for (auto& c : clients) c.join();
   }
   start_server();
-  for (const char* rcpt : {"alice@example.org", "erin@example.org"}) {
-    LineClient c(port_);
-    c.reply();
-    c.command("LHLO client.test");
-    c.command("MAIL FROM:<sender@client.test>");
-    c.command(std::string("RCPT TO:<") + rcpt + ">");
-    c.command("DATA");
-    c.send(smtp_data(test_message(std::string("final-") + rcpt)));
-    EXPECT_EQ(c.reply(60s), std::string("250 2.0.0 <") + rcpt + "> Delivered");
-    acknowledged.insert(std::string("final-") + rcpt);
-  }
+  deliver_one_to_each("final-", acknowledged);
   std::printf("20 kill -9 rounds: %zu messages acknowledged, %zu files left in tmp/\n", acknowledged.size(),
               files_in(alice() / "tmp"));
   EXPECT_GT(acknowledged.size(), 100U);
@@ -353,17 +358,7 @@ TEST_F(LmtpdLoadTest, DiskFillingUnderLoadIsOnly4xxAndRecovers) {
               replies.size());
   expect_all_present(acknowledged);
   std::filesystem::remove(mail_root() / "filler");
-  for (const char* rcpt : {"alice@example.org", "erin@example.org"}) {
-    LineClient c(port_);
-    c.reply();
-    c.command("LHLO client.test");
-    c.command("MAIL FROM:<sender@client.test>");
-    c.command(std::string("RCPT TO:<") + rcpt + ">");
-    c.command("DATA");
-    c.send(smtp_data(test_message(std::string("after-") + rcpt)));
-    EXPECT_EQ(c.reply(60s), std::string("250 2.0.0 <") + rcpt + "> Delivered");
-    acknowledged.insert(std::string("after-") + rcpt);
-  }
+  deliver_one_to_each("after-", acknowledged);
   expect_all_present(acknowledged);
 }
 
