@@ -6,8 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 namespace letterbox::test {
@@ -127,7 +130,22 @@ void Slapd::stop() {
 }
 
 void Slapd::freeze() {
-  if (const pid_t p = pid(); p > 0) kill(p, SIGSTOP);
+  const pid_t p = pid();
+  if (p <= 0) return;
+  kill(p, SIGSTOP);
+  // kill() returns before every thread has stopped: a request could still be answered meanwhile (a
+  // test saw it). Frozen means every task of the process shows state T.
+  const auto all_stopped = [p] {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/" + std::to_string(p) + "/task")) {
+      std::ifstream in(task.path() / "stat");
+      std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      const auto close = stat.rfind(')');
+      if (close == std::string::npos || close + 2 >= stat.size() || (stat[close + 2] != 'T' && stat[close + 2] != 't'))
+        return false;
+    }
+    return true;
+  };
+  wait_until(all_stopped, std::chrono::seconds(2));
 }
 
 void Slapd::thaw() {
