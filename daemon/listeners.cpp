@@ -1,12 +1,16 @@
 #include "listeners.hpp"
 
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 
@@ -34,40 +38,120 @@ void own_socket(const std::string& path, unsigned socket_mode, const ServerSetti
 }  // namespace
 
 void Listeners::bind(const std::vector<std::string>& listen, unsigned socket_mode, const ServerSettings& owner) {
+  if (adopt_systemd_sockets()) return;
   for (const auto& spec : listen) {
-    boost::system::error_code ec;
     if (spec.starts_with("unix:")) {
-      const std::string path = spec.substr(5);
-      struct stat st {};
-      if (::lstat(path.c_str(), &st) == 0) {
-        if (!S_ISSOCK(st.st_mode)) throw std::runtime_error(path + " exists and is not a socket");
-        ::unlink(path.c_str());  // left behind by a previous run
-      }
-      auto acceptor = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
-      acceptor->open(asio::local::stream_protocol(), ec);
-      if (!ec) acceptor->bind(asio::local::stream_protocol::endpoint(path), ec);
-      if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-      if (ec) throw std::runtime_error("cannot listen on " + spec + ": " + ec.message());
-      own_socket(path, socket_mode, owner);
-      unix_.push_back(std::move(acceptor));
-      continue;
+      bind_unix(spec.substr(5), socket_mode, owner);
+    } else {
+      bind_tcp(spec);
     }
-    const std::string rest = spec.substr(5);
-    const auto colon = rest.rfind(':');
-    std::string host = rest.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    const auto port = static_cast<unsigned short>(std::stoul(rest.substr(colon + 1)));
-    const auto address = asio::ip::make_address(host.empty() ? "127.0.0.1" : host, ec);
-    if (ec) throw std::runtime_error("cannot listen on " + spec + ": bad address " + host);
-    auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
-    const asio::ip::tcp::endpoint endpoint(address, port);
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor->bind(endpoint, ec);
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) throw std::runtime_error("cannot listen on " + spec + ": " + ec.message());
-    tcp_.push_back(std::move(acceptor));
   }
+}
+
+void Listeners::bind_unix(const std::string& path, unsigned socket_mode, const ServerSettings& owner) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0 && !S_ISSOCK(st.st_mode)) {
+    throw std::runtime_error(path + " exists and is not a socket");
+  }
+  // Made under a temporary name, then renamed over whatever socket a previous run left: the path
+  // never names a socket that is not yet listening or not yet ours. A path too long for a temporary
+  // name beside it is bound in place.
+  std::string temp = path + "." + std::to_string(::getpid());
+  if (temp.size() >= sizeof(sockaddr_un::sun_path)) {
+    temp = path;
+    ::unlink(path.c_str());
+  } else {
+    ::unlink(temp.c_str());
+  }
+  const auto fail = [&](const std::string& why) {
+    ::unlink(temp.c_str());
+    throw std::runtime_error("cannot listen on unix:" + path + ": " + why);
+  };
+  boost::system::error_code ec;
+  auto acceptor = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
+  acceptor->open(asio::local::stream_protocol(), ec);
+  if (!ec) acceptor->bind(asio::local::stream_protocol::endpoint(temp), ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) fail(ec.message());
+  try {
+    own_socket(temp, socket_mode, owner);
+  } catch (const std::runtime_error& e) {
+    fail(e.what());
+  }
+  if (temp != path && ::rename(temp.c_str(), path.c_str()) != 0) fail(std::strerror(errno));
+  unix_.push_back(std::move(acceptor));
+  unix_paths_.push_back(path);
+}
+
+void Listeners::bind_tcp(const std::string& spec) {
+  boost::system::error_code ec;
+  const std::string rest = spec.substr(5);
+  const auto colon = rest.rfind(':');
+  std::string host = rest.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  const auto port = static_cast<unsigned short>(std::stoul(rest.substr(colon + 1)));
+  const auto address = asio::ip::make_address(host.empty() ? "127.0.0.1" : host, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + spec + ": bad address " + host);
+  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+  const asio::ip::tcp::endpoint endpoint(address, port);
+  acceptor->open(endpoint.protocol(), ec);
+  if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(endpoint, ec);
+  if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + spec + ": " + ec.message());
+  tcp_.push_back(std::move(acceptor));
+}
+
+bool Listeners::adopt_systemd_sockets() {
+  const auto fds = take_systemd_sockets();
+  for (const int fd : fds) {
+    const std::string name = "descriptor " + std::to_string(fd) + " from systemd";
+    int type = 0;
+    int listening = 0;
+    socklen_t size = sizeof type;
+    ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &size);
+    size = sizeof listening;
+    ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size);
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    if (type != SOCK_STREAM || listening == 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+      throw std::runtime_error(name + " is not a listening stream socket (ListenStream= in the .socket unit)");
+    }
+    boost::system::error_code ec;
+    if (address.ss_family == AF_UNIX) {
+      auto acceptor = std::make_unique<asio::local::stream_protocol::acceptor>(io_);
+      acceptor->assign(asio::local::stream_protocol(), fd, ec);
+      if (!ec) unix_.push_back(std::move(acceptor));
+    } else if (address.ss_family == AF_INET || address.ss_family == AF_INET6) {
+      auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+      acceptor->assign(address.ss_family == AF_INET ? asio::ip::tcp::v4() : asio::ip::tcp::v6(), fd, ec);
+      if (!ec) tcp_.push_back(std::move(acceptor));
+    } else {
+      throw std::runtime_error(name + " is neither a UNIX nor a TCP socket");
+    }
+    if (ec) throw std::runtime_error("cannot use " + name + ": " + ec.message());
+  }
+  activated_ = !fds.empty();
+  return activated_;
+}
+
+std::vector<int> take_systemd_sockets() {
+  std::vector<int> fds;
+  const char* pid = std::getenv("LISTEN_PID");
+  const char* count = std::getenv("LISTEN_FDS");
+  if (pid != nullptr && count != nullptr && std::strtol(pid, nullptr, 10) == ::getpid()) {
+    constexpr int kFirst = 3;  // SD_LISTEN_FDS_START
+    const long n = std::strtol(count, nullptr, 10);
+    for (long i = 0; i < n && i < 1024; ++i) {
+      const int fd = kFirst + static_cast<int>(i);
+      if (::fcntl(fd, F_SETFD, FD_CLOEXEC) == 0) fds.push_back(fd);
+    }
+  }
+  ::unsetenv("LISTEN_PID");
+  ::unsetenv("LISTEN_FDS");
+  ::unsetenv("LISTEN_FDNAMES");
+  return fds;
 }
 
 void Listeners::start(OnAccept on_accept) {
@@ -79,11 +163,9 @@ void Listeners::start(OnAccept on_accept) {
 void Listeners::close() {
   boost::system::error_code ignored;
   for (auto& a : tcp_) a->close(ignored);
-  for (auto& a : unix_) {
-    const auto path = a->local_endpoint(ignored).path();
-    a->close(ignored);
-    if (!path.empty()) ::unlink(path.c_str());
-  }
+  for (auto& a : unix_) a->close(ignored);
+  for (const auto& path : unix_paths_) ::unlink(path.c_str());
+  unix_paths_.clear();
 }
 
 awaitable<void> Listeners::accept_tcp(asio::ip::tcp::acceptor& acceptor) {

@@ -1,9 +1,13 @@
 // Listeners: the sockets of a `listen` list (letterbox-lmtpd's [server] listen, letterbox-policyd's
 // [policy] listen), shared by both daemons. "unix:/PATH" gets `socket_mode` and, when we start as root,
 // the [server] user and group, so that Postfix (in that group) can connect after we drop root; a stale
-// socket left by a previous run is replaced, anything else at that path is refused. "inet:HOST:PORT"
-// listens on TCP. Each accepted connection gets a strand of its own and is handed over as a generic
-// stream socket, with the peer's address ("local" for a UNIX socket).
+// socket left by a previous run is replaced, anything else at that path is refused. A UNIX socket is
+// made under a temporary name and renamed into place once it listens with its mode and owner, so a
+// client never finds a socket that refuses it or one it may not use. "inet:HOST:PORT" listens on TCP.
+// Started by systemd with sockets of its own (LISTEN_FDS, a .socket unit), the daemon serves those
+// instead of the `listen` list, and leaves them in place when it stops. Each accepted connection gets a
+// strand of its own and is handed over as a generic stream socket, with the peer's address ("local"
+// for a UNIX socket).
 #pragma once
 
 #include <utility>  // before Asio: g++ 12 needs std::exchange declared for Asio's coroutines
@@ -25,13 +29,20 @@ class Listeners {
 
   explicit Listeners(boost::asio::io_context& io) : io_(io) {}
 
-  // Throws std::runtime_error naming the listener that failed.
+  // The sockets systemd passed (LISTEN_FDS) when there are any, else `listen`. Throws std::runtime_error
+  // naming the listener that failed.
   void bind(const std::vector<std::string>& listen, unsigned socket_mode, const ServerSettings& owner);
+  // True when the sockets came from systemd.
+  [[nodiscard]] bool activated() const { return activated_; }
   void start(OnAccept on_accept);
-  // Stops accepting and removes the UNIX sockets.
+  // Stops accepting and removes the UNIX sockets it made (never those systemd passed).
   void close();
 
  private:
+  void bind_unix(const std::string& path, unsigned socket_mode, const ServerSettings& owner);
+  void bind_tcp(const std::string& spec);
+  bool adopt_systemd_sockets();
+
   boost::asio::awaitable<void> accept_tcp(boost::asio::ip::tcp::acceptor& acceptor);
   boost::asio::awaitable<void> accept_unix(boost::asio::local::stream_protocol::acceptor& acceptor);
 
@@ -39,6 +50,13 @@ class Listeners {
   OnAccept on_accept_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
   std::vector<std::unique_ptr<boost::asio::local::stream_protocol::acceptor>> unix_;
+  std::vector<std::string> unix_paths_;  // the sockets we made, removed by close()
+  bool activated_ = false;
 };
+
+// The listening sockets systemd passed to this process (sd_listen_fds(3)'s protocol: LISTEN_PID is us,
+// LISTEN_FDS counts descriptors from 3), made close-on-exec; the variables are then removed so that
+// nothing started later takes them for its own. Empty when the process was not socket-activated.
+std::vector<int> take_systemd_sockets();
 
 }  // namespace letterbox
