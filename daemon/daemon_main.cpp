@@ -15,6 +15,7 @@
 
 #include "letterbox/logging.hpp"
 #include "letterbox/privileges.hpp"
+#include "metrics_server.hpp"
 
 namespace letterbox {
 namespace po = boost::program_options;
@@ -86,6 +87,13 @@ int run(int argc, char** argv, const DaemonSpec& spec) {
   // delivery user) cannot reopen. A log file that cannot be opened falls back to syslog.
   setup_logging(log_settings, program);
   service->privileges_dropped();
+  // Bound as the delivery user, once the log can say why it failed: metrics are never a reason not to run.
+  MetricsServer stats(io, [&service, &program] {
+    auto extras = service->metrics_extras();
+    extras.program = program;
+    return metrics().render(extras);
+  });
+  stats.bind(service->stats_listen());
   if (vm.count("foreground") == 0U) {
     io.notify_fork(asio::execution_context::fork_prepare);
     if (daemon(0, 0) != 0) {
@@ -100,6 +108,7 @@ int run(int argc, char** argv, const DaemonSpec& spec) {
   stop_signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     service->stop();
+    stats.close();
     hup.cancel();  // the loop ends once the sessions and the work in flight have
   });
   std::function<void(const boost::system::error_code&, int)> on_hup = [&](const boost::system::error_code& ec, int) {
@@ -111,6 +120,7 @@ int run(int argc, char** argv, const DaemonSpec& spec) {
   pthread_sigmask(SIG_UNBLOCK, &held, nullptr);  // a signal that came meanwhile is delivered now
 
   service->start();
+  stats.start();
   spdlog::info("{} {} started", program, LETTERBOX_VERSION);
   const unsigned network_threads = std::max(2U, std::thread::hardware_concurrency());
   std::vector<std::thread> threads;

@@ -2,7 +2,7 @@
 // the command line (-c FILE, --foreground, --check-config, --version), the configuration, the listeners
 // bound as root, the drop to [server] user/group, logging set up as that user, detaching, the signals
 // (SIGTERM/SIGINT stop, SIGHUP reloads; held, not lost, from before the bind until their handlers are in
-// place) and the network threads.
+// place), the metrics endpoint and the network threads.
 #pragma once
 
 #include <utility>  // before Asio (see listeners.hpp)
@@ -15,6 +15,7 @@
 
 #include "letterbox/config.hpp"
 #include "letterbox/config_check.hpp"
+#include "letterbox/metrics.hpp"
 
 namespace letterbox {
 
@@ -28,6 +29,9 @@ class Service {
   virtual void reload() = 0;            // SIGHUP
   virtual void stopped() = 0;           // the loop has ended: wait for the workers
   [[nodiscard]] virtual bool stopping() const = 0;
+  // Where this daemon serves its metrics ([stats]; empty: nowhere), and what only it knows at a scrape.
+  [[nodiscard]] virtual std::string stats_listen() const = 0;
+  [[nodiscard]] virtual MetricsExtras metrics_extras() { return {}; }
 };
 
 struct DaemonSpec {

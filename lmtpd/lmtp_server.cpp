@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "letterbox/logging.hpp"
+#include "letterbox/shared_cache.hpp"
 
 namespace letterbox {
 namespace asio = boost::asio;
@@ -19,8 +20,19 @@ void LmtpServer::bind() {
   listeners_.bind(server.listen, server.socket_mode, server);
 }
 
+std::string LmtpServer::stats_listen() const {
+  return state_.runtime()->settings.stats.listen;
+}
+
+MetricsExtras LmtpServer::metrics_extras() {
+  MetricsExtras extras;
+  if (auto* shared = state_.runtime()->directory.store().shared()) extras.lda = shared->deliveries();
+  return extras;
+}
+
 void LmtpServer::start() {
   state_.start_workers();
+  if (listeners_.activated()) spdlog::info("serving the sockets systemd passed; [server] listen is not used");
   listeners_.start([this](LmtpSession::Socket socket, std::string peer) { begin(std::move(socket), std::move(peer)); });
 }
 

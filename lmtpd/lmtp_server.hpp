@@ -31,6 +31,8 @@ class LmtpServer : public Service {
   void reload() override;
   void stopped() override { state_.pool().join(); }
   [[nodiscard]] bool stopping() const override { return state_.stopping(); }
+  [[nodiscard]] std::string stats_listen() const override;
+  [[nodiscard]] MetricsExtras metrics_extras() override;
 
   [[nodiscard]] ServerState& state() { return state_; }
 

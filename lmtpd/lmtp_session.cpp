@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "letterbox/delivery_log.hpp"
+#include "letterbox/metrics.hpp"
 #include "letterbox/recipient_resolver.hpp"
 #include "on_pool.hpp"
 
@@ -81,10 +82,12 @@ LmtpSession::LmtpSession(Socket socket, ServerState& state, std::string id, std:
       peer_(std::move(peer)),
       idle_timer_(socket_.get_executor()) {
   ++state_.sessions();
+  metrics().session_opened();
 }
 
 LmtpSession::~LmtpSession() {
   --state_.sessions();
+  metrics().session_closed();
 }
 
 void LmtpSession::reply(std::string_view line) {

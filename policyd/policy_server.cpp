@@ -47,8 +47,21 @@ void PolicyServer::open_greylist() {
   runtime_ = std::move(fresh);
 }
 
+std::string PolicyServer::stats_listen() const {
+  return runtime()->settings.stats.policy_listen;
+}
+
+MetricsExtras PolicyServer::metrics_extras() {
+  MetricsExtras extras;
+  const auto runtime = this->runtime();
+  if (auto* shared = runtime->directory.store().shared()) extras.lda = shared->deliveries();
+  if (runtime->greylist != nullptr) extras.greylist_entries = greylist_entries_.load(std::memory_order_relaxed);
+  return extras;
+}
+
 void PolicyServer::start() {
   if (!pool_) pool_.emplace(worker_threads_);
+  if (listeners_.activated()) spdlog::info("serving the sockets systemd passed; [policy] listen is not used");
   listeners_.start([this](Listeners::Socket socket, std::string peer) { begin(std::move(socket), std::move(peer)); });
   schedule_flush();
 }
@@ -59,7 +72,13 @@ void PolicyServer::schedule_flush() {
   flush_timer_.expires_after(std::chrono::seconds(1));
   flush_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    if (Greylist* greylist = runtime()->greylist) asio::post(*pool_, [greylist] { greylist->flush(); });
+    if (Greylist* greylist = runtime()->greylist) {
+      const bool count = flushes_++ % 5 == 0;
+      asio::post(*pool_, [this, greylist, count] {
+        greylist->flush();
+        if (count) greylist_entries_.store(greylist->size(Greylist::Clock::now()), std::memory_order_relaxed);
+      });
+    }
     schedule_flush();
   });
 }

@@ -57,6 +57,8 @@ class PolicyServer : public Service {
     if (pool_) pool_->join();
   }
   [[nodiscard]] bool stopping() const override { return stopping_; }
+  [[nodiscard]] std::string stats_listen() const override;
+  [[nodiscard]] MetricsExtras metrics_extras() override;
   void open_greylist();
 
   std::shared_ptr<PolicyRuntime> runtime() const;
@@ -79,6 +81,8 @@ class PolicyServer : public Service {
   Listeners listeners_;
   boost::asio::steady_timer flush_timer_;
   std::atomic<unsigned> sessions_{0};
+  std::atomic<std::uint64_t> greylist_entries_{0};  // counted on the pool every few flushes, for the metrics
+  unsigned flushes_ = 0;
   std::atomic<bool> stopping_{false};
   std::vector<std::weak_ptr<PolicySession>> live_;
   std::uint64_t next_id_ = 0;

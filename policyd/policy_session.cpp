@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "letterbox/metrics.hpp"
+
 #include "on_pool.hpp"
 #include "policy_server.hpp"
 
@@ -15,10 +17,13 @@ PolicySession::PolicySession(Listeners::Socket socket, PolicyServer& server, std
       server_(server),
       id_(std::move(id)),
       peer_(std::move(peer)),
-      idle_timer_(socket_.get_executor(), kIdleTimeout) {}
+      idle_timer_(socket_.get_executor(), kIdleTimeout) {
+  metrics().session_opened();
+}
 
 PolicySession::~PolicySession() {
   server_.session_ended();  // however the session ended, an exception included
+  metrics().session_closed();
 }
 
 void PolicySession::close() {
@@ -72,6 +77,7 @@ awaitable<void> PolicySession::run() {
       std::optional<PolicyDecision> answer = work(false);
       if (!answer) answer = co_await on_pool(server_.pool(), on_the_pool);
       const PolicyDecision& decision = *answer;
+      metrics().count_policy_decision(decision.action);
       // Written on the pool, as letterbox-lmtpd's delivery lines are: a slow log file never holds up the
       // network threads.
       if (!decision.dunno()) {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "letterbox/metrics.hpp"
+
 #include <mutex>
 #include <optional>
 
@@ -20,6 +22,7 @@ class LazySharedCache : public CacheStore {
   void store(const std::string& key, const Lookup& lookup, CacheClock::time_point stored) override {
     target().store(key, lookup, stored);
   }
+  SharedCache* shared() override { return target().shared(); }
 
  private:
   CacheStore& target() {
@@ -87,17 +90,27 @@ std::optional<Lookup> CachedDirectory::fresh_hit(const std::optional<CachedLooku
 }
 
 std::optional<Lookup> CachedDirectory::lookup_at_hand(const Address& address) {
-  return fresh_hit(store_->find(address.lookup_key()), now_());
+  auto hit = fresh_hit(store_->find(address.lookup_key()), now_());
+  if (hit) metrics().count_lookup(*hit);
+  return hit;
 }
 
 Lookup CachedDirectory::lookup(const Address& address) {
+  Lookup answer = look_up(address);
+  metrics().count_lookup(answer);
+  return answer;
+}
+
+Lookup CachedDirectory::look_up(const Address& address) {
   const std::string key = address.lookup_key();
   const auto now = now_();
   const std::optional<CachedLookup> cached = store_->find(key);
   if (auto hit = fresh_hit(cached, now)) return std::move(*hit);
   const bool usable = cached && cached->stored <= now;
 
+  const auto asked = std::chrono::steady_clock::now();
   Lookup fresh = inner_.lookup(address);
+  metrics().observe_directory_lookup(std::chrono::steady_clock::now() - asked);
   if (fresh.kind == LookupKind::Found || fresh.kind == LookupKind::Unknown) {
     store_->store(key, fresh, now);
     return fresh;

@@ -271,6 +271,12 @@ std::string check_listen(std::string_view v) {
   return "expected unix:/ABSOLUTE/PATH or inet:HOST:PORT";
 }
 
+std::string check_stats_listen(std::string_view v) {
+  if (v.empty()) return "";
+  if (!v.starts_with("inet:")) return "expected inet:HOST:PORT (metrics are served over TCP) or nothing";
+  return check_listen(v);
+}
+
 std::string check_ldap_uri(std::string_view v) {
   if (v.starts_with("ldap://") || v.starts_with("ldaps://") || v.starts_with("ldapi://")) return "";
   return "expected an ldap://, ldaps:// or ldapi:// URI";
@@ -488,6 +494,9 @@ const std::vector<Key>& keys() {
             StringCodec{check_absolute_path}),
         key("policy", "greylist_max_entries", "1000000", &S::policy, &PolicySettings::greylist_max_entries,
             UnsignedCodec{64, 100'000'000}),
+
+        key("stats", "listen", "", &S::stats, &StatsSettings::listen, StringCodec{check_stats_listen}),
+        key("stats", "policy_listen", "", &S::stats, &StatsSettings::policy_listen, StringCodec{check_stats_listen}),
 
         key("log", "level", "info", &S::log, &LogSettings::level, level),
         key("log", "target", "stderr", &S::log, &LogSettings::target, StringCodec{check_log_target}),

@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "letterbox/metrics.hpp"
+
 namespace letterbox {
 
 void log_delivery(const DeliveryRecord& r) {
+  metrics().count_delivery(r.outcome, !r.mailbox.empty(), r.delay);
   const double seconds = std::chrono::duration<double>(r.delay).count();
   const auto reply = lmtp_reply(r.outcome, r.recipient);
   const auto level = r.outcome.delivered()   ? spdlog::level::info

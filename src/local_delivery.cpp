@@ -156,6 +156,7 @@ int run_local_delivery(const LdaRequest& request) {
   }
   log_delivery(DeliveryRecord{envelope.id, envelope.sender, shown, mailbox, spool.size(), outcome,
                               std::chrono::steady_clock::now() - started});
+  if (auto* shared = directory.store().shared()) shared->count_delivery(outcome);
   if (outcome.delivered()) return EX_OK;
   return fail(outcome, shown);
 }

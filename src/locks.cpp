@@ -13,6 +13,8 @@
 #include <cstring>
 #include <thread>
 
+#include "letterbox/metrics.hpp"
+
 namespace letterbox {
 namespace {
 
@@ -146,19 +148,29 @@ void FlockLock::unlock() {
 // ---- LockRetry ----
 
 LockRetry::LockRetry(Duration timeout)
-    : deadline_(std::chrono::steady_clock::now() + timeout),
+    : started_(std::chrono::steady_clock::now()),
+      deadline_(started_ + timeout),
       rng_(static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
            static_cast<unsigned>(getpid())) {}
 
+LockRetry::~LockRetry() {
+  if (waited_until_) metrics().count_lock_wait(*waited_until_ - started_, !timed_out_);
+}
+
 bool LockRetry::backoff() {
   const auto now = std::chrono::steady_clock::now();
-  if (now >= deadline_) return false;
+  if (now >= deadline_) {
+    timed_out_ = true;
+    waited_until_ = now;
+    return false;
+  }
   std::uniform_int_distribution<long> jitter(delay_.count() / 2, delay_.count() * 3 / 2);
   auto sleep = std::chrono::microseconds(jitter(rng_));
   const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline_ - now);
   if (sleep > left) sleep = left;
   std::this_thread::sleep_for(sleep);
   delay_ = std::min(delay_ * 2, std::chrono::microseconds(100'000));
+  waited_until_ = std::chrono::steady_clock::now();
   return true;
 }
 

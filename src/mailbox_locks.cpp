@@ -1,5 +1,7 @@
 #include "letterbox/mailbox_locks.hpp"
 
+#include "letterbox/metrics.hpp"
+
 namespace letterbox {
 
 std::variant<MailboxLocks::Guard, MailboxLocks::Refusal> MailboxLocks::acquire(
@@ -9,10 +11,15 @@ std::variant<MailboxLocks::Guard, MailboxLocks::Refusal> MailboxLocks::acquire(
   if (!slot) slot = std::make_unique<Entry>();
   Entry& entry = *slot;
   if (entry.held) {
-    if (entry.waiters >= max_waiters_) return Refusal::TooManyWaiters;
+    if (entry.waiters >= max_waiters_) {
+      metrics().count_lock_wait({}, false);
+      return Refusal::TooManyWaiters;
+    }
     ++entry.waiters;
+    const auto began = std::chrono::steady_clock::now();
     const bool got = entry.released.wait_until(lock, deadline, [&] { return !entry.held; });
     --entry.waiters;
+    metrics().count_lock_wait(std::chrono::steady_clock::now() - began, got);
     if (!got) return Refusal::TimedOut;
   }
   entry.held = true;

@@ -82,6 +82,12 @@ struct Header {
 };
 static_assert(sizeof(Header) <= kHeaderSize);
 
+// letterbox-lda's delivery counters, in the header page after the header. A file made before they
+// existed has zeros there (ftruncate), so the format version did not change.
+constexpr std::size_t kCountersOffset = 2048;
+constexpr std::size_t kCounters = 64;
+static_assert(kCountedReplies.size() <= kCounters && kCountersOffset + kCounters * 8 <= kHeaderSize);
+
 constexpr std::size_t kSlotDataSize = SharedCache::kSlotSize - 40;
 
 struct Slot {
@@ -313,6 +319,24 @@ shared_cache_layout::Slot* SharedCache::slots() const {
 
 shared_cache_layout::Slot* SharedCache::set_of(std::uint64_t hash) const {
   return slots() + (hash % (capacity_ / kWays)) * kWays;
+}
+
+void SharedCache::count_delivery(const Outcome& outcome) {
+  const auto index = counted_reply_index(outcome);
+  if (!index) return;
+  auto* counters = reinterpret_cast<std::uint64_t*>(static_cast<char*>(region_.get_address()) +
+                                                    shared_cache_layout::kCountersOffset);
+  std::atomic_ref<std::uint64_t>(counters[*index]).fetch_add(1, std::memory_order_relaxed);
+}
+
+std::array<std::uint64_t, kCountedReplies.size()> SharedCache::deliveries() const {
+  auto* counters = reinterpret_cast<std::uint64_t*>(static_cast<char*>(region_.get_address()) +
+                                                    shared_cache_layout::kCountersOffset);
+  std::array<std::uint64_t, kCountedReplies.size()> out{};
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] = std::atomic_ref<std::uint64_t>(counters[i]).load(std::memory_order_relaxed);
+  }
+  return out;
 }
 
 std::optional<CachedLookup> SharedCache::find(const std::string& key) {

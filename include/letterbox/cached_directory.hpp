@@ -3,7 +3,8 @@
 // `stale_ttl` old is still served (marked stale and logged), so known users keep receiving mail through a
 // short outage; an unknown user is never served stale (that would bounce on old information). Ambiguous
 // and Unavailable answers are never cached. The entries live in a CacheStore: this process's memory, or
-// the file every Letterbox process on the host shares ([ldap] cache_file, shared_cache.hpp).
+// the file every Letterbox process on the host shares ([ldap] cache_file, shared_cache.hpp). Every answer
+// is counted in the metrics by result and source, and every trip to the directory by its latency.
 #pragma once
 
 #include <functional>
@@ -37,6 +38,7 @@ class CachedDirectory : public Directory {
   [[nodiscard]] CacheStore& store() { return *store_; }
 
  private:
+  Lookup look_up(const Address& address);  // lookup() before it is counted
   [[nodiscard]] std::optional<Lookup> fresh_hit(const std::optional<CachedLookup>& cached, Clock::time_point now) const;
 
   Directory& inner_;

@@ -110,6 +110,13 @@ struct PolicySettings {
   unsigned greylist_max_entries{};
 };
 
+// Prometheus metrics (SPEC.md "Operations"): where each daemon serves GET /metrics; empty: off. Two keys,
+// because the two daemons read one file and one address cannot serve two processes.
+struct StatsSettings {
+  std::string listen{};         // letterbox-lmtpd's, inet:HOST:PORT
+  std::string policy_listen{};  // letterbox-policyd's
+};
+
 struct LogSettings {
   LogLevel level{};
   std::string target{};  // stderr | syslog | an absolute file path
@@ -133,6 +140,7 @@ struct Settings {
   MboxSettings mbox;
   MaildirSettings maildir;
   PolicySettings policy;
+  StatsSettings stats;
   LogSettings log;
   ConfigOrigin origin;
 };

@@ -1,5 +1,7 @@
 // The one log line per recipient per delivery, with the fields an administrator greps for:
 //   session=… from=<…> to=<…> mailbox=… size=… result="450 4.2.0 …" delay=0.012s [detail="…"]
+// The same record is counted in the metrics (letterbox_deliveries_total and, when a mailbox was reached,
+// the delivery latency histogram), so the log and the counters can never disagree.
 #pragma once
 
 #include <chrono>

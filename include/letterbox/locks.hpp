@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 
@@ -75,16 +76,23 @@ class FlockLock {
 };
 
 // Bounded, jittered retries until a deadline. The jitter keeps processes that collided from colliding
-// again in lock step; the cap keeps a waiter responsive once the holder lets go.
+// again in lock step; the cap keeps a waiter responsive once the holder lets go. A LockRetry that backed
+// off is counted in the metrics when it ends: how long it waited, and whether it gave up.
 class LockRetry {
  public:
   explicit LockRetry(Duration timeout);
+  ~LockRetry();
+  LockRetry(const LockRetry&) = delete;
+  LockRetry& operator=(const LockRetry&) = delete;
   // Sleeps before the next attempt; false once the deadline has passed (no more attempts).
   bool backoff();
   [[nodiscard]] std::chrono::steady_clock::time_point deadline() const { return deadline_; }
 
  private:
+  std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point deadline_;
+  std::optional<std::chrono::steady_clock::time_point> waited_until_;  // the end of the last back-off
+  bool timed_out_ = false;
   std::chrono::microseconds delay_{2000};
   std::minstd_rand rng_;
 };

@@ -8,12 +8,14 @@
 // slot that changed under them, was left half-written by a killed writer, or fails its checksum reads as
 // a miss. Writers serialize on a kernel flock of the file (released by the kernel when a process dies)
 // and give up after a few milliseconds rather than wait: a cache never holds up a delivery.
+// The header page also holds letterbox-lda's delivery counters (count_delivery).
 //
 // Trust: the file holds mailbox paths, so one that anybody else could have written would let them
 // redirect mail. open() refuses a symlink, anything but a single-linked regular file, a file owned by
 // another user or accessible by group or others, and a wrong format, version or size, with the reason.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -27,6 +29,7 @@
 #include <boost/interprocess/mapped_region.hpp>
 
 #include "letterbox/directory.hpp"
+#include "letterbox/metrics.hpp"
 #include "letterbox/unique_fd.hpp"
 
 namespace letterbox {
@@ -45,12 +48,16 @@ struct CachedLookup {
   CacheClock::time_point stored;
 };
 
+class SharedCache;
+
 // Where CachedDirectory keeps its entries: in the process (MemoryCacheStore) or in the shared file.
 class CacheStore {
  public:
   virtual ~CacheStore() = default;
   virtual std::optional<CachedLookup> find(const std::string& key) = 0;
   virtual void store(const std::string& key, const Lookup& lookup, CacheClock::time_point stored) = 0;
+  // The shared file behind this store, if there is one (opened on demand).
+  virtual SharedCache* shared() { return nullptr; }
 };
 
 class SharedCache : public CacheStore {
@@ -73,6 +80,13 @@ class SharedCache : public CacheStore {
   // entry was there; forget_all() counts the entries dropped. std::runtime_error if the lock stays busy.
   bool forget(const std::string& key);
   std::size_t forget_all();
+
+  SharedCache* shared() override { return this; }
+
+  // letterbox-lda's deliveries on this host, by reply (kCountedReplies, metrics.hpp), in the header page
+  // of the file: a daemon that shares the file serves them in its metrics. Lock-free atomic additions.
+  void count_delivery(const Outcome& outcome);
+  [[nodiscard]] std::array<std::uint64_t, kCountedReplies.size()> deliveries() const;
 
   [[nodiscard]] std::size_t capacity() const { return capacity_; }
   [[nodiscard]] std::size_t size() const;  // valid entries (a full scan: for tests and administration)

@@ -531,3 +531,122 @@ TEST_F(LmtpdTest, SharesTheDirectoryCacheWithTheLda) {
   EXPECT_EQ(c->reply(), "250 2.0.0 <bob.builder@example.org> Delivered");
   EXPECT_EQ(read_mailbox("maildir", alice()), "a1\tOK\t<>\talice@example.org\ncount 1\n");
 }
+
+namespace {
+
+// One sample line of a Prometheus text exposition, as "name{labels} value".
+bool has_sample(const std::string& metrics, const std::string& sample) {
+  return metrics.find("\n" + sample + "\n") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_F(LmtpdTest, MetricsCountRealDeliveriesAndTheLdasThroughTheSharedCache) {
+  const int stats_port = free_port();
+  const auto cache = tmp_ / "run" / "directory.cache";
+  std::filesystem::create_directories(cache.parent_path());
+  start_with(std::regex_replace(config_text(), std::regex("\n\\[delivery\\]"),
+                                "\ncache_file = " + cache.string() + "\n[delivery]") +
+             "[stats]\nlisten = inet:127.0.0.1:" + std::to_string(stats_port) + "\n");
+  {
+    auto c = transaction();
+    EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+    EXPECT_EQ(c->command("RCPT TO:<nobody@example.org>"), "550 5.1.1 <nobody@example.org> User unknown");
+    EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+    c->send(smtp_data(test_message("m1")));
+    EXPECT_EQ(c->reply(), "250 2.0.0 <alice@example.org> Delivered");
+    EXPECT_EQ(c->command("QUIT"), "221 2.0.0 lmtp.test closing connection");
+  }
+  EXPECT_EQ(
+      run_split({LETTERBOX_LDA_PATH, "-c", config().string(), "-a", "bob.builder@example.org"}, test_message("m2"))
+          .exit_code,
+      EX_OK);
+  EXPECT_EQ(run_split({LETTERBOX_LDA_PATH, "-c", config().string(), "-a", "nobody@example.org"}, test_message("m3"))
+                .exit_code,
+            EX_NOUSER);
+
+  std::string m;
+  // The session's end is counted once the server has noticed it.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        const auto answer = http_get(stats_port, "/metrics");
+        m = answer.body;
+        return answer.status == 200 && has_sample(m, "letterbox_sessions_open 0");
+      },
+      5s))
+      << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_build_info{program="letterbox-lmtpd",version=")" LETTERBOX_VERSION R"("} 1)"))
+      << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_deliveries_total{code="250",enhanced="2.0.0"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_deliveries_total{code="550",enhanced="5.1.1"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_deliveries_total{code="450",enhanced="4.4.3"} 0)")) << m;
+  EXPECT_TRUE(has_sample(m, "letterbox_delivery_duration_seconds_count 1")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_lda_deliveries_total{code="250",enhanced="2.0.0"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_lda_deliveries_total{code="550",enhanced="5.1.1"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_lookups_total{result="found",source="directory"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_lookups_total{result="unknown",source="directory"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, "letterbox_directory_lookup_duration_seconds_count 2")) << m;
+  EXPECT_TRUE(has_sample(m, "letterbox_sessions_total 1")) << m;
+  const auto lint = run({"promtool", "check", "metrics"}, m);
+  EXPECT_EQ(lint.exit_code, 0) << lint.output;
+
+  EXPECT_EQ(http_get(stats_port, "/").status, 404);
+  EXPECT_EQ(http_get(stats_port, "/metrics/").status, 404);
+  EXPECT_EQ(http_exchange(stats_port,
+                          "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: "
+                          "close\r\n\r\nhi")
+                .status,
+            404);
+  EXPECT_EQ(http_exchange(stats_port, "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").status, 404);
+  EXPECT_EQ(http_exchange(stats_port, "not http at all\r\n\r\n").status, 0);
+  // Several scrapes on one kept-alive connection, as Prometheus does.
+  LineClient keep(stats_port);
+  keep.send("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\nGET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  const auto both = keep.rest();
+  EXPECT_TRUE(both.starts_with("HTTP/1.1 200 OK\r\n")) << both.substr(0, 200);
+  EXPECT_NE(both.find("HTTP/1.1 404 Not Found\r\n"), std::string::npos);
+  // Only the configured address serves it.
+  EXPECT_TRUE(port_accepts(stats_port));
+  const auto wildcard = run({"python3", "-c",
+                             "import socket,sys\ns=socket.socket()\ns.settimeout(2)\n"
+                             "sys.exit(s.connect_ex(('127.0.0.2'," +
+                                 std::to_string(stats_port) + ")) == 0)"});
+  EXPECT_EQ(wildcard.exit_code, 0) << "something answers on 127.0.0.2";
+}
+
+TEST_F(LmtpdTest, AMetricsAddressInUseIsLoggedAndMailFlows) {
+  const int stats_port = port_;  // the LMTP listener holds it
+  start_with(config_text() + "[stats]\nlisten = inet:127.0.0.1:" + std::to_string(stats_port) + "\n");
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  EXPECT_NE(read_file(tmp_ / "lmtpd.log")
+                .find("metrics are off: cannot listen on inet:127.0.0.1:" + std::to_string(stats_port)),
+            std::string::npos);
+}
+
+TEST_F(LmtpdTest, SocketActivationServesThePassedSocketInsteadOfListen) {
+  const auto passed = tmp_ / "activated.sock";
+  write_file(config(), config_text());
+  server_ = std::make_unique<Background>(std::vector<std::string>{
+      "systemd-socket-activate", "-l", passed.string(), LETTERBOX_LMTPD_PATH, "-c", config().string(), "--foreground"});
+  ASSERT_TRUE(wait_for_file(passed));
+  {
+    // systemd-socket-activate starts the daemon at this first connection, with the socket as descriptor 3.
+    LineClient c(passed);
+    EXPECT_EQ(c.reply(), "220 lmtp.test LMTP Letterbox ready");
+    c.command("LHLO client.test");
+    EXPECT_EQ(c.command("MAIL FROM:<sender@client.test>"), "250 2.1.0 Sender OK");
+    EXPECT_EQ(c.command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+    EXPECT_EQ(c.command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+    c.send(smtp_data(test_message("s1")));
+    EXPECT_EQ(c.reply(), "250 2.0.0 <alice@example.org> Delivered");
+  }
+  EXPECT_EQ(read_mailbox("maildir", alice()), "s1\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
+  // The configured listeners were not made, and the passed socket is systemd's to remove, not ours.
+  EXPECT_FALSE(std::filesystem::exists(socket_path()));
+  EXPECT_FALSE(port_accepts(port_));
+  EXPECT_NE(read_file(tmp_ / "lmtpd.log").find("serving the sockets systemd passed; [server] listen is not used"),
+            std::string::npos);
+  EXPECT_EQ(server_->signal_and_wait(SIGTERM), 0);
+  EXPECT_TRUE(std::filesystem::is_socket(std::filesystem::symlink_status(passed)));
+}

@@ -340,3 +340,60 @@ TEST_F(PolicydTest, CheckConfigNamesTheGreylistDirectory) {
   EXPECT_NE(r.output.find("key 'greylist_db' in [policy]: " + (tmp_ / "no-such-dir").string()), std::string::npos)
       << r.output;
 }
+
+namespace {
+
+bool has_sample(const std::string& metrics, const std::string& sample) {
+  return metrics.find("\n" + sample + "\n") != std::string::npos;
+}
+
+}  // namespace
+
+TEST_F(PolicydTest, MetricsCountDecisionsAndGreylistEntries) {
+  const int stats_port = free_port();
+  start("greylist = yes\n[stats]\npolicy_listen = inet:127.0.0.1:" + std::to_string(stats_port) + "\n");
+  {
+    auto c = connect();
+    EXPECT_EQ(c->ask(request("alice@example.org")), "DEFER_IF_PERMIT 4.7.1 Greylisted, try again in 300 seconds");
+    EXPECT_EQ(c->ask(request("nobody@example.org")), "550 5.1.1 User unknown");
+    EXPECT_EQ(c->ask(request("someone@elsewhere.test")), "DUNNO");
+  }
+  std::string m;
+  // The greylist store is counted on the pool, a second after the start and every five seconds after.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        m = http_get(stats_port, "/metrics").body;
+        return has_sample(m, "letterbox_greylist_entries 1") && has_sample(m, "letterbox_sessions_open 0");
+      },
+      8s))
+      << m;
+  EXPECT_TRUE(
+      has_sample(m, R"(letterbox_build_info{program="letterbox-policyd",version=")" LETTERBOX_VERSION R"("} 1)"))
+      << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_policy_decisions_total{action="DEFER_IF_PERMIT",enhanced="4.7.1"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_policy_decisions_total{action="550",enhanced="5.1.1"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_policy_decisions_total{action="DUNNO",enhanced=""} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_lookups_total{result="found",source="directory"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_lookups_total{result="unknown",source="directory"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, "letterbox_sessions_total 1")) << m;
+  const auto lint = run({"promtool", "check", "metrics"}, m);
+  EXPECT_EQ(lint.exit_code, 0) << lint.output;
+  EXPECT_EQ(http_get(stats_port, "/metricsx").status, 404);
+}
+
+TEST_F(PolicydTest, SocketActivationServesThePassedSocketInsteadOfListen) {
+  const auto passed = tmp_ / "activated.sock";
+  write_file(config(), config_text());
+  server_ = std::make_unique<Background>(std::vector<std::string>{"systemd-socket-activate", "-l", passed.string(),
+                                                                  LETTERBOX_POLICYD_PATH, "-c", config().string(),
+                                                                  "--foreground"});
+  ASSERT_TRUE(wait_for_file(passed));
+  {
+    PolicyClient c(passed);  // the first connection starts the daemon, with the socket as descriptor 3
+    EXPECT_EQ(c.ask(request("nobody@example.org")), "550 5.1.1 User unknown");
+    EXPECT_EQ(c.ask(request("alice@example.org")), "DUNNO");
+  }
+  EXPECT_FALSE(std::filesystem::exists(socket_path()));
+  EXPECT_EQ(server_->signal_and_wait(SIGTERM), 0);
+  EXPECT_TRUE(std::filesystem::is_socket(std::filesystem::symlink_status(passed)));
+}

@@ -21,6 +21,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 
 namespace letterbox::test {
 namespace {
@@ -299,6 +300,18 @@ bool LineClient::closed_by_peer(std::chrono::milliseconds timeout) {
   return recv(fd_, &c, 1, MSG_PEEK) == 0;
 }
 
+std::string LineClient::rest(std::chrono::milliseconds timeout) {
+  std::string out = std::exchange(buffer_, {});
+  for (;;) {
+    pollfd pfd{fd_, POLLIN, 0};
+    if (poll(&pfd, 1, static_cast<int>(timeout.count())) <= 0) return out;
+    char chunk[4096];
+    const ssize_t n = recv(fd_, chunk, sizeof chunk, 0);
+    if (n <= 0) return out;
+    out.append(chunk, static_cast<std::size_t>(n));
+  }
+}
+
 std::string smtp_data(const std::string& message) {
   std::string out;
   std::size_t pos = 0;
@@ -311,6 +324,19 @@ std::string smtp_data(const std::string& message) {
     pos = nl + 1;
   }
   return out + ".\r\n";
+}
+
+HttpAnswer http_exchange(int port, const std::string& request) {
+  HttpAnswer answer;
+  LineClient client(port);
+  client.send(request);
+  const std::string raw = client.rest();
+  const auto space = raw.find(' ');
+  const auto end = raw.find("\r\n\r\n");
+  if (!raw.starts_with("HTTP/1.") || space == std::string::npos || end == std::string::npos) return answer;
+  answer.status = std::stoi(raw.substr(space + 1, 3));
+  answer.body = raw.substr(end + 4);
+  return answer;
 }
 
 bool port_accepts(int port) {

@@ -100,6 +100,8 @@ class LineClient {
     return reply();
   }
   bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // Everything still to come, until the server closes (or `timeout` passes without a byte).
+  std::string rest(std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
  private:
   int fd_ = -1;
@@ -108,6 +110,17 @@ class LineClient {
 
 // A message as an SMTP/LMTP client sends it after DATA: CRLF line ends, dot-stuffed, ".\r\n" at the end.
 std::string smtp_data(const std::string& message);
+
+// One HTTP exchange with 127.0.0.1:port: `request` is sent as it is (the client then half-closes), and
+// the status code and body of the answer come back (status 0 when nothing answered).
+struct HttpAnswer {
+  int status = 0;
+  std::string body;
+};
+HttpAnswer http_exchange(int port, const std::string& request);
+inline HttpAnswer http_get(int port, const std::string& path) {
+  return http_exchange(port, "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+}
 
 // Does something accept connections on this loopback port right now?
 bool port_accepts(int port);
