@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The Debian package as an administrator meets it, on this machine (root only: it installs the package
+# and purges it again). Built with scripts/package; lintian finds no error; `dpkg -i` creates the vmail
+# user and the directories; the shipped configuration passes --check-config for all three programs;
+# every man page renders; the units pass `systemd-analyze verify`; logrotate accepts its file; a
+# message delivered under mail_root survives `dpkg -r` and `dpkg --purge` byte for byte.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if [ "$(id -u)" -ne 0 ]; then
+  echo "package test: skipped (needs root to install the package)"
+  exit 0
+fi
+if dpkg-query -W -f='${Status}' letterbox 2>/dev/null | grep -q "install ok installed"; then
+  echo "package test: FAILED: a letterbox package is already installed here; not touching it" >&2
+  exit 1
+fi
+
+failures=0
+check() {  # check DESCRIPTION COMMAND...: runs the command, says what was checked
+  local what=$1
+  shift
+  local output
+  if output=$("$@" 2>&1); then
+    echo "package test: ok: $what"
+  else
+    echo "package test: FAILED: $what" >&2
+    printf '%s\n' "$output" | tail -n 30 | sed 's/^/    /' >&2
+    failures=$((failures + 1))
+  fi
+}
+
+deb=$(./scripts/package | tail -n 1)
+echo "package test: built $deb"
+dpkg-deb --contents "$deb" | awk '{print "    " $NF}'
+
+lintian_log=$(mktemp)
+check "lintian reports no error" lintian --allow-root --fail-on error --tag-display-limit 0 "$deb"
+lintian --allow-root --tag-display-limit 0 "$deb" >"$lintian_log" 2>&1 || true
+echo "package test: lintian says: $(cut -c1-2 "$lintian_log" | sort | uniq -c | tr '\n' ' ')"
+sed 's/^/    /' "$lintian_log"
+rm -f "$lintian_log"
+
+check "dpkg -i installs it" dpkg -i "$deb"
+check "the vmail user and group exist" sh -c 'getent passwd vmail && getent group vmail'
+check "the conffile is registered" sh -c 'dpkg-query -W -f="\${Conffiles}" letterbox | grep -q /etc/letterbox/letterbox.conf'
+check "mail_root exists, owned by vmail" sh -c '[ "$(stat -c %U /var/mail/vhosts)" = vmail ]'
+check "the runtime directory was made by tmpfiles.d" test -d /run/letterbox
+for program in letterbox-lmtpd letterbox-policyd letterbox-lda; do
+  check "$program --check-config passes with the shipped configuration" /usr/sbin/$program --check-config
+done
+renders() {  # renders PAGE: clean under mandoc's linter, and rendered with its sections
+  local file=/usr/share/man/$1.gz
+  [ -z "$(mandoc -T lint -W warning "$file" 2>&1)" ] && mandoc -T utf8 "$file" | sed 's/.\x08//g' | grep -q '^FILES'
+}
+for page in man8/letterbox-lmtpd.8 man8/letterbox-lda.8 man8/letterbox-policyd.8 man5/letterbox.conf.5; do
+  check "man page $page renders" renders "$page"
+done
+if command -v man >/dev/null; then
+  check "man finds letterbox-lmtpd" man -w letterbox-lmtpd
+fi
+check "the systemd units verify" systemd-analyze verify /lib/systemd/system/letterbox-lmtpd.service \
+  /lib/systemd/system/letterbox-lmtpd.socket /lib/systemd/system/letterbox-policyd.service \
+  /lib/systemd/system/letterbox-policyd.socket
+check "logrotate accepts /etc/logrotate.d/letterbox" logrotate -d /etc/logrotate.d/letterbox
+
+# Mail in mail_root, as a delivery left it, must outlive the package.
+maildir=/var/mail/vhosts/example.org/alice/Maildir
+install -d -o vmail -g vmail -m 0700 /var/mail/vhosts/example.org /var/mail/vhosts/example.org/alice \
+  "$maildir" "$maildir/new" "$maildir/cur" "$maildir/tmp"
+printf 'From: someone@example.net\nSubject: keep me\n\nA message the package must never remove.\n' \
+  >"$maildir/new/1764590000.P1Q1.test"
+chown vmail:vmail "$maildir/new/1764590000.P1Q1.test"
+before=$(cd /var/mail/vhosts && find . -printf '%p %U %m %s\n' | sort && find . -type f -exec sha256sum {} + | sort)
+check "dpkg -r removes it" dpkg -r letterbox
+check "the programs are gone" test ! -e /usr/sbin/letterbox-lmtpd
+after=$(cd /var/mail/vhosts && find . -printf '%p %U %m %s\n' | sort && find . -type f -exec sha256sum {} + | sort)
+check "mail_root is untouched by dpkg -r" test "$before" = "$after"
+check "dpkg --purge purges it" dpkg --purge letterbox
+check "the configuration is gone after purge" test ! -e /etc/letterbox/letterbox.conf
+after=$(cd /var/mail/vhosts && find . -printf '%p %U %m %s\n' | sort && find . -type f -exec sha256sum {} + | sort)
+check "mail_root is untouched by dpkg --purge" test "$before" = "$after"
+check "the vmail user is kept (it owns the mail)" getent passwd vmail
+rm -rf "$maildir"
+
+if [ "$failures" -ne 0 ]; then
+  echo "package test: $failures check(s) failed" >&2
+  exit 1
+fi
+echo "package test: all checks passed"
