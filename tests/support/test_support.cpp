@@ -69,7 +69,8 @@ RootScope::RootScope() {
   if (g_started_as_root && seteuid(0) != 0) die("seteuid(0)");
 }
 RootScope::~RootScope() {
-  if (g_started_as_root) (void)seteuid(g_uid);
+  // Going on as root would run the rest of the tests with privileges they must not have.
+  if (g_started_as_root && seteuid(g_uid) != 0) die("seteuid back to the test user");
 }
 
 TempDir::TempDir() {
