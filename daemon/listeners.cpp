@@ -136,6 +136,14 @@ bool Listeners::adopt_systemd_sockets() {
   return activated_;
 }
 
+awaitable<void> pause_after_accept_error(asio::io_context& io, const boost::system::error_code& error,
+                                         std::string_view what) {
+  spdlog::error("{}: {}", what, error.message());
+  asio::steady_timer pause(io, std::chrono::milliseconds(100));
+  boost::system::error_code ignored;
+  co_await pause.async_wait(asio::redirect_error(use_awaitable, ignored));
+}
+
 std::vector<int> take_systemd_sockets() {
   std::vector<int> fds;
   const char* pid = std::getenv("LISTEN_PID");
@@ -175,7 +183,7 @@ awaitable<void> Listeners::accept_tcp(asio::ip::tcp::acceptor& acceptor) {
     asio::ip::tcp::socket socket = co_await acceptor.async_accept(strand, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      spdlog::error("accept: {}", ec.message());
+      co_await pause_after_accept_error(io_, ec, "accept");
       continue;
     }
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
@@ -194,7 +202,7 @@ awaitable<void> Listeners::accept_unix(asio::local::stream_protocol::acceptor& a
         co_await acceptor.async_accept(strand, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      spdlog::error("accept: {}", ec.message());
+      co_await pause_after_accept_error(io_, ec, "accept");
       continue;
     }
     Socket generic(strand, asio::generic::stream_protocol(AF_UNIX, 0), socket.release());

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "letterbox/config.hpp"
@@ -53,6 +54,11 @@ class Listeners {
   std::vector<std::string> unix_paths_;  // the sockets we made, removed by close()
   bool activated_ = false;
 };
+
+// Logs a failed accept and waits a moment: an error that persists (EMFILE: out of descriptors) must not
+// turn the accept loop into a busy loop that floods the log.
+boost::asio::awaitable<void> pause_after_accept_error(boost::asio::io_context& io,
+                                                      const boost::system::error_code& error, std::string_view what);
 
 // The listening sockets systemd passed to this process (sd_listen_fds(3)'s protocol: LISTEN_PID is us,
 // LISTEN_FDS counts descriptors from 3), made close-on-exec; the variables are then removed so that

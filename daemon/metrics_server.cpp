@@ -1,5 +1,7 @@
 #include "metrics_server.hpp"
 
+#include "listeners.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <boost/beast/core.hpp>
@@ -125,9 +127,7 @@ awaitable<void> MetricsServer::accept() {
     asio::ip::tcp::socket socket = co_await acceptor_->async_accept(strand, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
-      spdlog::warn("metrics: accept: {}", ec.message());
-      asio::steady_timer pause(io_, std::chrono::milliseconds(100));  // EMFILE and the like: no busy loop
-      co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+      co_await pause_after_accept_error(io_, ec, "metrics: accept");
       continue;
     }
     auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
