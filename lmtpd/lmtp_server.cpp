@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "letterbox/logging.hpp"
+#include "letterbox/network.hpp"
 #include "letterbox/shared_cache.hpp"
 
 namespace letterbox {
@@ -36,20 +37,37 @@ void LmtpServer::start() {
   listeners_.start([this](LmtpSession::Socket socket, std::string peer) { begin(std::move(socket), std::move(peer)); });
 }
 
+namespace {
+
+// Greets a connection that will not be served with why, then closes it.
+void refuse(LmtpSession::Socket socket, std::string greeting) {
+  auto refused = std::make_shared<LmtpSession::Socket>(std::move(socket));
+  auto text = std::make_shared<std::string>(std::move(greeting) + "\r\n");
+  asio::async_write(*refused, asio::buffer(*text), [refused, text](boost::system::error_code, std::size_t) {
+    boost::system::error_code ignored;
+    refused->shutdown(LmtpSession::Socket::shutdown_both, ignored);
+    refused->close(ignored);
+  });
+}
+
+}  // namespace
+
 void LmtpServer::begin(LmtpSession::Socket socket, std::string peer) {
-  const auto& server = state_.runtime()->settings.server;
+  const auto runtime = state_.runtime();  // held: a reload may replace it meanwhile
+  const auto& server = runtime->settings.server;
   const std::string id = std::to_string(::getpid()) + "-" + std::to_string(++next_id_);
+  if (peer != "local") {  // a UNIX socket's client is on this host, and its mode says who may connect
+    const auto address = parse_ip_address(peer);
+    if (!address || !any_contains(runtime->allow_from, *address)) {
+      spdlog::warn("session={} from {} refused: not in [server] allow_from", id, peer);
+      refuse(std::move(socket), "554 5.7.1 Access denied");
+      return;
+    }
+  }
   if (state_.sessions() >= server.max_sessions || state_.stopping()) {
-    // Told why, then closed; the MTA tries again later.
-    auto refused = std::make_shared<LmtpSession::Socket>(std::move(socket));
-    auto text = std::make_shared<std::string>("421 4.3.2 " + state_.runtime()->hostname +
-                                              " Too many sessions, try again later\r\n");
-    asio::async_write(*refused, asio::buffer(*text), [refused, text](boost::system::error_code, std::size_t) {
-      boost::system::error_code ignored;
-      refused->shutdown(LmtpSession::Socket::shutdown_both, ignored);
-      refused->close(ignored);
-    });
+    // The MTA tries again later.
     spdlog::warn("session={} from {} refused: max_sessions ({}) reached", id, peer, server.max_sessions);
+    refuse(std::move(socket), "421 4.3.2 " + runtime->hostname + " Too many sessions, try again later");
     return;
   }
   auto session = std::make_shared<LmtpSession>(std::move(socket), state_, id, std::move(peer));

@@ -17,6 +17,7 @@
 #include "letterbox/deliverer.hpp"
 #include "letterbox/ldap_directory.hpp"
 #include "letterbox/mailbox_locks.hpp"
+#include "letterbox/network.hpp"
 
 namespace letterbox {
 
@@ -26,13 +27,15 @@ struct Runtime {
         hostname(effective_hostname(settings)),
         ldap(settings.ldap),
         directory(ldap, settings.ldap, make_cache_store(settings.ldap)),
-        deliverer(settings, locks) {}
+        deliverer(settings, locks),
+        allow_from(parse_networks(settings.server.allow_from)) {}
 
   Settings settings;
   std::string hostname;
   LdapDirectory ldap;
   CachedDirectory directory;
   Deliverer deliverer;
+  std::vector<Network> allow_from;
 };
 
 class ServerState {

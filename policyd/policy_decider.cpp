@@ -25,11 +25,10 @@ PolicyDecision refuse(const Outcome& outcome) {
 }  // namespace
 
 PolicyDecider::PolicyDecider(const Settings& settings, Directory& directory, Greylist* greylist)
-    : settings_(settings), directory_(directory), greylist_(greylist) {
-  for (const auto& text : settings.policy.greylist_allow_clients) {
-    if (auto network = parse_network(text)) allow_clients_.push_back(*network);
-  }
-}
+    : settings_(settings),
+      directory_(directory),
+      greylist_(greylist),
+      allow_clients_(parse_networks(settings.policy.greylist_allow_clients)) {}
 
 PolicyDecision PolicyDecider::decide(const PolicyRequest& request, Greylist::Clock::time_point now) {
   return *decide(request, now, Mode::MayWait);

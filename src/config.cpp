@@ -419,6 +419,8 @@ const std::vector<Key>& keys() {
         key("server", "max_message_size", "64M", &S::server, &ServerSettings::max_message_size, size),
         key("server", "idle_timeout", "5m", &S::server, &ServerSettings::idle_timeout, duration),
         key("server", "data_deadline", "5m", &S::server, &ServerSettings::data_deadline, duration),
+        key("server", "allow_from", "127.0.0.0/8 ::1", &S::server, &ServerSettings::allow_from,
+            ListCodec{check_network}),
 
         key("ldap", "uri", "ldap://127.0.0.1:389", &S::ldap, &LdapSettings::uri, ListCodec{check_ldap_uri, false}),
         key("ldap", "bind_dn", "", &S::ldap, &LdapSettings::bind_dn, any),

@@ -68,6 +68,14 @@ Network network_of(const IpAddress& address, unsigned prefix) {
   return network;
 }
 
+std::vector<Network> parse_networks(const std::vector<std::string>& texts) {
+  std::vector<Network> out;
+  for (const auto& text : texts) {
+    if (auto network = parse_network(text)) out.push_back(*network);
+  }
+  return out;
+}
+
 bool any_contains(const std::vector<Network>& networks, const IpAddress& address) {
   return std::any_of(networks.begin(), networks.end(), [&](const Network& n) { return n.contains(address); });
 }

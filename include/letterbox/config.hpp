@@ -35,6 +35,7 @@ struct ServerSettings {
   std::uint64_t max_message_size{};
   Duration idle_timeout{};
   Duration data_deadline{};
+  std::vector<std::string> allow_from{};  // CIDR networks whose TCP clients may deliver (network.hpp)
 };
 
 struct LdapSettings {

@@ -38,4 +38,8 @@ Network network_of(const IpAddress& address, unsigned prefix);
 
 bool any_contains(const std::vector<Network>& networks, const IpAddress& address);
 
+// A configuration's list of networks (already checked by the configuration loader; anything else is
+// skipped).
+std::vector<Network> parse_networks(const std::vector<std::string>& texts);
+
 }  // namespace letterbox

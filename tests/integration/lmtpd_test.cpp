@@ -650,3 +650,54 @@ TEST_F(LmtpdTest, SocketActivationServesThePassedSocketInsteadOfListen) {
   EXPECT_EQ(server_->signal_and_wait(SIGTERM), 0);
   EXPECT_TRUE(std::filesystem::is_socket(std::filesystem::symlink_status(passed)));
 }
+
+TEST_F(LmtpdTest, AllowFromRefusesOtherTcpPeersAndAlwaysServesTheUnixSocket) {
+  start("allow_from = 127.0.0.2/32 192.0.2.0/24\n");
+  {
+    LineClient outside(port_);  // from 127.0.0.1
+    EXPECT_EQ(outside.reply(), "554 5.7.1 Access denied");
+    EXPECT_TRUE(outside.closed_by_peer());
+  }
+  {
+    LineClient inside(port_, "127.0.0.2");
+    EXPECT_EQ(inside.reply(), "220 lmtp.test LMTP Letterbox ready");
+    inside.command("LHLO client.test");
+    EXPECT_EQ(inside.command("MAIL FROM:<sender@client.test>"), "250 2.1.0 Sender OK");
+    EXPECT_EQ(inside.command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+    EXPECT_EQ(inside.command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+    inside.send(smtp_data(test_message("f1")));
+    EXPECT_EQ(inside.reply(), "250 2.0.0 <alice@example.org> Delivered");
+  }
+  LineClient local(socket_path());
+  EXPECT_EQ(local.reply(), "220 lmtp.test LMTP Letterbox ready");
+  EXPECT_EQ(read_mailbox("maildir", alice()), "f1\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
+  EXPECT_NE(read_file(tmp_ / "lmtpd.log").find("from 127.0.0.1 refused: not in [server] allow_from"),
+            std::string::npos);
+}
+
+TEST_F(LmtpdTest, LogrotateWithSighupMovesTheLogAndTheDaemonWritesANewOne) {
+  start();
+  const auto log = tmp_ / "lmtpd.log";
+  {
+    auto c = transaction();
+    EXPECT_EQ(c->command("RCPT TO:<nobody@example.org>"), "550 5.1.1 <nobody@example.org> User unknown");
+  }
+  // The shipped /etc/logrotate.d/letterbox, with the SIGHUP sent to this server instead of through systemd.
+  auto rules = read_file(std::filesystem::path(LETTERBOX_SOURCE_DIR) / "etc" / "logrotate.d" / "letterbox");
+  rules = std::regex_replace(rules, std::regex("/var/log/letterbox/\\*\\.log"), log.string());
+  rules = std::regex_replace(rules, std::regex("\n\tsu [^\n]*\n\tcreate [^\n]*\n"), "\n\tcreate\n");
+  rules = std::regex_replace(rules, std::regex("systemctl kill [^\n]*"), "kill -HUP " + std::to_string(server_->pid()));
+  write_file(tmp_ / "logrotate.conf", rules);
+  const auto rotated =
+      run({"logrotate", "-f", "-s", (tmp_ / "logrotate.state").string(), (tmp_ / "logrotate.conf").string()});
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.output << rules;
+  ASSERT_TRUE(std::filesystem::exists(tmp_ / "lmtpd.log.1"));
+  EXPECT_NE(read_file(tmp_ / "lmtpd.log.1").find("to=<nobody@example.org>"), std::string::npos);
+  {
+    auto c = transaction();
+    EXPECT_EQ(c->command("RCPT TO:<nobody2@example.org>"), "550 5.1.1 <nobody2@example.org> User unknown");
+  }
+  EXPECT_TRUE(wait_until([&] { return read_file(log).find("to=<nobody2@example.org>") != std::string::npos; }, 5s))
+      << read_file(log);
+  EXPECT_EQ(read_file(tmp_ / "lmtpd.log.1").find("to=<nobody2@example.org>"), std::string::npos);
+}

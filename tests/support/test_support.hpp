@@ -87,7 +87,8 @@ class Background {
 // One LMTP/SMTP client connection over TCP (port) or a UNIX socket (path).
 class LineClient {
  public:
-  explicit LineClient(int port);
+  // `source`: the local address to connect from (127.0.0.2, ...); empty: the kernel's choice.
+  explicit LineClient(int port, const std::string& source = "");
   explicit LineClient(const std::filesystem::path& unix_socket);
   ~LineClient();
   LineClient(const LineClient&) = delete;
