@@ -341,14 +341,6 @@ TEST_F(PolicydTest, CheckConfigNamesTheGreylistDirectory) {
       << r.output;
 }
 
-namespace {
-
-bool has_sample(const std::string& metrics, const std::string& sample) {
-  return metrics.find("\n" + sample + "\n") != std::string::npos;
-}
-
-}  // namespace
-
 TEST_F(PolicydTest, MetricsCountDecisionsAndGreylistEntries) {
   const int stats_port = free_port();
   start("greylist = yes\n[stats]\npolicy_listen = inet:127.0.0.1:" + std::to_string(stats_port) + "\n");

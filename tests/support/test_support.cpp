@@ -440,4 +440,8 @@ std::string read_mailbox(const std::string& format, const std::filesystem::path&
   return result.output;
 }
 
+bool has_sample(const std::string& metrics, const std::string& sample) {
+  return metrics.find("\n" + sample + "\n") != std::string::npos;
+}
+
 }  // namespace letterbox::test

@@ -165,4 +165,7 @@ std::string read_mailbox(const std::string& format, const std::filesystem::path&
 // The path of a file in tests/fixtures.
 std::filesystem::path fixture(const std::string& name);
 
+// Whether a Prometheus text exposition holds this sample line, "name{labels} value", whole.
+bool has_sample(const std::string& metrics, const std::string& sample);
+
 }  // namespace letterbox::test

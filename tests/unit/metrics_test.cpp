@@ -6,15 +6,8 @@
 #include "letterbox/shared_cache.hpp"
 
 using namespace letterbox;
+using namespace letterbox::test;
 using namespace std::chrono_literals;
-
-namespace {
-
-bool has_sample(const std::string& metrics, const std::string& sample) {
-  return metrics.find("\n" + sample + "\n") != std::string::npos;
-}
-
-}  // namespace
 
 TEST(Metrics, EveryOutcomeHasItsCountedReply) {
   for (const auto status : {Status::Delivered, Status::UserUnknown, Status::MailboxDisabled, Status::MailboxPending,
