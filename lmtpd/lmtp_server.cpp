@@ -27,13 +27,18 @@ std::string LmtpServer::stats_listen() const {
 
 MetricsExtras LmtpServer::metrics_extras() {
   MetricsExtras extras;
-  if (auto* shared = state_.runtime()->directory.store().shared()) extras.lda = shared->deliveries();
+  const auto runtime = state_.runtime();  // held: a reload may replace it, and unmap its cache, meanwhile
+  if (auto* shared = runtime->directory.store().shared()) extras.lda = shared->deliveries();
   return extras;
 }
 
 void LmtpServer::start() {
   state_.start_workers();
-  if (listeners_.activated()) spdlog::info("serving the sockets systemd passed; [server] listen is not used");
+  if (listeners_.activated()) {
+    // A warning: an administrator who enabled the .socket unit may still expect these to be served.
+    spdlog::warn("serving the sockets systemd passed; [server] listen is not used: {}",
+                 fmt::join(state_.runtime()->settings.server.listen, " "));
+  }
   listeners_.start([this](LmtpSession::Socket socket, std::string peer) { begin(std::move(socket), std::move(peer)); });
 }
 
@@ -57,8 +62,14 @@ void LmtpServer::begin(LmtpSession::Socket socket, std::string peer) {
   const auto& server = runtime->settings.server;
   const std::string id = std::to_string(::getpid()) + "-" + std::to_string(++next_id_);
   if (peer != "local") {  // a UNIX socket's client is on this host, and its mode says who may connect
-    const auto address = parse_ip_address(peer);
-    if (!address || !any_contains(runtime->allow_from, *address)) {
+    const auto address = parse_ip_address(peer.substr(0, peer.find('%')));  // fe80::1%eth0: no scope
+    if (!address) {
+      // The peer's address could not be read (getpeername failed): not a reason to refuse for good.
+      spdlog::warn("session={} from {} refused for now: its address is unknown", id, peer);
+      refuse(std::move(socket), "421 4.3.2 " + runtime->hostname + " Try again later");
+      return;
+    }
+    if (!any_contains(runtime->allow_from, *address)) {
       spdlog::warn("session={} from {} refused: not in [server] allow_from", id, peer);
       refuse(std::move(socket), "554 5.7.1 Access denied");
       return;

@@ -61,7 +61,10 @@ MetricsExtras PolicyServer::metrics_extras() {
 
 void PolicyServer::start() {
   if (!pool_) pool_.emplace(worker_threads_);
-  if (listeners_.activated()) spdlog::info("serving the sockets systemd passed; [policy] listen is not used");
+  if (listeners_.activated()) {
+    spdlog::warn("serving the sockets systemd passed; [policy] listen is not used: {}",
+                 fmt::join(runtime()->settings.policy.listen, " "));
+  }
   listeners_.start([this](Listeners::Socket socket, std::string peer) { begin(std::move(socket), std::move(peer)); });
   schedule_flush();
 }
@@ -73,7 +76,8 @@ void PolicyServer::schedule_flush() {
   flush_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
     if (Greylist* greylist = runtime()->greylist) {
-      const bool count = flushes_++ % 5 == 0;
+      // Only for the metrics: a scan of the whole store, which nobody asked for without them.
+      const bool count = !runtime()->settings.stats.policy_listen.empty() && flushes_++ % 5 == 0;
       asio::post(*pool_, [this, greylist, count] {
         greylist->flush();
         if (count) greylist_entries_.store(greylist->size(Greylist::Clock::now()), std::memory_order_relaxed);

@@ -2,6 +2,7 @@
 // Every reply is asserted exactly; mailboxes are read back with Python's mailbox module.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 #include <regex>
@@ -532,15 +533,6 @@ TEST_F(LmtpdTest, SharesTheDirectoryCacheWithTheLda) {
   EXPECT_EQ(read_mailbox("maildir", alice()), "a1\tOK\t<>\talice@example.org\ncount 1\n");
 }
 
-namespace {
-
-// One sample line of a Prometheus text exposition, as "name{labels} value".
-bool has_sample(const std::string& metrics, const std::string& sample) {
-  return metrics.find("\n" + sample + "\n") != std::string::npos;
-}
-
-}  // namespace
-
 TEST_F(LmtpdTest, MetricsCountRealDeliveriesAndTheLdasThroughTheSharedCache) {
   const int stats_port = free_port();
   const auto cache = tmp_ / "run" / "directory.cache";
@@ -645,8 +637,11 @@ TEST_F(LmtpdTest, SocketActivationServesThePassedSocketInsteadOfListen) {
   // The configured listeners were not made, and the passed socket is systemd's to remove, not ours.
   EXPECT_FALSE(std::filesystem::exists(socket_path()));
   EXPECT_FALSE(port_accepts(port_));
-  EXPECT_NE(read_file(tmp_ / "lmtpd.log").find("serving the sockets systemd passed; [server] listen is not used"),
-            std::string::npos);
+  EXPECT_NE(read_file(tmp_ / "lmtpd.log")
+                .find("warning: serving the sockets systemd passed; [server] listen is not used: inet:127.0.0.1:" +
+                      std::to_string(port_) + " unix:" + socket_path().string() + "\n"),
+            std::string::npos)
+      << read_file(tmp_ / "lmtpd.log");
   EXPECT_EQ(server_->signal_and_wait(SIGTERM), 0);
   EXPECT_TRUE(std::filesystem::is_socket(std::filesystem::symlink_status(passed)));
 }
@@ -700,4 +695,30 @@ TEST_F(LmtpdTest, LogrotateWithSighupMovesTheLogAndTheDaemonWritesANewOne) {
   EXPECT_TRUE(wait_until([&] { return read_file(log).find("to=<nobody2@example.org>") != std::string::npos; }, 5s))
       << read_file(log);
   EXPECT_EQ(read_file(tmp_ / "lmtpd.log.1").find("to=<nobody2@example.org>"), std::string::npos);
+}
+
+TEST_F(LmtpdTest, AnOverlappingRestartKeepsTheNewServersSocket) {
+  // systemd (or an administrator) may start the new server before the old one has exited: the old
+  // one's shutdown must not remove the socket the new one now serves.
+  start();
+  struct stat first {};
+  ASSERT_EQ(::lstat(socket_path().c_str(), &first), 0);
+  const auto second_config = tmp_ / "second.conf";
+  auto text = std::regex_replace(config_text(), std::regex("inet:127\\.0\\.0\\.1:[0-9]+"),
+                                 "inet:127.0.0.1:" + std::to_string(free_port()));
+  write_file(second_config, std::regex_replace(text, std::regex("hostname = lmtp\\.test"), "hostname = second.test"));
+  Background second({LETTERBOX_LMTPD_PATH, "-c", second_config.string(), "--foreground"});
+  struct stat now {};
+  for (int i = 0; i < 200; ++i) {
+    if (::lstat(socket_path().c_str(), &now) == 0 && now.st_ino != first.st_ino) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_NE(now.st_ino, first.st_ino) << read_file(tmp_ / "lmtpd.log");
+  server_->stop();
+  server_.reset();
+  ASSERT_TRUE(std::filesystem::exists(socket_path()));
+  LineClient c(socket_path());
+  EXPECT_EQ(c.reply(), "220 second.test LMTP Letterbox ready");
+  second.stop();
+  EXPECT_FALSE(std::filesystem::exists(socket_path()));
 }
