@@ -12,7 +12,7 @@ std::variant<MailboxLocks::Guard, MailboxLocks::Refusal> MailboxLocks::acquire(
   Entry& entry = *slot;
   if (entry.held) {
     if (entry.waiters >= max_waiters_) {
-      metrics().count_lock_wait({}, false);
+      metrics().count_lock_refusal();
       return Refusal::TooManyWaiters;
     }
     ++entry.waiters;

@@ -1,17 +1,19 @@
 #include "letterbox/metrics.hpp"
 
 #include <algorithm>
-#include <cstdio>
+#include <charconv>
 
 namespace letterbox {
 namespace {
 
 constexpr auto kRelaxed = std::memory_order_relaxed;
 
+// The shortest text that reads back as the same double: 0.0025 stays 0.0025, and a large sum keeps
+// every digit it has.
 std::string number(double value) {
   std::array<char, 32> buf{};
-  std::snprintf(buf.data(), buf.size(), "%.9g", value);
-  return buf.data();
+  const auto end = std::to_chars(buf.data(), buf.data() + buf.size(), value).ptr;
+  return {buf.data(), end};
 }
 
 // Label values are ours (reply codes, names), but a value is escaped as the format says all the same.
@@ -129,6 +131,10 @@ void Metrics::count_lock_wait(std::chrono::nanoseconds waited, bool obtained) {
   lock_wait_seconds_.observe(waited);
 }
 
+void Metrics::count_lock_refusal() {
+  lock_timeouts_.fetch_add(1, kRelaxed);
+}
+
 void Metrics::session_opened() {
   sessions_open_.fetch_add(1, kRelaxed);
   sessions_total_.fetch_add(1, kRelaxed);
@@ -190,7 +196,7 @@ std::string Metrics::render(const MetricsExtras& extras) const {
   single(out, "letterbox_lock_waits_total", "counter", "Mailbox locks that were busy at the first try.",
          std::to_string(lock_waits_.load(kRelaxed)));
   single(out, "letterbox_lock_timeouts_total", "counter",
-         "Mailbox locks not obtained within lock_timeout (answered 450 4.2.0).",
+         "Mailbox locks not obtained: lock_timeout passed or max_lock_waiters were waiting (450 4.2.0).",
          std::to_string(lock_timeouts_.load(kRelaxed)));
   lock_wait_seconds_.render(out, "letterbox_lock_wait_duration_seconds", "Time spent waiting for a busy mailbox lock.");
 

@@ -76,6 +76,8 @@ class Metrics {
   void observe_directory_lookup(std::chrono::nanoseconds took);
   // A lock that was not free at the first try: how long it was waited for, and whether it came.
   void count_lock_wait(std::chrono::nanoseconds waited, bool obtained);
+  // A lock not even waited for: max_lock_waiters deliveries were already waiting.
+  void count_lock_refusal();
   void session_opened();
   void session_closed();
   // A policy action as sent to Postfix ("DUNNO", "550 5.1.1 User unknown", "DEFER_IF_PERMIT 4.7.1 …").
