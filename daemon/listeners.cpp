@@ -79,27 +79,36 @@ void Listeners::bind_unix(const std::string& path, unsigned socket_mode, const S
     fail(e.what());
   }
   if (temp != path && ::rename(temp.c_str(), path.c_str()) != 0) fail(std::strerror(errno));
+  struct stat made {};
+  if (::lstat(path.c_str(), &made) != 0) fail(std::strerror(errno));
   unix_.push_back(std::move(acceptor));
-  unix_paths_.push_back(path);
+  unix_paths_.push_back({path, made.st_dev, made.st_ino});
 }
 
 void Listeners::bind_tcp(const std::string& spec) {
   boost::system::error_code ec;
-  const std::string rest = spec.substr(5);
+  auto acceptor = open_tcp_acceptor(io_, spec, ec);
+  if (ec) throw std::runtime_error("cannot listen on " + spec + ": " + ec.message());
+  tcp_.push_back(std::move(acceptor));
+}
+
+std::unique_ptr<asio::ip::tcp::acceptor> open_tcp_acceptor(asio::io_context& io, const std::string& spec,
+                                                           boost::system::error_code& ec) {
+  const std::string rest = spec.substr(5);  // the configuration has checked "inet:HOST:PORT"
   const auto colon = rest.rfind(':');
   std::string host = rest.substr(0, colon);
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   const auto port = static_cast<unsigned short>(std::stoul(rest.substr(colon + 1)));
   const auto address = asio::ip::make_address(host.empty() ? "127.0.0.1" : host, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + spec + ": bad address " + host);
-  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
+  if (ec) return nullptr;
+  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io);
   const asio::ip::tcp::endpoint endpoint(address, port);
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) throw std::runtime_error("cannot listen on " + spec + ": " + ec.message());
-  tcp_.push_back(std::move(acceptor));
+  if (ec) return nullptr;
+  return acceptor;
 }
 
 bool Listeners::adopt_systemd_sockets() {
@@ -172,7 +181,14 @@ void Listeners::close() {
   boost::system::error_code ignored;
   for (auto& a : tcp_) a->close(ignored);
   for (auto& a : unix_) a->close(ignored);
-  for (const auto& path : unix_paths_) ::unlink(path.c_str());
+  // A server started on the same path since (a restart that overlaps this one) has renamed its own
+  // socket over ours: that one is not ours to remove.
+  for (const auto& made : unix_paths_) {
+    struct stat st {};
+    if (::lstat(made.path.c_str(), &st) == 0 && st.st_dev == made.device && st.st_ino == made.inode) {
+      ::unlink(made.path.c_str());
+    }
+  }
   unix_paths_.clear();
 }
 

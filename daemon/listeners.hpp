@@ -12,6 +12,7 @@
 
 #include <utility>  // before Asio: g++ 12 needs std::exchange declared for Asio's coroutines
 
+#include <sys/types.h>
 #include <boost/asio.hpp>
 #include <functional>
 #include <memory>
@@ -51,9 +52,19 @@ class Listeners {
   OnAccept on_accept_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
   std::vector<std::unique_ptr<boost::asio::local::stream_protocol::acceptor>> unix_;
-  std::vector<std::string> unix_paths_;  // the sockets we made, removed by close()
+  struct MadeSocket {
+    std::string path;
+    dev_t device;
+    ino_t inode;
+  };
+  std::vector<MadeSocket> unix_paths_;  // the sockets we made, removed by close() while still ours
   bool activated_ = false;
 };
+
+// A TCP acceptor listening on "inet:HOST:PORT" (an empty HOST is 127.0.0.1; an IPv6 one in brackets),
+// or nullptr with `ec` saying why.
+std::unique_ptr<boost::asio::ip::tcp::acceptor> open_tcp_acceptor(boost::asio::io_context& io, const std::string& spec,
+                                                                  boost::system::error_code& ec);
 
 // Logs a failed accept and waits a moment: an error that persists (EMFILE: out of descriptors) must not
 // turn the accept loop into a busy loop that floods the log.

@@ -80,39 +80,29 @@ awaitable<void> serve(std::shared_ptr<beast::tcp_stream> connection,
 
 MetricsServer::MetricsServer(asio::io_context& io, Render render)
     : io_(io),
+      strand_(asio::make_strand(io)),
       render_(std::make_shared<const Render>(std::move(render))),
       connections_(std::make_shared<Connections>()) {}
 
 void MetricsServer::bind(const std::string& spec) {
   if (spec.empty()) return;
   boost::system::error_code ec;
-  const std::string rest = spec.substr(5);  // the configuration allows only inet:HOST:PORT here
-  const auto colon = rest.rfind(':');
-  std::string host = rest.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  const auto address = asio::ip::make_address(host.empty() ? "127.0.0.1" : host, ec);
-  auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
-  if (!ec) {
-    const asio::ip::tcp::endpoint endpoint(address, static_cast<unsigned short>(std::stoul(rest.substr(colon + 1))));
-    acceptor->open(endpoint.protocol(), ec);
-    if (!ec) acceptor->set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor->bind(endpoint, ec);
-    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  }
-  if (ec) {
-    spdlog::error("metrics are off: cannot listen on {}: {}", spec, ec.message());
-    return;
-  }
-  acceptor_ = std::move(acceptor);
+  acceptor_ = open_tcp_acceptor(io_, spec, ec);  // the configuration allows only inet:HOST:PORT here
+  if (ec) spdlog::error("metrics are off: cannot listen on {}: {}", spec, ec.message());
 }
 
 void MetricsServer::start() {
-  if (acceptor_) asio::co_spawn(io_, accept(), asio::detached);
+  if (acceptor_) asio::co_spawn(strand_, accept(), asio::detached);
 }
 
 void MetricsServer::close() {
-  boost::system::error_code ignored;
-  if (acceptor_) acceptor_->close(ignored);
+  // On the acceptor's strand: the accept loop may be using it on another network thread right now.
+  if (acceptor_) {
+    asio::post(strand_, [this] {
+      boost::system::error_code ignored;
+      acceptor_->close(ignored);
+    });
+  }
   std::lock_guard lock(connections_->mutex);
   connections_->closed = true;
   for (const auto& weak : connections_->open) {

@@ -34,6 +34,7 @@ class MetricsServer {
   struct Connections;  // the open connections, shared with their coroutines
 
   boost::asio::io_context& io_;
+  boost::asio::strand<boost::asio::io_context::executor_type> strand_;  // the acceptor's
   std::shared_ptr<const Render> render_;
   std::unique_ptr<boost::asio::ip::tcp::acceptor> acceptor_;
   std::shared_ptr<Connections> connections_;
