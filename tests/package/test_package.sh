@@ -15,6 +15,17 @@ if dpkg-query -W -f='${Status}' letterbox 2>/dev/null | grep -q "install ok inst
   exit 1
 fi
 
+# Whatever happens, the machine is left without the package and without the test's mail; a mail_root
+# that existed before is not removed, only the test's own domain in it.
+test_domain=/var/mail/vhosts/letterbox-pkgtest.invalid
+cleanup() {
+  if dpkg-query -W -f='${Status}' letterbox 2>/dev/null | grep -q "ok installed"; then
+    dpkg --purge letterbox >/dev/null 2>&1 || true
+  fi
+  rm -rf "$test_domain"
+}
+trap cleanup EXIT
+
 failures=0
 check() {  # check DESCRIPTION COMMAND...: runs the command, says what was checked
   local what=$1
@@ -67,9 +78,9 @@ check "the systemd units verify" systemd-analyze verify /lib/systemd/system/lett
 check "logrotate accepts /etc/logrotate.d/letterbox" logrotate -d /etc/logrotate.d/letterbox
 
 # Mail in mail_root, as a delivery left it, must outlive the package.
-maildir=/var/mail/vhosts/example.org/alice/Maildir
-install -d -o vmail -g vmail -m 0700 /var/mail/vhosts/example.org /var/mail/vhosts/example.org/alice \
-  "$maildir" "$maildir/new" "$maildir/cur" "$maildir/tmp"
+maildir=$test_domain/alice/Maildir
+install -d -o vmail -g vmail -m 0700 "$test_domain" "$test_domain/alice" "$maildir" \
+  "$maildir/new" "$maildir/cur" "$maildir/tmp"
 printf 'From: someone@example.net\nSubject: keep me\n\nA message the package must never remove.\n' \
   >"$maildir/new/1764590000.P1Q1.test"
 chown vmail:vmail "$maildir/new/1764590000.P1Q1.test"
@@ -83,7 +94,6 @@ check "the configuration is gone after purge" test ! -e /etc/letterbox/letterbox
 after=$(cd /var/mail/vhosts && find . -printf '%p %U %m %s\n' | sort && find . -type f -exec sha256sum {} + | sort)
 check "mail_root is untouched by dpkg --purge" test "$before" = "$after"
 check "the vmail user is kept (it owns the mail)" getent passwd vmail
-rm -rf "$maildir"
 
 if [ "$failures" -ne 0 ]; then
   echo "package test: $failures check(s) failed" >&2

@@ -93,3 +93,10 @@ TEST(Documentation, GrafanaDashboardUsesOnlyServedMetrics) {
   }
   EXPECT_GE(used, 10U);
 }
+
+TEST(Documentation, PackageVersionIsTheProgramsVersion) {
+  // dpkg and `letterbox-lmtpd --version` must name the same release, or a bug report names the wrong one.
+  const auto changelog = read_file(kSource / "debian" / "changelog");
+  const auto first_line = changelog.substr(0, changelog.find('\n'));
+  EXPECT_EQ(first_line.substr(0, first_line.find(')') + 1), "letterbox (" LETTERBOX_VERSION ")") << first_line;
+}
