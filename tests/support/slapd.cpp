@@ -53,7 +53,36 @@ void make_test_ca(const std::filesystem::path& dir, const std::string& name, boo
   if (r.exit_code != 0) throw std::runtime_error("openssl failed: " + r.output);
 }
 
-Slapd::Slapd(Transport transport) {
+namespace {
+constexpr const char* kAdminDn = "cn=admin,dc=example,dc=org";
+constexpr const char* kAdminPassword = "admin-secret";
+}  // namespace
+
+Slapd::Slapd(Transport transport, Role role, std::string address) : address_(std::move(address)) {
+  // syncprov keeps the change state that consumers ask for; it goes after the database it serves.
+  configure(transport, role == Role::Provider ? "moduleload syncprov\noverlay syncprov\n" : "");
+  const auto load =
+      run({"slapadd", "-q", "-w", "-f", (dir_ / "slapd.conf").string(), "-l", fixture("directory.ldif").string()});
+  if (load.exit_code != 0) throw std::runtime_error("slapadd failed: " + load.output);
+  port_ = free_port();
+  start();
+}
+
+Slapd::Slapd(ConsumerOf consumer, std::string address) : address_(std::move(address)) {
+  // refreshAndPersist: the consumer keeps a search open and applies each change as it comes; when the
+  // provider goes away it retries every second for ever ("1 +") and answers from its copy meanwhile.
+  configure(Transport::Plain, "syncrepl rid=001\n  provider=" + consumer.provider.uri() +
+                                  "\n  type=refreshAndPersist\n  retry=\"1 +\"\n  searchbase=\"" + kBase +
+                                  "\"\n  bindmethod=simple\n  binddn=\"" + kAdminDn +
+                                  "\"\n  credentials=" + kAdminPassword + "\n");
+  port_ = free_port();
+  start();
+  if (!wait_until([this] { return has_entry("(uid=alice)"); }, std::chrono::seconds(15))) {
+    throw std::runtime_error("the consumer " + uri() + " did not copy the provider " + consumer.provider.uri());
+  }
+}
+
+void Slapd::configure(Transport transport, const std::string& replication) {
   const auto d = dir_.path();
   std::filesystem::create_directories(d / "db");
   write_file(password_file(), std::string(kBindPassword) + "\n");
@@ -75,16 +104,24 @@ Slapd::Slapd(Transport transport) {
   conf += "sizelimit 500\n";
   conf += "database mdb\nmaxsize 67108864\n";
   conf += "suffix \"" + std::string(kBase) + "\"\n";
-  conf += "rootdn \"cn=admin," + std::string(kBase) + "\"\nrootpw admin-secret\n";
+  conf += "rootdn \"" + std::string(kAdminDn) + "\"\nrootpw " + kAdminPassword + "\n";
   conf += "directory " + (d / "db").string() + "\n";
   conf += "index objectClass,mail,letterboxAlias eq\n";
+  conf += "index entryCSN,entryUUID eq\n";
   conf += "access to attrs=userPassword by anonymous auth by * none\n";
   conf += "access to * by * read\n";
+  conf += replication;
   write_file(d / "slapd.conf", conf);
-  const auto load = run({"slapadd", "-q", "-f", (d / "slapd.conf").string(), "-l", fixture("directory.ldif").string()});
-  if (load.exit_code != 0) throw std::runtime_error("slapadd failed: " + load.output);
-  port_ = free_port();
-  start();
+}
+
+void Slapd::add(const std::string& ldif) const {
+  const auto r = run({"ldapadd", "-x", "-H", uri(), "-D", kAdminDn, "-w", kAdminPassword}, ldif);
+  if (r.exit_code != 0) throw std::runtime_error("ldapadd on " + uri() + " failed: " + r.output);
+}
+
+bool Slapd::has_entry(const std::string& filter) const {
+  const auto r = run({"ldapsearch", "-x", "-LLL", "-H", uri(), "-b", kBase, filter, "1.1"});
+  return r.exit_code == 0 && r.output.find("dn: ") != std::string::npos;
 }
 
 Slapd::~Slapd() {
@@ -108,7 +145,7 @@ void Slapd::start() {
   if (r.exit_code != 0) throw std::runtime_error("slapd did not start: " + r.output);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (port_accepts(port_) && pid() > 0) return;
+    if (port_accepts(port_, address_) && pid() > 0) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   throw std::runtime_error("slapd did not listen on port " + std::to_string(port_));
@@ -125,7 +162,7 @@ void Slapd::stop() {
   while (process_running(p) && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  while (port_accepts(port_) && std::chrono::steady_clock::now() < deadline + std::chrono::seconds(5)) {
+  while (port_accepts(port_, address_) && std::chrono::steady_clock::now() < deadline + std::chrono::seconds(5)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   std::filesystem::remove(dir_ / "slapd.pid");

@@ -1,6 +1,8 @@
 // A throwaway slapd for the tests: mdb backend in a temporary directory, core/cosine/inetorgperson/nis
 // and letterbox schemas, tests/fixtures/directory.ldif loaded, listening on a random loopback port.
 // It can be stopped and started again (same port, same data), frozen (SIGSTOP) and thawed.
+// Two of them replicate as OpenLDAP sites do (syncrepl): a Provider, and a consumer built with
+// ConsumerOf{provider} that starts empty and copies everything, then every change, from it.
 #pragma once
 
 #include <sys/types.h>
@@ -22,12 +24,20 @@ class Slapd {
   static constexpr const char* kBindDn = "cn=letterbox,ou=services,dc=example,dc=org";
   static constexpr const char* kBindPassword = "letterbox-secret";
 
-  explicit Slapd(Transport transport = Transport::Plain);
+  enum class Role { Standalone, Provider };
+  struct ConsumerOf {
+    const Slapd& provider;
+  };
+
+  explicit Slapd(Transport transport = Transport::Plain, Role role = Role::Standalone,
+                 std::string address = "127.0.0.1");
+  // A consumer on `address`: returns once it holds the provider's entries.
+  Slapd(ConsumerOf consumer, std::string address);
   ~Slapd();
   Slapd(const Slapd&) = delete;
   Slapd& operator=(const Slapd&) = delete;
 
-  [[nodiscard]] std::string uri() const { return "ldap://127.0.0.1:" + std::to_string(port_); }
+  [[nodiscard]] std::string uri() const { return "ldap://" + address_ + ":" + std::to_string(port_); }
   [[nodiscard]] int port() const { return port_; }
   [[nodiscard]] const std::filesystem::path& dir() const { return dir_.path(); }
 
@@ -35,6 +45,11 @@ class Slapd {
   void stop();
   void freeze();  // SIGSTOP: the port still accepts connections, nothing answers
   void thaw();
+
+  // Adds entries (LDIF) as the directory's administrator: on a provider, the way an operator would.
+  void add(const std::string& ldif) const;
+  // Does a search for `filter` under kBase find an entry here?
+  [[nodiscard]] bool has_entry(const std::string& filter) const;
 
   // The [ldap] settings that point at this server, with the letterbox schema's attributes.
   LdapSettings settings() const;
@@ -45,7 +60,9 @@ class Slapd {
 
  private:
   pid_t pid() const;
+  void configure(Transport transport, const std::string& replication);
   TempDir dir_;
+  std::string address_;
   int port_ = 0;
 };
 

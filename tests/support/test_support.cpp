@@ -239,7 +239,7 @@ void Background::stop() {
   pid_ = -1;
 }
 
-LineClient::LineClient(int port, const std::string& source) {
+LineClient::LineClient(int port, const std::string& source, const std::string& destination) {
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (!source.empty()) {
     sockaddr_in local{};
@@ -252,8 +252,8 @@ LineClient::LineClient(int port, const std::string& source) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("connect");
+  if (inet_pton(AF_INET, destination.c_str(), &addr.sin_addr) != 1) die("address " + destination);
+  if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("connect " + destination);
 }
 
 LineClient::LineClient(const std::filesystem::path& unix_socket) {
@@ -348,12 +348,12 @@ HttpAnswer http_exchange(int port, const std::string& request) {
   return answer;
 }
 
-bool port_accepts(int port) {
+bool port_accepts(int port, const std::string& address) {
   const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  inet_pton(AF_INET, address.c_str(), &addr.sin_addr);
   const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
   close(fd);
   return ok;

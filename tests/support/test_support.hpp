@@ -88,7 +88,8 @@ class Background {
 class LineClient {
  public:
   // `source`: the local address to connect from (127.0.0.2, ...); empty: the kernel's choice.
-  explicit LineClient(int port, const std::string& source = "");
+  // `destination`: the server's address, for servers on loopback addresses of their own.
+  explicit LineClient(int port, const std::string& source = "", const std::string& destination = "127.0.0.1");
   explicit LineClient(const std::filesystem::path& unix_socket);
   ~LineClient();
   LineClient(const LineClient&) = delete;
@@ -124,7 +125,7 @@ inline HttpAnswer http_get(int port, const std::string& path) {
 }
 
 // Does something accept connections on this loopback port right now?
-bool port_accepts(int port);
+bool port_accepts(int port, const std::string& address = "127.0.0.1");
 
 // Waits until something accepts connections on the loopback port.
 bool wait_for_port(int port, std::chrono::milliseconds timeout = std::chrono::seconds(10));
