@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <map>
 #include <mutex>
 
 #include "letterbox/delivery_log.hpp"
 #include "letterbox/metrics.hpp"
 #include "letterbox/recipient_resolver.hpp"
+#include "lmtp_relay.hpp"
 #include "on_pool.hpp"
 
 namespace letterbox {
@@ -71,6 +73,11 @@ struct DeliveryBatch {
   std::size_t remaining = 0;  // under `mutex` once the first delivery is posted
   bool all_done = false;      // touched on the session's strand only
 };
+
+// Where a proxied copy went, for the delivery log's mailbox field.
+std::string relay_label(const std::string& host, unsigned port) {
+  return "lmtp:" + host + ":" + std::to_string(port);
+}
 
 }  // namespace
 
@@ -221,6 +228,11 @@ awaitable<void> LmtpSession::run() {
   socket_.close(ignored);
 }
 
+std::string LmtpSession::destination(const Accepted& accepted) const {
+  if (accepted.recipient) return accepted.recipient->mailbox;
+  return relay_label(accepted.relay_host, runtime_->settings.server.proxy_port);
+}
+
 void LmtpSession::reset_transaction() {
   have_mail_ = false;
   sender_.clear();
@@ -240,6 +252,7 @@ void LmtpSession::handle_lhlo(std::string_view args) {
     return;
   }
   helo_ = std::string(args);
+  proxied_by_.clear();
   reset_transaction();
   runtime_ = state_.runtime();
   const auto& s = runtime_->settings.server;
@@ -248,7 +261,24 @@ void LmtpSession::handle_lhlo(std::string_view args) {
   reply("250-ENHANCEDSTATUSCODES");
   reply("250-8BITMIME");
   reply("250-SIZE " + std::to_string(s.max_message_size));
+  // Only a host that routes by the directory can be asked to relay what another host relayed.
+  if (!runtime_->settings.ldap.host_attribute.empty()) reply("250-" + std::string(kProxiedExtension));
   reply("250 CHUNKING");
+}
+
+void LmtpSession::handle_proxied(std::string_view args) {
+  if (helo_.empty()) return reply("503 5.5.1 Send LHLO first");
+  if (have_mail_) return reply("503 5.5.1 Not in a mail transaction");
+  const auto w = words(args);
+  const auto printable = [](const std::string& word) {
+    return std::all_of(word.begin(), word.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  };
+  if (w.size() != 1 || w[0].size() > 255 || !printable(w[0])) {
+    return reply("501 5.5.4 Syntax: " + std::string(kProxiedExtension) + " hostname");
+  }
+  proxied_by_ = w[0];
+  spdlog::info("session={} proxied here by {}", id_, proxied_by_);
+  reply("250 2.0.0 OK");
 }
 
 void LmtpSession::handle_mail(std::string_view args) {
@@ -314,7 +344,7 @@ awaitable<void> LmtpSession::handle_rcpt(std::string_view args) {
   for (std::size_t i = 0; i < accepted_.size(); ++i) {
     if (iequals(accepted_[i].shown, path)) {
       // Named twice: answered twice, delivered once.
-      accepted_.push_back(Accepted{path, std::nullopt, i, {}});
+      accepted_.push_back(Accepted{path, std::nullopt, i, {}, {}});
       reply("250 2.1.5 <" + path + "> OK");
       co_return;
     }
@@ -330,6 +360,16 @@ awaitable<void> LmtpSession::handle_rcpt(std::string_view args) {
   };
   const Lookup lookup = co_await on_pool(state_.pool(), lookup_work);
   auto resolved = resolve_recipient(runtime_->settings, *address, path, lookup);
+  if (auto* refused = std::get_if<Outcome>(&resolved);
+      refused != nullptr && refused->status == Status::MailboxElsewhere && runtime_->settings.server.proxy) {
+    if (proxied_by_.empty()) {
+      accepted_.push_back(Accepted{path, std::nullopt, 0, {}, refused->host});
+      reply("250 2.1.5 <" + path + "> OK");
+      co_return;
+    }
+    // Two hosts whose directories disagree would pass the message between them for ever.
+    resolved = routing_loop(refused->host, "proxied here by " + proxied_by_ + ", but " + refused->detail);
+  }
   if (auto* refused = std::get_if<Outcome>(&resolved)) {
     const DeliveryRecord record{
         id_, sender_, path, "", 0, *refused, std::chrono::steady_clock::now() - transaction_start_};
@@ -337,7 +377,7 @@ awaitable<void> LmtpSession::handle_rcpt(std::string_view args) {
     reply(lmtp_reply(*refused, path));
     co_return;
   }
-  accepted_.push_back(Accepted{path, std::get<Recipient>(std::move(resolved)), 0, {}});
+  accepted_.push_back(Accepted{path, std::get<Recipient>(std::move(resolved)), 0, {}, {}});
   reply("250 2.1.5 <" + path + "> OK");
 }
 
@@ -386,17 +426,33 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
     auto done = std::make_shared<asio::steady_timer>(socket_.get_executor());
     done->expires_after(settings.server.data_deadline);
     auto executor = socket_.get_executor();
+    // Called on the pool once results[i] is set for every index a task owns.
+    auto finished = [batch, executor, timer = done](std::size_t count) {
+      std::lock_guard lock(batch->mutex);
+      batch->remaining -= count;
+      if (batch->remaining == 0) {
+        asio::post(executor, [batch, timer] {
+          batch->all_done = true;
+          timer->cancel();
+        });
+      }
+    };
+    // Proxied recipients go to their host together: one LMTP session per host and message.
+    std::map<std::string, std::vector<std::size_t>> relays;
     for (std::size_t i = 0; i < accepted_.size(); ++i) {
-      if (!accepted_[i].recipient) continue;
-      ++batch->remaining;
+      if (accepted_[i].recipient) ++batch->remaining;
+      if (!accepted_[i].relay_host.empty()) {
+        ++batch->remaining;
+        relays[accepted_[i].relay_host].push_back(i);
+      }
     }
     batch->all_done = batch->remaining == 0;
     for (std::size_t i = 0; i < accepted_.size(); ++i) {
       if (!accepted_[i].recipient) continue;
       // Logged here, on the pool: the line records what happened on disk (even after data_deadline),
       // and its write stays off the network threads.
-      asio::post(state_.pool(), [batch, i, spool, runtime, envelope, recipient = *accepted_[i].recipient, executor,
-                                 timer = done, started, shown = accepted_[i].shown] {
+      asio::post(state_.pool(), [batch, i, spool, runtime, envelope, recipient = *accepted_[i].recipient, finished,
+                                 started, shown = accepted_[i].shown] {
         Outcome outcome;
         try {
           outcome = runtime->deliverer.deliver(*spool, envelope, recipient);
@@ -405,14 +461,33 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
         }
         log_delivery(DeliveryRecord{envelope.id, envelope.sender, shown, recipient.mailbox, spool->size(), outcome,
                                     std::chrono::steady_clock::now() - started});
-        std::lock_guard lock(batch->mutex);
-        batch->results[i] = std::move(outcome);
-        if (--batch->remaining == 0) {
-          asio::post(executor, [batch, timer] {
-            batch->all_done = true;
-            timer->cancel();
-          });
+        {
+          std::lock_guard lock(batch->mutex);
+          batch->results[i] = std::move(outcome);
         }
+        finished(1);
+      });
+    }
+    for (auto& [host, indexes] : relays) {
+      RelayJob job{host, settings.server.proxy_port, settings.server.proxy_timeout, runtime_->hostname, sender_, {}};
+      for (const auto i : indexes) job.recipients.push_back(accepted_[i].shown);
+      asio::post(state_.pool(), [batch, indexes = indexes, spool, envelope, job = std::move(job), finished, started] {
+        std::vector<Outcome> outcomes;
+        try {
+          outcomes = relay_message(job, *spool);
+        } catch (const std::exception& e) {
+          outcomes.assign(indexes.size(), host_unavailable(job.host, std::string("relay failed: ") + e.what()));
+        }
+        const auto where = relay_label(job.host, job.port);
+        for (std::size_t k = 0; k < indexes.size(); ++k) {
+          log_delivery(DeliveryRecord{envelope.id, envelope.sender, job.recipients[k], where, spool->size(),
+                                      outcomes[k], std::chrono::steady_clock::now() - started});
+        }
+        {
+          std::lock_guard lock(batch->mutex);
+          for (std::size_t k = 0; k < indexes.size(); ++k) batch->results[indexes[k]] = std::move(outcomes[k]);
+        }
+        finished(indexes.size());
       });
     }
     // Not batch->remaining: the pool threads are counting it down (a data race ThreadSanitizer found).
@@ -423,23 +498,23 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
     }
     std::lock_guard lock(batch->mutex);
     for (std::size_t i = 0; i < accepted_.size(); ++i) {
-      if (!accepted_[i].recipient) continue;
+      if (accepted_[i].duplicate()) continue;
       if (batch->results[i]) {
         outcomes[i] = *batch->results[i];
         continue;
       }
       outcomes[i] = make_outcome(Status::LocalError,
                                  "still being delivered at data_deadline; its own log line follows when it ends");
-      log_delivery(DeliveryRecord{envelope.id, sender_, accepted_[i].shown, accepted_[i].recipient->mailbox,
-                                  spool->size(), outcomes[i], std::chrono::steady_clock::now() - started});
+      log_delivery(DeliveryRecord{envelope.id, sender_, accepted_[i].shown, destination(accepted_[i]), spool->size(),
+                                  outcomes[i], std::chrono::steady_clock::now() - started});
     }
   }
   for (std::size_t i = 0; i < accepted_.size(); ++i) {
     const auto& a = accepted_[i];
-    if (!a.recipient) outcomes[i] = outcomes[a.same_as];
+    if (a.duplicate()) outcomes[i] = outcomes[a.same_as];
     reply(lmtp_reply(outcomes[i], a.shown));
-    if (a.recipient && !delivered_on_pool) {  // refused before any delivery began
-      log_delivery(DeliveryRecord{id_ + "." + std::to_string(transactions_), sender_, a.shown, a.recipient->mailbox,
+    if (!a.duplicate() && !delivered_on_pool) {  // refused before any delivery began
+      log_delivery(DeliveryRecord{id_ + "." + std::to_string(transactions_), sender_, a.shown, destination(a),
                                   spool_ ? spool_->size() : 0, outcomes[i],
                                   std::chrono::steady_clock::now() - started});
     }
@@ -495,6 +570,8 @@ awaitable<bool> LmtpSession::handle_command(const std::string& line) {
       }
       parser_.start_chunk(size);
     }
+  } else if (verb == kProxiedExtension) {
+    handle_proxied(args);
   } else if (verb == "RSET") {
     reset_transaction();
     reply("250 2.0.0 OK");

@@ -42,9 +42,12 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
  private:
   struct Accepted {
     std::string shown;                   // as the client wrote it
-    std::optional<Recipient> recipient;  // empty for a duplicate
+    std::optional<Recipient> recipient;  // empty for a duplicate and a proxied recipient
     std::size_t same_as = 0;             // for a duplicate: the index of the first
     Outcome outcome;
+    std::string relay_host;  // [server] proxy = yes: the host its mailbox is on
+
+    [[nodiscard]] bool duplicate() const { return !recipient && relay_host.empty(); }
   };
 
   boost::asio::awaitable<bool> read_more();
@@ -56,7 +59,10 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   boost::asio::awaitable<void> finish_message(bool line_too_long);
   void handle_mail(std::string_view args);
   void handle_lhlo(std::string_view args);
+  void handle_proxied(std::string_view args);
   void reset_transaction();
+  // The mailbox a recipient's copy went to, or where it was relayed: for the delivery log.
+  [[nodiscard]] std::string destination(const Accepted& accepted) const;
   void reply(std::string_view line);
 
   Socket socket_;
@@ -65,6 +71,7 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   std::string id_;
   std::string peer_;
   std::string helo_;
+  std::string proxied_by_;  // the host that marked this session as proxied (lmtp_relay.hpp)
   boost::asio::steady_timer idle_timer_;
   std::chrono::steady_clock::time_point idle_deadline_;
   bool waiting_for_input_ = false;  // a read is pending: the idle timeout applies

@@ -67,14 +67,17 @@ std::optional<PolicyDecision> PolicyDecider::decide(const PolicyRequest& request
       lookup.detail = "more than one directory entry: " + lookup.detail;
     }
     auto resolved = resolve_recipient(settings_, *address, recipient_text, lookup);
-    if (const auto* refused = std::get_if<Outcome>(&resolved)) {
+    const auto* refused = std::get_if<Outcome>(&resolved);
+    // A mailbox on another delivery host exists: the edge accepts it (that host counts its quota), and
+    // the greylist below still applies.
+    if (refused != nullptr && refused->status != Status::MailboxElsewhere) {
       if (policy.check_recipient && at_rcpt) return refuse(*refused);
       return PolicyDecision{};
     }
-    const auto& recipient = std::get<Recipient>(resolved);
-    if (policy.check_quota && recipient.quota != 0) {
+    const auto* recipient = std::get_if<Recipient>(&resolved);
+    if (recipient != nullptr && policy.check_quota && recipient->quota != 0) {
       if (mode == Mode::NoWait) return std::nullopt;  // counting a mailbox reads the disk
-      const auto quota = check_quota(settings_, recipient, message_size(request));
+      const auto quota = check_quota(settings_, *recipient, message_size(request));
       if (quota && !quota->delivered()) return refuse(*quota);
     }
   }

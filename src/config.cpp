@@ -84,12 +84,16 @@ struct SizeCodec {
 };
 
 struct DurationCodec {
+  Duration min{0};
   Duration parse(std::string_view v) const {
+    Duration d;
     try {
-      return parse_duration(v);
+      d = parse_duration(v);
     } catch (const std::invalid_argument& e) {
       throw BadValue{e.what()};
     }
+    if (d < min) throw BadValue{"expected at least " + print(min)};
+    return d;
   }
   std::string print(Duration d) const {
     const auto ms = d.count();
@@ -421,6 +425,10 @@ const std::vector<Key>& keys() {
         key("server", "data_deadline", "5m", &S::server, &ServerSettings::data_deadline, duration),
         key("server", "allow_from", "127.0.0.0/8 ::1", &S::server, &ServerSettings::allow_from,
             ListCodec{check_network}),
+        key("server", "proxy", "no", &S::server, &ServerSettings::proxy, yes_no),
+        key("server", "proxy_port", "24", &S::server, &ServerSettings::proxy_port, UnsignedCodec{1, 65535}),
+        key("server", "proxy_timeout", "30s", &S::server, &ServerSettings::proxy_timeout,
+            DurationCodec{std::chrono::seconds(1)}),
 
         key("ldap", "uri", "ldap://127.0.0.1:389", &S::ldap, &LdapSettings::uri, ListCodec{check_ldap_uri, false}),
         key("ldap", "bind_dn", "", &S::ldap, &LdapSettings::bind_dn, any),
@@ -446,6 +454,7 @@ const std::vector<Key>& keys() {
         key("ldap", "status_attribute", "", &S::ldap, &LdapSettings::status_attribute, StringCodec{check_attribute}),
         key("ldap", "status_disabled", "disabled", &S::ldap, &LdapSettings::status_disabled, ListCodec{}),
         key("ldap", "status_pending", "pending migrating", &S::ldap, &LdapSettings::status_pending, ListCodec{}),
+        key("ldap", "host_attribute", "", &S::ldap, &LdapSettings::host_attribute, StringCodec{check_attribute}),
 
         key("delivery", "mail_root", "/var/mail/vhosts", &S::delivery, &DeliverySettings::mail_root,
             StringCodec{check_absolute_path}),

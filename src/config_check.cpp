@@ -66,6 +66,9 @@ void check_as_anyone(const Settings& settings, ConfigCheckScope scope, Findings&
   };
   if (scope.listeners) check_listeners("server", settings.server.listen);
   if (scope.policy) check_listeners("policy", settings.policy.listen);
+  if (scope.listeners && settings.server.proxy && settings.ldap.host_attribute.empty()) {
+    found.warning("server", "proxy", "yes, but [ldap] host_attribute is empty: every mailbox is here, none is relayed");
+  }
   if (::geteuid() == 0 && settings.server.user.empty()) {
     found.error("server", "user", "empty, and this runs as root: Letterbox refuses to deliver as root");
   }

@@ -109,7 +109,7 @@ std::string expand_filter(std::string_view filter_template, const Address& addre
 LdapDirectory::LdapDirectory(LdapSettings settings)
     : settings_(std::move(settings)), bind_password_(read_password(settings_.bind_password_file)) {
   for (const auto* attribute : {&settings_.mailbox_attribute, &settings_.format_attribute, &settings_.quota_attribute,
-                                &settings_.status_attribute}) {
+                                &settings_.status_attribute, &settings_.host_attribute}) {
     if (!attribute->empty()) attributes_.push_back(*attribute);
   }
   if (attributes_.empty()) attributes_.emplace_back(LDAP_NO_ATTRS);  // "1.1": the DN is all we need

@@ -2,8 +2,10 @@
 
 #include <sysexits.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 namespace letterbox {
@@ -32,6 +34,12 @@ constexpr std::array kTable{
     Row{Status::LocalError, 451, "4.3.0", "Local delivery error", EX_TEMPFAIL, "local-error"},
     Row{Status::MessageTooBig, 552, "5.3.4", "Message too big", EX_UNAVAILABLE, "message-too-big"},
     Row{Status::LineTooLong, 500, "5.5.2", "Line too long", EX_DATAERR, "line-too-long"},
+    // Temporary: the MTA retries, so a mailbox moved between hosts loses nothing while the routing catches up.
+    Row{Status::MailboxElsewhere, 450, "4.4.4", "Mailbox is on host", EX_TEMPFAIL, "mailbox-elsewhere"},
+    Row{Status::RoutingLoop, 450, "4.4.6", "Routing loop, mailbox is on host", EX_TEMPFAIL, "routing-loop"},
+    Row{Status::HostUnavailable, 451, "4.4.1", "No answer from mailbox host", EX_TEMPFAIL, "host-unavailable"},
+    // Its code and text are the other host's; the row only names it.
+    Row{Status::Relayed, 451, "4.4.0", "Relayed", EX_TEMPFAIL, "relayed"},
 };
 
 const Row& row(Status status) {
@@ -45,7 +53,7 @@ const Row& row(Status status) {
 
 Outcome make_outcome(Status status, std::string detail, QuotaFullReply quota_reply) {
   const Row& r = row(status);
-  Outcome o{status, r.code, r.enhanced, r.text, std::move(detail)};
+  Outcome o{status, r.code, r.enhanced, r.text, std::move(detail), {}, {}};
   if (status == Status::MailboxFull) {
     switch (quota_reply) {
       case QuotaFullReply::Retry450: break;
@@ -57,6 +65,50 @@ Outcome make_outcome(Status status, std::string detail, QuotaFullReply quota_rep
     }
   }
   return o;
+}
+
+Outcome mailbox_elsewhere(std::string host, std::string detail) {
+  auto outcome = make_outcome(Status::MailboxElsewhere, std::move(detail));
+  outcome.host = std::move(host);
+  return outcome;
+}
+
+Outcome routing_loop(std::string host, std::string detail) {
+  auto outcome = make_outcome(Status::RoutingLoop, std::move(detail));
+  outcome.host = std::move(host);
+  return outcome;
+}
+
+Outcome host_unavailable(std::string host, std::string detail) {
+  auto outcome = make_outcome(Status::HostUnavailable, std::move(detail));
+  outcome.host = std::move(host);
+  return outcome;
+}
+
+Outcome relayed(std::string reply_line, std::string host) {
+  // "250 2.1.5 <rcpt> text": the code, then an enhanced code when the other host sends one.
+  int code = 0;
+  const auto [end, ec] =
+      std::from_chars(reply_line.data(), reply_line.data() + std::min<std::size_t>(3, reply_line.size()), code);
+  if (ec != std::errc{} || end != reply_line.data() + 3 || code < 200 || code > 599) {
+    return host_unavailable(std::move(host), "unreadable reply: " + reply_line.substr(0, 200));
+  }
+  std::string_view rest(reply_line);
+  rest.remove_prefix(std::min<std::size_t>(4, rest.size()));
+  const auto enhanced = rest.substr(0, rest.find(' '));
+  Outcome outcome = make_outcome(Status::Relayed, "relayed to " + host);
+  outcome.code = code;
+  for (const auto& r : kTable) {
+    if (r.code == code && r.enhanced == enhanced && r.status != Status::Relayed) {
+      outcome.status = r.status;
+      outcome.enhanced = r.enhanced;
+      outcome.text = r.text;
+      break;
+    }
+  }
+  outcome.reply = std::move(reply_line);
+  outcome.host = std::move(host);
+  return outcome;
 }
 
 Outcome outcome_from_errno(int err, std::string detail, QuotaFullReply quota_reply) {
@@ -85,12 +137,17 @@ std::string enhanced_recipient_text(const Outcome& outcome, std::string_view rec
   }
   line += ' ';
   line += outcome.text;
+  if (!outcome.host.empty() && outcome.reply.empty()) {
+    line += ' ';
+    line += outcome.host;
+  }
   return line;
 }
 
 }  // namespace
 
 std::string lmtp_reply(const Outcome& outcome, std::string_view recipient) {
+  if (!outcome.reply.empty()) return outcome.reply;
   return std::to_string(outcome.code) + " " + enhanced_recipient_text(outcome, recipient);
 }
 
@@ -106,7 +163,7 @@ std::string stderr_line(const Outcome& outcome, std::string_view recipient) {
 
 std::string policy_action(const Outcome& outcome) {
   if (outcome.delivered()) return "DUNNO";
-  const std::string text = std::string(outcome.enhanced) + " " + std::string(outcome.text);
+  const std::string text = enhanced_recipient_text(outcome, {});
   if (outcome.code == 450) return "DEFER_IF_PERMIT " + text;
   return std::to_string(outcome.code) + " " + text;
 }

@@ -26,6 +26,14 @@ const std::string* attribute(const Lookup& lookup, const std::string& name) {
   return it == lookup.entry.attributes.end() ? nullptr : &it->second;
 }
 
+// A host name or address to put in a reply (and later to connect to): nothing a reply line or a log
+// could be tricked with.
+bool valid_host(std::string_view v) {
+  return !v.empty() && v.size() <= 255 && std::all_of(v.begin(), v.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' || c == '_';
+  });
+}
+
 bool safe_path_value(std::string_view v) {
   return !v.empty() && v.front() != '.' && v.find('/') == std::string_view::npos;
 }
@@ -75,6 +83,16 @@ std::variant<Recipient, Outcome> resolve_recipient(const Settings& settings, con
     }
     if (listed(ldap.status_pending, *status)) {
       return make_outcome(Status::MailboxPending, "status " + *status + " (" + lookup.entry.dn + ")");
+    }
+  }
+
+  if (const auto* host = attribute(lookup, ldap.host_attribute); host != nullptr && !host->empty()) {
+    if (!valid_host(*host)) {
+      // The directory's value is not trusted into a reply: defer until it is mended.
+      return make_outcome(Status::LocalError, "unreadable " + ldap.host_attribute + " in " + lookup.entry.dn);
+    }
+    if (!iequals(*host, effective_hostname(settings))) {
+      return mailbox_elsewhere(*host, "the directory puts the mailbox on " + *host + " (" + lookup.entry.dn + ")");
     }
   }
 

@@ -36,6 +36,9 @@ struct ServerSettings {
   Duration idle_timeout{};
   Duration data_deadline{};
   std::vector<std::string> allow_from{};  // CIDR networks whose TCP clients may deliver (network.hpp)
+  bool proxy{};                           // relay a mailbox on another host there (SPEC.md "Many hosts")
+  unsigned proxy_port{};
+  Duration proxy_timeout{};
 };
 
 struct LdapSettings {
@@ -61,6 +64,7 @@ struct LdapSettings {
   std::string status_attribute;
   std::vector<std::string> status_disabled{};
   std::vector<std::string> status_pending{};
+  std::string host_attribute;  // empty: every mailbox is on this host
 };
 
 struct DeliverySettings {

@@ -28,7 +28,7 @@ struct CountedReply {
   int code;
   std::string_view enhanced;
 };
-inline constexpr std::array<CountedReply, 13> kCountedReplies{{
+inline constexpr std::array<CountedReply, 16> kCountedReplies{{
     {250, "2.0.0"},
     {550, "5.1.1"},
     {550, "5.2.1"},
@@ -42,6 +42,9 @@ inline constexpr std::array<CountedReply, 13> kCountedReplies{{
     {451, "4.3.0"},
     {552, "5.3.4"},
     {500, "5.5.2"},
+    {450, "4.4.4"},
+    {450, "4.4.6"},
+    {451, "4.4.1"},
 }};
 std::optional<std::size_t> counted_reply_index(const Outcome& outcome);
 

@@ -19,7 +19,11 @@ enum class Status {
   DiskFull,
   LocalError,
   MessageTooBig,
-  LineTooLong,  // LMTP only: a text line over 1000 octets (RFC 5321's limit)
+  LineTooLong,       // LMTP only: a text line over 1000 octets (RFC 5321's limit)
+  MailboxElsewhere,  // [ldap] host_attribute names another delivery host (SPEC.md "Many hosts")
+  RoutingLoop,       // ... and this session came from a host that proxied it here already
+  HostUnavailable,   // the host of a proxied recipient did not answer within proxy_timeout
+  Relayed,           // the answer of that host, passed back unchanged (Outcome::reply)
 };
 
 // What a full mailbox answers (`[delivery] quota_full_reply`): 450 and 452 retry, 552 bounces.
@@ -31,6 +35,8 @@ struct Outcome {
   std::string_view enhanced;  // RFC 3463 enhanced status code
   std::string_view text;      // the human part of the reply
   std::string detail;         // why, for the log only; never sent to the client
+  std::string host;           // the host the directory names, ending the reply text
+  std::string reply;          // Relayed (and a row a relayed reply matched): the other host's reply line
 
   [[nodiscard]] bool delivered() const { return status == Status::Delivered; }
   [[nodiscard]] bool temporary() const { return code >= 400 && code < 500; }
@@ -38,6 +44,19 @@ struct Outcome {
 
 // The canonical outcome for a status; `quota_reply` only matters for Status::MailboxFull.
 Outcome make_outcome(Status status, std::string detail = {}, QuotaFullReply quota_reply = QuotaFullReply::Retry450);
+
+// "450 4.4.4 <rcpt> Mailbox is on host H": the directory puts the mailbox on another delivery host.
+Outcome mailbox_elsewhere(std::string host, std::string detail);
+
+// "450 4.4.6 <rcpt> Routing loop, mailbox is on host H": a proxied session asks for a mailbox elsewhere.
+Outcome routing_loop(std::string host, std::string detail);
+
+// "451 4.4.1 <rcpt> No answer from mailbox host H".
+Outcome host_unavailable(std::string host, std::string detail);
+
+// Another host's per-recipient reply line, passed back as it is. Its status is the table's row with the
+// same code and enhanced code (so metrics count it as such), else Relayed.
+Outcome relayed(std::string reply_line, std::string host);
 
 // The one errno-to-outcome mapping for local I/O (Postfix's mbox_dsn idea): ENOSPC is a full disk,
 // EDQUOT a full mailbox, anything else a local error. All of them are temporary.

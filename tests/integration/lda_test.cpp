@@ -52,16 +52,17 @@ class LdaTest : public ::testing::Test {
 
   void write_config(const std::string& extra_delivery = "", const std::string& extra_server = "") {
     const auto ldap = slapd_.settings();
-    write_file(config(), "[server]\nuser = nobody\ngroup = nogroup\nhostname = example.org\nmax_message_size = 200M\n" +
-                             extra_server + "[ldap]\nuri = " + slapd_.uri() + "\nbase = " + ldap.base +
-                             "\nbind_dn = " + ldap.bind_dn + "\nbind_password_file = " + ldap.bind_password_file +
-                             "\nfilter = " + ldap.filter +
-                             "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-                             "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\n"
-                             "network_timeout = 1s\ntimeout = 1s\n"
-                             "[delivery]\nmail_root = " +
-                             mail_root().string() + "\nlock_timeout = 1s\n" + extra_delivery +
-                             "[log]\ntarget = " + (tmp_ / "letterbox.log").string() + "\n");
+    write_file(
+        config(),
+        "[server]\nuser = nobody\ngroup = nogroup\nhostname = example.org\nmax_message_size = 200M\n" + extra_server +
+            "[ldap]\nuri = " + slapd_.uri() + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
+            "\nbind_password_file = " + ldap.bind_password_file + "\nfilter = " + ldap.filter +
+            "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
+            "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\nhost_attribute = letterboxHost\n"
+            "network_timeout = 1s\ntimeout = 1s\n"
+            "[delivery]\nmail_root = " +
+            mail_root().string() + "\nlock_timeout = 1s\n" + extra_delivery +
+            "[log]\ntarget = " + (tmp_ / "letterbox.log").string() + "\n");
   }
 
   std::filesystem::path cache_file() const { return tmp_ / "run" / "directory.cache"; }
@@ -146,6 +147,16 @@ TEST_F(LdaTest, DisabledIs77AndPendingIs75) {
                 "5.2.1 <carol@example.org> Mailbox disabled");
   expect_result(lda({"-a", "dave@example.org"}, test_message("m1")), EX_TEMPFAIL,
                 "4.2.1 <dave@example.org> Mailbox temporarily unavailable");
+  EXPECT_EQ(snapshot(), "");
+}
+
+TEST_F(LdaTest, AMailboxOnAnotherHostIs75AndNamesTheHost) {
+  expect_result(lda({"-a", "frank@example.org"}, test_message("m1")), EX_TEMPFAIL,
+                "4.4.4 <frank@example.org> Mailbox is on host mx2.test");
+  const auto r = lda({"--lookup", "frank@example.org"}, "");
+  EXPECT_EQ(r.exit_code, EX_TEMPFAIL);
+  EXPECT_NE(r.out.find("reply:    450 4.4.4 <frank@example.org> Mailbox is on host mx2.test\n"), std::string::npos)
+      << r.out;
   EXPECT_EQ(snapshot(), "");
 }
 

@@ -38,7 +38,8 @@ class LmtpdTest : public ::testing::Test {
            "[ldap]\nuri = " + slapd_.uri() + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
            "\nbind_password_file = " + ldap.bind_password_file + "\nfilter = " + ldap.filter +
            "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-           "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\nnetwork_timeout = 1s\ntimeout = 1s\n"
+           "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\nhost_attribute = "
+           "letterboxHost\nnetwork_timeout = 1s\ntimeout = 1s\n"
            "[delivery]\nmail_root = " +
            mail_root().string() + "\nlock_timeout = 1s\n" + delivery_extra +
            "[log]\ntarget = " + (tmp_ / "lmtpd.log").string() + "\n";
@@ -85,7 +86,8 @@ TEST_F(LmtpdTest, GreetingAndCapabilities) {
   start();
   auto c = connect();
   EXPECT_EQ(c->command("LHLO client.test"),
-            "250-lmtp.test\n250-PIPELINING\n250-ENHANCEDSTATUSCODES\n250-8BITMIME\n250-SIZE 67108864\n250 CHUNKING");
+            "250-lmtp.test\n250-PIPELINING\n250-ENHANCEDSTATUSCODES\n250-8BITMIME\n250-SIZE 67108864\n"
+            "250-XLETTERBOX-PROXIED\n250 CHUNKING");
   EXPECT_EQ(c->command("QUIT"), "221 2.0.0 lmtp.test closing connection");
   EXPECT_TRUE(c->closed_by_peer());
 }
@@ -234,6 +236,25 @@ TEST_F(LmtpdTest, MixedTransactionRepliesInRcptOrder) {
   EXPECT_EQ(read_file(erin), "");
   EXPECT_TRUE(read_file(bob) == bob_before);
   EXPECT_EQ(read_mailbox("maildir", alice()), "mixed\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
+}
+
+TEST_F(LmtpdTest, HostAttributeAnswers4_4_4ForAMailboxOnAnotherHost) {
+  start();  // hostname = lmtp.test, proxy = no
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<frank@example.org>"), "450 4.4.4 <frank@example.org> Mailbox is on host mx2.test");
+  EXPECT_EQ(c->command("RCPT TO:<grace@example.org>"), "250 2.1.5 <grace@example.org> OK");  // "LMTP.Test"
+  EXPECT_EQ(c->command("RCPT TO:<heidi@example.org>"), "451 4.3.0 <heidi@example.org> Local delivery error");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  c->send(smtp_data(test_message("h1")));
+  EXPECT_EQ(c->reply(), "250 2.0.0 <grace@example.org> Delivered");
+  EXPECT_EQ(read_mailbox("maildir", mail_root() / "example.org" / "grace" / "Maildir"),
+            "h1\tOK\t<sender@client.test>\tgrace@example.org\ncount 1\n");
+  EXPECT_FALSE(std::filesystem::exists(mail_root() / "example.org" / "frank"));
+  const auto log = read_file(tmp_ / "lmtpd.log");
+  EXPECT_NE(log.find("the directory puts the mailbox on mx2.test (uid=frank,ou=people,dc=example,dc=org)"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find("unreadable letterboxHost in uid=heidi,ou=people,dc=example,dc=org"), std::string::npos) << log;
 }
 
 TEST_F(LmtpdTest, DuplicateRecipientAnsweredTwiceDeliveredOnce) {
@@ -501,6 +522,16 @@ TEST_F(LmtpdTest, CheckConfig) {
   EXPECT_EQ(r.exit_code, EX_CONFIG);
   EXPECT_NE(r.output.find("letterbox-lmtpd: error: " + config().string() +
                           ":2: key 'listen' in [server]: the directory of " + missing.string() + " does not exist"),
+            std::string::npos)
+      << r.output;
+  // proxy = yes without host_attribute relays nothing: worth a warning, not a refusal to start.
+  write_file(config(),
+             std::regex_replace(config_text("proxy = yes\n"), std::regex("host_attribute = letterboxHost\n"), ""));
+  r = run({LETTERBOX_LMTPD_PATH, "-c", config().string(), "--check-config"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: " + config().string() +
+                          ":7: key 'proxy' in [server]: yes, but [ldap] host_attribute is empty: every mailbox is "
+                          "here, none is relayed"),
             std::string::npos)
       << r.output;
 }

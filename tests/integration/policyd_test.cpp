@@ -89,7 +89,8 @@ class PolicydTest : public ::testing::Test {
            slapd_.uri() + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
            "\nbind_password_file = " + ldap.bind_password_file + "\nfilter = " + ldap.filter +
            "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-           "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\nnetwork_timeout = 1s\ntimeout = 1s\n"
+           "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\nhost_attribute = "
+           "letterboxHost\nnetwork_timeout = 1s\ntimeout = 1s\n"
            "cache_ttl = 0s\nnegative_cache_ttl = 0s\nstale_ttl = 0s\n"
            "[delivery]\nmail_root = " +
            mail_root().string() + "\n" + delivery_extra + "[policy]\nlisten = unix:" + socket_path().string() +
@@ -270,6 +271,17 @@ TEST_F(PolicydTest, Greylisting) {
   std::this_thread::sleep_for(2100ms);
   EXPECT_TRUE(c->ask(other).starts_with("PREPEND X-Greylist:"));
   EXPECT_EQ(c->ask(request("alice@example.org", from("third@sender.test", "192.0.2.200"))), "DUNNO");
+}
+
+TEST_F(PolicydTest, AMailboxOnAnotherDeliveryHostIsARecipientLikeAnyOther) {
+  // frank's entry puts his mailbox on mx2.test: he exists, so the edge takes his mail (that host counts
+  // his quota), and the greylist treats him like anyone else.
+  start("greylist = yes\ngreylist_delay = 1h\n", "quota = 10K\n");
+  auto c = connect();
+  EXPECT_EQ(c->ask(request("frank@example.org", "sasl_username=someone\nsize=99999999\n")), "DUNNO");
+  EXPECT_EQ(c->ask(request("frank@example.org")), "DEFER_IF_PERMIT 4.7.1 Greylisted, try again in 3600 seconds");
+  // A host value that could forge a reply is the directory's mistake: retried, never a bounce.
+  EXPECT_EQ(c->ask(request("heidi@example.org", "sasl_username=someone\n")), "451 4.3.0 Local delivery error");
 }
 
 TEST_F(PolicydTest, AllowedRecipientsAreNeverGreylisted) {

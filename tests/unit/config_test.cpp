@@ -116,6 +116,12 @@ TEST(Config, BadValueNamesFileLineKeyAndWhatWasExpected) {
             "number from 1 to 100000");
   EXPECT_EQ(error_of("[delivery]\nfsync = maybe\n"),
             "/etc/letterbox/letterbox.conf:2: key 'fsync' in [delivery]: bad value 'maybe': expected yes or no");
+  // No wait at all would make a relay give up before any host could answer.
+  EXPECT_EQ(error_of("[server]\nproxy_timeout = 0\n"),
+            "/etc/letterbox/letterbox.conf:2: key 'proxy_timeout' in [server]: bad value '0': expected at least 1s");
+  EXPECT_EQ(error_of("[ldap]\nhost_attribute = mail host\n"),
+            "/etc/letterbox/letterbox.conf:2: key 'host_attribute' in [ldap]: bad value 'mail host': expected an "
+            "LDAP attribute name");
 }
 
 TEST(Config, RefusesUnsafeOrMalformedValues) {

@@ -152,6 +152,30 @@ TEST(Resolver, StatusAttribute) {
   EXPECT_EQ(reply("active"), "accepted");
 }
 
+TEST(Resolver, HostAttributeSendsOtherHostsMailboxesThereAndRefusesForgedValues) {
+  auto settings = default_settings();
+  settings.server.hostname = "mx1.example.org";
+  settings.ldap.host_attribute = "mailHost";
+  settings.ldap.status_attribute = "accountStatus";
+  const auto a = address("u@x.org");
+  const auto reply = [&](std::map<std::string, std::string> attributes) {
+    const auto r = resolve_recipient(settings, a, "u@x.org", found("uid=u", std::move(attributes)));
+    return std::holds_alternative<Outcome>(r) ? lmtp_reply(std::get<Outcome>(r), "u@x.org") : std::string("accepted");
+  };
+  EXPECT_EQ(reply({}), "accepted");
+  EXPECT_EQ(reply({{"mailhost", "mx1.example.org"}}), "accepted");
+  EXPECT_EQ(reply({{"mailhost", "MX1.Example.ORG"}}), "accepted");
+  EXPECT_EQ(reply({{"mailhost", "mx2.example.org"}}), "450 4.4.4 <u@x.org> Mailbox is on host mx2.example.org");
+  EXPECT_EQ(reply({{"mailhost", "192.0.2.7"}}), "450 4.4.4 <u@x.org> Mailbox is on host 192.0.2.7");
+  // A disabled account is disabled wherever it lives: no host is asked to bounce it.
+  EXPECT_EQ(reply({{"mailhost", "mx2.example.org"}, {"accountstatus", "disabled"}}),
+            "550 5.2.1 <u@x.org> Mailbox disabled");
+  EXPECT_EQ(reply({{"mailhost", "mx2 250 2.0.0 ok"}}), "451 4.3.0 <u@x.org> Local delivery error");
+  EXPECT_EQ(reply({{"mailhost", "mx2\r\n250 ok"}}), "451 4.3.0 <u@x.org> Local delivery error");
+  settings.ldap.host_attribute.clear();  // off: every mailbox is here, whatever the entry says
+  EXPECT_EQ(reply({{"mailhost", "mx2.example.org"}}), "accepted");
+}
+
 TEST(Resolver, MailboxFormatAndQuota) {
   auto settings = default_settings();
   settings.ldap.mailbox_attribute = "mailbox";

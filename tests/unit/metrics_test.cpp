@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 TEST(Metrics, EveryOutcomeHasItsCountedReply) {
   for (const auto status : {Status::Delivered, Status::UserUnknown, Status::MailboxDisabled, Status::MailboxPending,
                             Status::DirectoryUnavailable, Status::MailboxLocked, Status::MailboxFull, Status::DiskFull,
-                            Status::LocalError, Status::MessageTooBig, Status::LineTooLong}) {
+                            Status::LocalError, Status::MessageTooBig, Status::LineTooLong, Status::MailboxElsewhere}) {
     for (const auto reply : {QuotaFullReply::Retry450, QuotaFullReply::Retry452, QuotaFullReply::Bounce552}) {
       const auto outcome = make_outcome(status, "", reply);
       const auto index = counted_reply_index(outcome);

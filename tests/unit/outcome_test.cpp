@@ -57,9 +57,18 @@ TEST(Outcome, EveryRowOfTheSpecTableMapsToItsReplyAndExitCode) {
   }
 }
 
+TEST(Outcome, AMailboxOnAnotherHostIsATemporary4_4_4ThatNamesTheHost) {
+  const auto o = mailbox_elsewhere("mx2.example.org", "the directory says so");
+  EXPECT_EQ(lmtp_reply(o, "u@example.org"), "450 4.4.4 <u@example.org> Mailbox is on host mx2.example.org");
+  EXPECT_EQ(stderr_line(o, "u@example.org"), "4.4.4 <u@example.org> Mailbox is on host mx2.example.org");
+  EXPECT_EQ(exit_code(o), EX_TEMPFAIL);
+  EXPECT_EQ(policy_action(o), "DEFER_IF_PERMIT 4.4.4 Mailbox is on host mx2.example.org");
+  EXPECT_EQ(status_name(o.status), "mailbox-elsewhere");
+}
+
 TEST(Outcome, NoTemporaryStatusEverBecomesAPermanentReply) {
   for (Status s : {Status::MailboxPending, Status::DirectoryUnavailable, Status::MailboxLocked, Status::DiskFull,
-                   Status::LocalError}) {
+                   Status::LocalError, Status::MailboxElsewhere}) {
     for (QuotaFullReply q : {QuotaFullReply::Retry450, QuotaFullReply::Retry452, QuotaFullReply::Bounce552}) {
       const auto o = make_outcome(s, {}, q);
       EXPECT_TRUE(o.temporary()) << status_name(s);
