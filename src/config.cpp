@@ -421,6 +421,11 @@ const std::vector<Key>& keys() {
         key("server", "data_deadline", "5m", &S::server, &ServerSettings::data_deadline, duration),
         key("server", "allow_from", "127.0.0.0/8 ::1", &S::server, &ServerSettings::allow_from,
             ListCodec{check_network}),
+        key("server", "tls_cert_file", "", &S::server, &ServerSettings::tls_cert_file,
+            StringCodec{check_optional_absolute_path}),
+        key("server", "tls_key_file", "", &S::server, &ServerSettings::tls_key_file,
+            StringCodec{check_optional_absolute_path}),
+        key("server", "tls_required", "no", &S::server, &ServerSettings::tls_required, yes_no),
 
         key("ldap", "uri", "ldap://127.0.0.1:389", &S::ldap, &LdapSettings::uri, ListCodec{check_ldap_uri, false}),
         key("ldap", "bind_dn", "", &S::ldap, &LdapSettings::bind_dn, any),

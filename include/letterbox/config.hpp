@@ -36,6 +36,9 @@ struct ServerSettings {
   Duration idle_timeout{};
   Duration data_deadline{};
   std::vector<std::string> allow_from{};  // CIDR networks whose TCP clients may deliver (network.hpp)
+  std::string tls_cert_file;              // PEM chain; empty: no STARTTLS
+  std::string tls_key_file;
+  bool tls_required{};  // a TCP client must STARTTLS before MAIL
 };
 
 struct LdapSettings {
