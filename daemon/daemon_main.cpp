@@ -72,8 +72,11 @@ int run(int argc, char** argv, const DaemonSpec& spec) {
   asio::io_context io;
   const auto server_settings = settings.server;
   const auto log_settings = settings.log;
-  auto service = spec.make(io, std::move(settings), config_file);
+  std::unique_ptr<Service> service;
   try {
+    // Making the service builds what the settings describe (letterbox-lmtpd's TLS context loads its key
+    // and certificate here, as root): a file that cannot be used is a configuration error, exit 78.
+    service = spec.make(io, std::move(settings), config_file);
     service->bind();
     drop_privileges(server_settings);
   } catch (const ConfigError& e) {

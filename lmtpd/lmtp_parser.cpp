@@ -28,6 +28,12 @@ std::string LmtpParser::finish_chunks() {
   return cr ? "\r" : "";
 }
 
+void LmtpParser::discard_input() {
+  pending_.clear();
+  events_.clear();
+  skipping_long_line_ = false;
+}
+
 LmtpEvent LmtpParser::next_event() {
   LmtpEvent e = std::move(events_.front());
   events_.pop_front();

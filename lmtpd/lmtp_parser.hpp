@@ -43,6 +43,10 @@ class LmtpParser {
   // After the LAST chunk: the CR held back at its end, if any ("" or "\r"), for the spool.
   std::string finish_chunks();
 
+  // Forgets every byte fed and not yet taken as an event. After STARTTLS, what was pipelined behind it
+  // came in the clear and must not be acted on once TLS is up (RFC 3207 section 5).
+  void discard_input();
+
   // Parses lazily: the caller switches modes (start_data, start_chunk) between taking a command and
   // asking for the next event, so bytes after a command are read in the right mode.
   bool has_event() {

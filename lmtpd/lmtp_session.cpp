@@ -1,5 +1,6 @@
 #include "lmtp_session.hpp"
 
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -102,6 +103,20 @@ void LmtpSession::reply(std::string_view line) {
   out_ += "\r\n";
 }
 
+awaitable<std::size_t> LmtpSession::read_some(boost::system::error_code& ec) {
+  const auto buffer = asio::buffer(read_buffer_);
+  if (tls_) co_return co_await tls_->async_read_some(buffer, asio::redirect_error(use_awaitable, ec));
+  co_return co_await socket_.async_read_some(buffer, asio::redirect_error(use_awaitable, ec));
+}
+
+awaitable<void> LmtpSession::write_all(std::string_view data, boost::system::error_code& ec) {
+  if (tls_) {
+    co_await asio::async_write(*tls_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+  } else {
+    co_await asio::async_write(socket_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+  }
+}
+
 awaitable<void> LmtpSession::flush() {
   if (out_.empty() || closed_) co_return;
   std::string data;
@@ -111,7 +126,7 @@ awaitable<void> LmtpSession::flush() {
   idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
   idle_timer_.cancel();
   boost::system::error_code ec;
-  co_await asio::async_write(socket_, asio::buffer(data), asio::redirect_error(use_awaitable, ec));
+  co_await write_all(data, ec);
   waiting_for_input_ = false;
   if (ec) closed_ = true;
 }
@@ -162,8 +177,7 @@ awaitable<bool> LmtpSession::read_more() {
   idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
   idle_timer_.cancel();  // the watchdog re-arms with the new deadline
   boost::system::error_code ec;
-  const std::size_t n =
-      co_await socket_.async_read_some(asio::buffer(read_buffer_), asio::redirect_error(use_awaitable, ec));
+  const std::size_t n = co_await read_some(ec);
   reading_command_ = false;
   waiting_for_input_ = false;
   if (ec) co_return false;
@@ -221,6 +235,7 @@ awaitable<void> LmtpSession::run() {
     }
   }
   co_await flush();
+  if (tls_ && !closed_ && !timed_out_) co_await end_tls();  // after a timeout no watchdog bounds the write
   closed_ = true;
   idle_timer_.cancel();
   boost::system::error_code ignored;
@@ -263,7 +278,76 @@ void LmtpSession::handle_lhlo(std::string_view args) {
   reply("250-SIZE " + std::to_string(s.max_message_size));
   // Only a host that routes by the directory can be asked to relay what another host relayed.
   if (!runtime_->settings.ldap.host_attribute.empty()) reply("250-" + std::string(kProxiedExtension));
+  if (tls_offered()) reply("250-STARTTLS");
   reply("250 CHUNKING");
+}
+
+bool LmtpSession::tls_offered() const {
+  // Never on a UNIX socket: its client is on this host, and the socket's mode already says who it is.
+  return peer_ != "local" && runtime_->tls && !tls_;
+}
+
+awaitable<bool> LmtpSession::handle_starttls(std::string_view args) {
+  if (!args.empty()) {
+    reply("501 5.5.4 Syntax: STARTTLS");
+    co_return true;
+  }
+  if (tls_) {
+    reply("503 5.5.1 TLS already active");
+    co_return true;
+  }
+  if (!tls_offered()) {
+    reply("502 5.5.1 STARTTLS not offered here");
+    co_return true;
+  }
+  if (have_mail_) {
+    reply("503 5.5.1 STARTTLS not allowed in a mail transaction");
+    co_return true;
+  }
+  reply("220 2.0.0 Ready to start TLS");
+  co_await flush();
+  if (closed_) co_return false;
+  // RFC 3207 section 5: whatever came in the clear after STARTTLS may have been injected by someone on
+  // the path, and must not be taken as if it came over TLS.
+  parser_.discard_input();
+  tls_context_ = runtime_->tls;
+  auto stream = std::make_unique<TlsStream>(socket_, *tls_context_);
+  // A client that stalls in the handshake is as idle as one that stops sending.
+  waiting_for_input_ = true;
+  idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
+  idle_timer_.cancel();
+  boost::system::error_code ec;
+  co_await stream->async_handshake(TlsStream::server, asio::redirect_error(use_awaitable, ec));
+  waiting_for_input_ = false;
+  if (ec) {
+    spdlog::warn("session={} from {} TLS handshake failed: {}", id_, peer_,
+                 timed_out_ ? std::string("idle timeout") : ec.message());
+    // Neither in the clear nor in TLS can anything more be said: the connection is closed without a reply.
+    closed_ = true;
+    co_return false;
+  }
+  tls_ = std::move(stream);
+  SSL* ssl = tls_->native_handle();
+  spdlog::info("session={} from {} TLS established: {} {}", id_, peer_, SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+  // RFC 3207 section 4.2: both sides forget what was said in the clear; the client sends LHLO again.
+  helo_.clear();
+  proxied_by_.clear();
+  reset_transaction();
+  co_return true;
+}
+
+awaitable<void> LmtpSession::end_tls() {
+  // close_notify lets the client tell the end of the session from a cut connection. Its own close_notify
+  // is not waited for (the server closes after 221, RFC 5321 4.1.1.10): marked as received, SSL_shutdown
+  // has only to write ours.
+  SSL* ssl = tls_->native_handle();
+  SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+  waiting_for_input_ = true;  // as in flush(): a client that stops reading must not hold the session
+  idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
+  idle_timer_.cancel();
+  boost::system::error_code ignored;
+  co_await tls_->async_shutdown(asio::redirect_error(use_awaitable, ignored));
+  waiting_for_input_ = false;
 }
 
 void LmtpSession::handle_proxied(std::string_view args) {
@@ -283,6 +367,9 @@ void LmtpSession::handle_proxied(std::string_view args) {
 
 void LmtpSession::handle_mail(std::string_view args) {
   if (helo_.empty()) return reply("503 5.5.1 Send LHLO first");
+  if (runtime_->settings.server.tls_required && peer_ != "local" && !tls_) {
+    return reply("530 5.7.0 Must issue a STARTTLS command first");
+  }
   if (have_mail_) return reply("503 5.5.1 Nested MAIL command");
   std::string path;
   std::string params;
@@ -419,7 +506,8 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
   } else if (line_too_long || too_big) {
     for (auto& o : outcomes) o = make_outcome(too_big ? Status::MessageTooBig : Status::LineTooLong);
   } else {
-    Envelope envelope{sender_, "from " + helo_ + " (" + peer_ + ")", id_ + "." + std::to_string(transactions_)};
+    Envelope envelope{sender_, "from " + helo_ + " (" + peer_ + ")", id_ + "." + std::to_string(transactions_),
+                      tls_ != nullptr};
     auto spool = spool_;
     auto runtime = runtime_;
     // Shared: a delivery still running past data_deadline signals a timer the session no longer waits on.
@@ -572,6 +660,8 @@ awaitable<bool> LmtpSession::handle_command(const std::string& line) {
     }
   } else if (verb == kProxiedExtension) {
     handle_proxied(args);
+  } else if (verb == "STARTTLS") {
+    co_return co_await handle_starttls(args);
   } else if (verb == "RSET") {
     reset_transaction();
     reply("250 2.0.0 OK");

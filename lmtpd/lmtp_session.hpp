@@ -3,12 +3,14 @@
 // the directory at once; the message is streamed to a spool; after it, every accepted recipient is
 // delivered in parallel on the worker pool and gets exactly one reply, in RCPT order, 250 only once its
 // copy is durable. Directory lookups, spool writes and deliveries never run on the network threads.
+// On TCP, with a certificate configured, STARTTLS (RFC 3207) turns the rest of the session into TLS.
 #pragma once
 
 #include <utility>  // before Asio (see server_state.hpp)
 
 #include <array>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -50,6 +52,10 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
     [[nodiscard]] bool duplicate() const { return !recipient && relay_host.empty(); }
   };
 
+  // Every byte of the session goes through these two: the socket itself, or TLS after STARTTLS.
+  boost::asio::awaitable<std::size_t> read_some(boost::system::error_code& ec);
+  boost::asio::awaitable<void> write_all(std::string_view data, boost::system::error_code& ec);
+
   boost::asio::awaitable<bool> read_more();
   boost::asio::awaitable<void> flush();
   boost::asio::awaitable<void> watchdog();
@@ -57,6 +63,9 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   boost::asio::awaitable<void> handle_rcpt(std::string_view args);
   boost::asio::awaitable<void> append_to_spool();  // moves spool_buffer_ to the spool, on the pool
   boost::asio::awaitable<void> finish_message(bool line_too_long);
+  boost::asio::awaitable<bool> handle_starttls(std::string_view args);  // false: the session ends
+  boost::asio::awaitable<void> end_tls();
+  [[nodiscard]] bool tls_offered() const;
   void handle_mail(std::string_view args);
   void handle_lhlo(std::string_view args);
   void handle_proxied(std::string_view args);
@@ -65,7 +74,11 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   [[nodiscard]] std::string destination(const Accepted& accepted) const;
   void reply(std::string_view line);
 
+  using TlsStream = boost::asio::ssl::stream<Socket&>;
+
   Socket socket_;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;  // the one tls_ was made with: a reload may drop it
+  std::unique_ptr<TlsStream> tls_;  // set once the handshake succeeded; allocated only then (32 KiB of buffers)
   ServerState& state_;
   std::shared_ptr<Runtime> runtime_;
   std::string id_;

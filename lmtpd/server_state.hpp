@@ -18,6 +18,7 @@
 #include "letterbox/ldap_directory.hpp"
 #include "letterbox/mailbox_locks.hpp"
 #include "letterbox/network.hpp"
+#include "server_tls.hpp"
 
 namespace letterbox {
 
@@ -28,7 +29,8 @@ struct Runtime {
         ldap(settings.ldap),
         directory(ldap, settings.ldap, make_cache_store(settings.ldap)),
         deliverer(settings, locks),
-        allow_from(parse_networks(settings.server.allow_from)) {}
+        allow_from(parse_networks(settings.server.allow_from)),
+        tls(make_server_tls(settings.server)) {}
 
   Settings settings;
   std::string hostname;
@@ -36,6 +38,7 @@ struct Runtime {
   CachedDirectory directory;
   Deliverer deliverer;
   std::vector<Network> allow_from;
+  std::shared_ptr<boost::asio::ssl::context> tls;  // null: STARTTLS is not offered
 };
 
 class ServerState {

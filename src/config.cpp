@@ -429,6 +429,11 @@ const std::vector<Key>& keys() {
         key("server", "proxy_port", "24", &S::server, &ServerSettings::proxy_port, UnsignedCodec{1, 65535}),
         key("server", "proxy_timeout", "30s", &S::server, &ServerSettings::proxy_timeout,
             DurationCodec{std::chrono::seconds(1)}),
+        key("server", "tls_cert_file", "", &S::server, &ServerSettings::tls_cert_file,
+            StringCodec{check_optional_absolute_path}),
+        key("server", "tls_key_file", "", &S::server, &ServerSettings::tls_key_file,
+            StringCodec{check_optional_absolute_path}),
+        key("server", "tls_required", "no", &S::server, &ServerSettings::tls_required, yes_no),
 
         key("ldap", "uri", "ldap://127.0.0.1:389", &S::ldap, &LdapSettings::uri, ListCodec{check_ldap_uri, false}),
         key("ldap", "bind_dn", "", &S::ldap, &LdapSettings::bind_dn, any),

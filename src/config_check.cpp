@@ -15,6 +15,7 @@
 #include <iostream>
 #include <string_view>
 #include <system_error>
+#include <utility>
 
 #include "letterbox/privileges.hpp"
 #include "letterbox/unique_fd.hpp"
@@ -44,6 +45,22 @@ class Findings {
   std::vector<ConfigProblem> problems_;
 };
 
+// STARTTLS half-configured would stop letterbox-lmtpd at start (lmtpd/server_tls.hpp refuses it).
+void check_tls(const ServerSettings& server, Findings& found) {
+  const bool cert = !server.tls_cert_file.empty();
+  const bool key = !server.tls_key_file.empty();
+  if (cert && !key) found.error("server", "tls_cert_file", "set, but tls_key_file is not: they go together");
+  if (key && !cert) found.error("server", "tls_key_file", "set, but tls_cert_file is not: they go together");
+  if (server.tls_required && !cert) {
+    found.error("server", "tls_required", "yes, but tls_cert_file is not set: no TCP client could ever deliver");
+  }
+  // Whoever reads the key can pose as this host to the MTA, and read what it sends.
+  struct stat st {};
+  if (key && ::stat(server.tls_key_file.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
+    found.warning("server", "tls_key_file", server.tls_key_file + " is readable by any user");
+  }
+}
+
 // The checks that need no particular user.
 void check_as_anyone(const Settings& settings, ConfigCheckScope scope, Findings& found) {
   if (settings.ldap.base.empty()) {
@@ -69,6 +86,7 @@ void check_as_anyone(const Settings& settings, ConfigCheckScope scope, Findings&
   if (scope.listeners && settings.server.proxy && settings.ldap.host_attribute.empty()) {
     found.warning("server", "proxy", "yes, but [ldap] host_attribute is empty: every mailbox is here, none is relayed");
   }
+  if (scope.listeners) check_tls(settings.server, found);
   if (::geteuid() == 0 && settings.server.user.empty()) {
     found.error("server", "user", "empty, and this runs as root: Letterbox refuses to deliver as root");
   }
@@ -127,6 +145,16 @@ void check_as_delivery_user(const Settings& settings, ConfigCheckScope scope, Fi
   if (!settings.ldap.tls_ca_file.empty()) {
     if (auto why = access_problem(settings.ldap.tls_ca_file, R_OK, false); !why.empty()) {
       found.error("ldap", "tls_ca_file", why);
+    }
+  }
+  if (scope.listeners) {
+    // letterbox-lmtpd loads them as root at start, but again as this user at every reload.
+    for (const auto& [key, path] : {std::pair{"tls_cert_file", &settings.server.tls_cert_file},
+                                    std::pair{"tls_key_file", &settings.server.tls_key_file}}) {
+      if (path->empty()) continue;
+      if (auto why = access_problem(*path, R_OK, false); !why.empty()) {
+        found.error("server", key, why + " (a reload, which runs as this user, would fail)");
+      }
     }
   }
   const auto& target = settings.log.target;

@@ -42,7 +42,8 @@ std::string Deliverer::added_headers(const Envelope& envelope, const Recipient& 
   if (d.add_return_path) headers += "Return-Path: <" + one_line(envelope.sender) + ">\n";
   if (d.add_delivered_to) headers += "Delivered-To: " + one_line(recipient.address) + "\n";
   if (d.add_received && !envelope.received_from.empty()) {
-    headers += "Received: " + one_line(envelope.received_from) + "\n\tby " + hostname_ + " (Letterbox) with LMTP";
+    headers += "Received: " + one_line(envelope.received_from) + "\n\tby " + hostname_ + " (Letterbox) with " +
+               (envelope.tls ? "LMTPS" : "LMTP");
     if (!envelope.id.empty()) headers += " id " + one_line(envelope.id);
     headers += "\n\tfor <" + one_line(recipient.address) + ">; " + rfc5322_date(std::time(nullptr)) + "\n";
   }

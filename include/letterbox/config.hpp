@@ -39,6 +39,9 @@ struct ServerSettings {
   bool proxy{};                           // relay a mailbox on another host there (SPEC.md "Many hosts")
   unsigned proxy_port{};
   Duration proxy_timeout{};
+  std::string tls_cert_file;  // PEM chain; empty: no STARTTLS
+  std::string tls_key_file;
+  bool tls_required{};  // a TCP client must STARTTLS before MAIL
 };
 
 struct LdapSettings {

@@ -18,6 +18,7 @@ struct Envelope {
   std::string sender;         // MAIL FROM without the brackets; empty for the null sender
   std::string received_from;  // "from HELO (HOST [ADDR])" for the Received header; empty: no Received
   std::string id;             // the transaction id, for Received and the logs
+  bool tls = false;           // came over STARTTLS: Received says "with LMTPS" (RFC 3848)
 };
 
 // What the directory resolved a recipient to.

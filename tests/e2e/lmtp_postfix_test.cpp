@@ -1,5 +1,5 @@
 // End to end: a real Postfix delivering to letterbox-lmtpd with virtual_transport = lmtp:unix:...,
-// as etc/postfix/main.cf.lmtp documents.
+// as etc/postfix/main.cf.lmtp documents, and over TCP with STARTTLS, as between hosts.
 #include <gtest/gtest.h>
 
 #include "../support/postfix.hpp"
@@ -10,41 +10,77 @@ using namespace letterbox::test;
 
 namespace {
 
-class LmtpPostfixTest : public ::testing::Test {
+// letterbox-lmtpd with the test slapd and a Maildir root under a temporary directory, as the user nobody.
+class LmtpdForPostfix : public ::testing::Test {
  protected:
-  void SetUp() override {
-    if (!started_as_root()) GTEST_SKIP() << "Postfix needs root";
+  // `listen`: [server] listen; the UNIX socket is among them, and its appearing says the server is up.
+  void start_lmtpd(const std::string& listen, const std::string& server_extra = "") {
     std::filesystem::create_directories(mail_root());
     // Postfix's lmtp client runs as the postfix user: it must reach the socket.
     std::filesystem::permissions(tmp_.path(), std::filesystem::perms::all);
     const auto ldap = slapd_.settings();
     write_file(tmp_ / "letterbox.conf",
-               "[server]\nlisten = unix:" + socket().string() +
-                   "\nsocket_mode = 0666\nuser = nobody\ngroup = nogroup\nhostname = lmtp.test\n[ldap]\nuri = " +
-                   slapd_.uri() + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
+               "[server]\nlisten = " + listen +
+                   "\nsocket_mode = 0666\nuser = nobody\ngroup = nogroup\nhostname = lmtp.test\n" + server_extra +
+                   "[ldap]\nuri = " + slapd_.uri() + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
                    "\nbind_password_file = " + ldap.bind_password_file + "\nfilter = " + ldap.filter +
                    "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
                    "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\n"
                    "network_timeout = 1s\ntimeout = 1s\ncache_ttl = 1ms\n[delivery]\nmail_root = " +
-                   mail_root().string() + "\nlock_timeout = 1s\n[log]\ntarget = " + (tmp_ / "lmtpd.log").string() +
-                   "\n");
+                   mail_root().string() + "\nlock_timeout = 1s\n[log]\ntarget = " + lmtpd_log().string() + "\n");
     lmtpd_ = std::make_unique<Background>(
         std::vector<std::string>{LETTERBOX_LMTPD_PATH, "-c", (tmp_ / "letterbox.conf").string(), "--foreground"});
-    ASSERT_TRUE(wait_for_file(socket()));
-    postfix_ =
-        std::make_unique<Postfix>(std::vector<std::string>{"virtual_transport = lmtp:unix:" + socket().string()}, "");
+    ASSERT_TRUE(wait_for_file(socket())) << read_file(lmtpd_log());
   }
 
   std::filesystem::path mail_root() const { return tmp_ / "mail"; }
   std::filesystem::path socket() const { return tmp_ / "lmtp.sock"; }
-  static std::regex log_line(const std::string& rcpt, const std::string& rest) {
-    return std::regex("to=<" + rcpt + ">, relay=.*lmtp.sock.*" + rest);
-  }
+  std::filesystem::path lmtpd_log() const { return tmp_ / "lmtpd.log"; }
+  std::filesystem::path alice() const { return mail_root() / "example.org" / "alice" / "Maildir"; }
 
   Slapd slapd_;
   TempDir tmp_;
   std::unique_ptr<Background> lmtpd_;
   std::unique_ptr<Postfix> postfix_;
+};
+
+class LmtpPostfixTest : public LmtpdForPostfix {
+ protected:
+  void SetUp() override {
+    if (!started_as_root()) GTEST_SKIP() << "Postfix needs root";
+    start_lmtpd("unix:" + socket().string());
+    if (HasFatalFailure()) return;
+    postfix_ =
+        std::make_unique<Postfix>(std::vector<std::string>{"virtual_transport = lmtp:unix:" + socket().string()}, "");
+  }
+
+  static std::regex log_line(const std::string& rcpt, const std::string& rest) {
+    return std::regex("to=<" + rcpt + ">, relay=.*lmtp.sock.*" + rest);
+  }
+};
+
+// Between hosts (SPEC.md "Many hosts"): Postfix delivers over TCP and, with lmtp_tls_security_level =
+// encrypt, sends nothing unless STARTTLS succeeds.
+class LmtpTlsPostfixTest : public LmtpdForPostfix {
+ protected:
+  void SetUp() override {
+    if (!started_as_root()) GTEST_SKIP() << "Postfix needs root";
+    port_ = free_port();
+    const auto cert = (tmp_ / "lmtp.crt").string();
+    const auto key = (tmp_ / "lmtp.key").string();
+    const auto made = run({"openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=lmtp.test",
+                           "-days", "2", "-keyout", key, "-out", cert});
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    start_lmtpd("inet:127.0.0.1:" + std::to_string(port_) + " unix:" + socket().string(),
+                "tls_cert_file = " + cert + "\ntls_key_file = " + key + "\ntls_required = yes\n");
+    if (HasFatalFailure()) return;
+    postfix_ = std::make_unique<Postfix>(
+        std::vector<std::string>{"virtual_transport = lmtp:inet:127.0.0.1:" + std::to_string(port_),
+                                 "lmtp_tls_security_level = encrypt", "lmtp_tls_loglevel = 1"},
+        "");
+  }
+
+  int port_ = 0;
 };
 
 }  // namespace
@@ -53,7 +89,7 @@ TEST_F(LmtpPostfixTest, DeliveredBouncedDeferredAndRetried) {
   ASSERT_TRUE(postfix_->submit("sender@client.test", "alice@example.org", test_message("lmtp-1")).starts_with("250"));
   EXPECT_NE(postfix_->wait_for_log(log_line("alice@example.org", "dsn=2\\.0\\.0, status=sent")), "")
       << postfix_->maillog();
-  const auto report = read_mailbox("maildir", mail_root() / "example.org" / "alice" / "Maildir");
+  const auto report = read_mailbox("maildir", alice());
   EXPECT_EQ(report, "lmtp-1\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
 
   ASSERT_TRUE(
@@ -88,4 +124,21 @@ TEST_F(LmtpPostfixTest, DirectoryDownIsDeferredNeverBounced) {
   const auto queue = postfix_->queue_json();
   EXPECT_NE(queue.find("450 4.4.3 <nosuchuser@example.org> Directory unavailable, try again later"), std::string::npos)
       << queue;
+}
+
+TEST_F(LmtpTlsPostfixTest, PostfixDeliversOverStartTls) {
+  ASSERT_TRUE(postfix_->submit("sender@client.test", "alice@example.org", test_message("lmtps-1")).starts_with("250"));
+  const auto sent = postfix_->wait_for_log(
+      std::regex("to=<alice@example\\.org>, relay=127\\.0\\.0\\.1\\[127\\.0\\.0\\.1\\]:" + std::to_string(port_) +
+                 ".*dsn=2\\.0\\.0, status=sent"));
+  ASSERT_NE(sent, "") << postfix_->maillog() << read_file(lmtpd_log());
+  EXPECT_NE(postfix_->maillog().find("TLS connection established to 127.0.0.1[127.0.0.1]:" + std::to_string(port_)),
+            std::string::npos)
+      << postfix_->maillog();
+  EXPECT_EQ(read_mailbox("maildir", alice()), "lmtps-1\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
+  const auto text = read_file(std::filesystem::directory_iterator(alice() / "new")->path());
+  EXPECT_NE(text.find("(Letterbox) with LMTPS id "), std::string::npos) << text;
+  EXPECT_TRUE(wait_until([&] { return read_file(lmtpd_log()).find("TLS established: TLSv1.") != std::string::npos; },
+                         std::chrono::seconds(5)))
+      << read_file(lmtpd_log());
 }

@@ -158,6 +158,23 @@ TEST(Config, MissingFileIsNamed) {
   }
 }
 
+TEST(Config, TlsKeys) {
+  const auto defaults = default_settings();
+  EXPECT_EQ(defaults.server.tls_cert_file, "");
+  EXPECT_EQ(defaults.server.tls_key_file, "");
+  EXPECT_FALSE(defaults.server.tls_required);
+  const auto s = parse_config(
+      "[server]\ntls_cert_file = /etc/ssl/lmtp.pem\ntls_key_file = /etc/ssl/private/lmtp.key\ntls_required = yes\n",
+      "x");
+  EXPECT_EQ(s.server.tls_cert_file, "/etc/ssl/lmtp.pem");
+  EXPECT_EQ(s.server.tls_key_file, "/etc/ssl/private/lmtp.key");
+  EXPECT_TRUE(s.server.tls_required);
+  EXPECT_EQ(error_of("[server]\ntls_key_file = lmtp.key\n"),
+            "/etc/letterbox/letterbox.conf:2: key 'tls_key_file' in [server]: bad value 'lmtp.key': expected an "
+            "absolute path");
+  EXPECT_NE(error_of("[server]\ntls_required = sometimes\n").find("expected yes or no"), std::string::npos);
+}
+
 TEST(Config, SizesAndDurations) {
   EXPECT_EQ(parse_size("4096"), 4096U);
   EXPECT_EQ(parse_size("512K"), 512U * 1024);

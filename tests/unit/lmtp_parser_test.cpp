@@ -170,3 +170,27 @@ TEST(LmtpParser, ZeroLengthLastChunk) {
   ASSERT_EQ(e.size(), 1U);
   EXPECT_EQ(e[0].kind, Kind::ChunkEnd);
 }
+
+// STARTTLS: what was pipelined behind it in the clear is forgotten, half lines and over-long ones too.
+TEST(LmtpParser, DiscardInputForgetsWhatCameAfterTheCommand) {
+  LmtpParser p;
+  p.feed("STARTTLS\r\nMAIL FROM:<x@y>\r\nRCPT TO:<a@b");
+  ASSERT_TRUE(p.has_event());
+  EXPECT_EQ(p.next_event().text, "STARTTLS");
+  p.discard_input();
+  EXPECT_FALSE(p.has_event());
+  EXPECT_EQ(p.buffered(), 0U);
+  p.feed("LHLO client.test\r\n");
+  const auto events = drain(p);
+  ASSERT_EQ(events.size(), 1U);
+  EXPECT_EQ(events[0].text, "LHLO client.test");
+
+  p.feed("STARTTLS\r\n" + std::string(600, 'x'));  // an over-long line begun in the clear
+  EXPECT_EQ(p.next_event().text, "STARTTLS");
+  p.discard_input();
+  p.feed("NOOP\r\n");
+  const auto after = drain(p);
+  ASSERT_EQ(after.size(), 1U);
+  EXPECT_EQ(after[0].kind, Kind::Command);
+  EXPECT_EQ(after[0].text, "NOOP");
+}
