@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -275,4 +277,39 @@ TEST_F(ProxyTest, TheRelayUsesStartTlsWhenTheOtherHostOffersIt) {
   EXPECT_NE(read_file(host2_->log()).find("TLS established: TLSv1.3"), std::string::npos) << read_file(host2_->log());
   const auto copy = only_file_in(host2_->maildir("judy") / "new");
   EXPECT_NE(copy.find("with LMTPS"), std::string::npos) << copy;
+}
+
+TEST_F(ProxyTest, ARelayedMessageIsStreamedNotHeldInMemory) {
+  start("proxy = yes\nproxy_timeout = 30s\nmax_message_size = 100M\n");
+  LineClient c(port_, "", "127.0.0.2");
+  c.reply();
+  c.command("LHLO client.test");
+  c.command("MAIL FROM:<sender@client.test>");
+  ASSERT_EQ(c.command("RCPT TO:<judy@example.org>"), "250 2.1.5 <judy@example.org> OK");
+  ASSERT_TRUE(c.command("DATA").starts_with("354"));
+  c.send("Subject: forty\r\n\r\n");
+  std::string block;
+  for (int i = 0; i < 1000; ++i) block += "line " + std::to_string(i) + " of a large relayed message ...........\r\n";
+  std::uint64_t sent = 0;
+  while (sent < 40ULL * 1024 * 1024) {
+    c.send(block);
+    sent += block.size();
+  }
+  c.send(".\r\n");
+  EXPECT_EQ(c.reply(120s), "250 2.0.0 <judy@example.org> Delivered");
+  std::ifstream status("/proc/" + std::to_string(host1_->pid()) + "/status");
+  long peak_kib = -1;
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmHWM:")) peak_kib = std::stol(line.substr(6));
+  }
+  std::printf("relaying host's peak RSS after relaying a 40 MiB message: %ld KiB\n", peak_kib);
+  RecordProperty("relay_peak_rss_kib", std::to_string(peak_kib));
+#ifndef LETTERBOX_SANITIZED
+  // 40 MiB went through host 1: its spool is a file, and the relay reads and sends it in 64 KiB batches.
+  EXPECT_GT(peak_kib, 0);
+  EXPECT_LT(peak_kib, 32 * 1024);
+#endif
+  const auto copy = only_file_in(host2_->maildir("judy") / "new");
+  EXPECT_GT(copy.size(), 40U * 1024 * 1024 - 2 * 1024 * 1024);  // CRLF became LF on the way in
+  EXPECT_NE(copy.find("line 999 of a large relayed message"), std::string::npos);
 }

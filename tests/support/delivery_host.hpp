@@ -61,6 +61,9 @@ class DeliveryHost {
   [[nodiscard]] int port() const {
     return port_;
   }
+  [[nodiscard]] pid_t pid() const {
+    return server_ ? server_->pid() : -1;
+  }
   [[nodiscard]] const std::string& address() const {
     return address_;
   }
