@@ -67,22 +67,27 @@ Outcome make_outcome(Status status, std::string detail, QuotaFullReply quota_rep
   return o;
 }
 
-Outcome mailbox_elsewhere(std::string host, std::string detail) {
-  auto outcome = make_outcome(Status::MailboxElsewhere, std::move(detail));
+namespace {
+
+// The outcomes whose reply ends with the host the directory names.
+Outcome naming_host(Status status, std::string host, std::string detail) {
+  auto outcome = make_outcome(status, std::move(detail));
   outcome.host = std::move(host);
   return outcome;
+}
+
+}  // namespace
+
+Outcome mailbox_elsewhere(std::string host, std::string detail) {
+  return naming_host(Status::MailboxElsewhere, std::move(host), std::move(detail));
 }
 
 Outcome routing_loop(std::string host, std::string detail) {
-  auto outcome = make_outcome(Status::RoutingLoop, std::move(detail));
-  outcome.host = std::move(host);
-  return outcome;
+  return naming_host(Status::RoutingLoop, std::move(host), std::move(detail));
 }
 
 Outcome host_unavailable(std::string host, std::string detail) {
-  auto outcome = make_outcome(Status::HostUnavailable, std::move(detail));
-  outcome.host = std::move(host);
-  return outcome;
+  return naming_host(Status::HostUnavailable, std::move(host), std::move(detail));
 }
 
 Outcome relayed(std::string reply_line, std::string host) {

@@ -16,15 +16,9 @@ class LdaPostfixTest : public ::testing::Test {
   void SetUp() override {
     if (!started_as_root()) GTEST_SKIP() << "Postfix needs root";
     std::filesystem::create_directories(mail_root());
-    const auto ldap = slapd_.settings();
-    write_file(tmp_ / "letterbox.conf",
-               "[server]\nuser = nobody\ngroup = nogroup\n[ldap]\nuri = " + slapd_.uri() + "\nbase = " + ldap.base +
-                   "\nbind_dn = " + ldap.bind_dn + "\nbind_password_file = " + ldap.bind_password_file +
-                   "\nfilter = " + ldap.filter +
-                   "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-                   "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\n"
-                   "network_timeout = 1s\ntimeout = 1s\n[delivery]\nmail_root = " +
-                   mail_root().string() + "\nlock_timeout = 1s\n");
+    write_file(tmp_ / "letterbox.conf", "[server]\nuser = nobody\ngroup = nogroup\n" + slapd_.config_section() +
+                                            "[delivery]\nmail_root = " + mail_root().string() +
+                                            "\nlock_timeout = 1s\n");
     // The same transport etc/postfix/master.cf.lda documents, pointed at the build and this configuration.
     postfix_ = std::make_unique<Postfix>(
         std::vector<std::string>{"virtual_transport = letterbox", "letterbox_destination_recipient_limit = 1"},

@@ -18,16 +18,11 @@ class LmtpdForPostfix : public ::testing::Test {
     std::filesystem::create_directories(mail_root());
     // Postfix's lmtp client runs as the postfix user: it must reach the socket.
     std::filesystem::permissions(tmp_.path(), std::filesystem::perms::all);
-    const auto ldap = slapd_.settings();
     write_file(tmp_ / "letterbox.conf",
                "[server]\nlisten = " + listen +
                    "\nsocket_mode = 0666\nuser = nobody\ngroup = nogroup\nhostname = lmtp.test\n" + server_extra +
-                   "[ldap]\nuri = " + slapd_.uri() + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
-                   "\nbind_password_file = " + ldap.bind_password_file + "\nfilter = " + ldap.filter +
-                   "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-                   "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\n"
-                   "network_timeout = 1s\ntimeout = 1s\ncache_ttl = 1ms\n[delivery]\nmail_root = " +
-                   mail_root().string() + "\nlock_timeout = 1s\n[log]\ntarget = " + lmtpd_log().string() + "\n");
+                   slapd_.config_section("cache_ttl = 1ms\n") + "[delivery]\nmail_root = " + mail_root().string() +
+                   "\nlock_timeout = 1s\n[log]\ntarget = " + lmtpd_log().string() + "\n");
     lmtpd_ = std::make_unique<Background>(
         std::vector<std::string>{LETTERBOX_LMTPD_PATH, "-c", (tmp_ / "letterbox.conf").string(), "--foreground"});
     ASSERT_TRUE(wait_for_file(socket())) << read_file(lmtpd_log());

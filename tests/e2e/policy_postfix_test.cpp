@@ -25,17 +25,11 @@ class PolicyPostfixTest : public ::testing::Test {
     const auto alice = mail_root() / "example.org" / "alice" / "Maildir";
     for (const char* sub : {"new", "cur", "tmp"}) std::filesystem::create_directories(alice / sub);
     write_file(alice / "cur" / "1.M1P1.host,S=9000:2,", std::string(9000, 'x'));
-    const auto ldap = slapd_.settings();
     write_file(tmp_ / "letterbox.conf",
                "[server]\nlisten = unix:" + lmtp_socket().string() +
-                   "\nsocket_mode = 0666\nuser = nobody\ngroup = nogroup\nhostname = lmtp.test\n[ldap]\nuri = " +
-                   slapd_.uri() + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
-                   "\nbind_password_file = " + ldap.bind_password_file + "\nfilter = " + ldap.filter +
-                   "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-                   "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\n"
-                   "network_timeout = 1s\ntimeout = 1s\ncache_ttl = 1ms\nnegative_cache_ttl = 1ms\nstale_ttl = 0s\n"
-                   "[delivery]\nmail_root = " +
-                   mail_root().string() +
+                   "\nsocket_mode = 0666\nuser = nobody\ngroup = nogroup\nhostname = lmtp.test\n" +
+                   slapd_.config_section("cache_ttl = 1ms\nnegative_cache_ttl = 1ms\nstale_ttl = 0s\n") +
+                   "[delivery]\nmail_root = " + mail_root().string() +
                    "\nquota = 10K\nlock_timeout = 1s\n[policy]\nlisten = unix:" + policy_socket().string() +
                    "\ndomains = example.org\ngreylist = yes\ngreylist_delay = 2s\ngreylist_allow_clients =\n"
                    "greylist_db = " +

@@ -51,18 +51,10 @@ class LdaTest : public ::testing::Test {
   std::filesystem::path bob_mbox() const { return mail_root() / "example.org" / "bob.mbox"; }
 
   void write_config(const std::string& extra_delivery = "", const std::string& extra_server = "") {
-    const auto ldap = slapd_.settings();
-    write_file(
-        config(),
-        "[server]\nuser = nobody\ngroup = nogroup\nhostname = example.org\nmax_message_size = 200M\n" + extra_server +
-            "[ldap]\nuri = " + slapd_.uri() + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
-            "\nbind_password_file = " + ldap.bind_password_file + "\nfilter = " + ldap.filter +
-            "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-            "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\nhost_attribute = letterboxHost\n"
-            "network_timeout = 1s\ntimeout = 1s\n"
-            "[delivery]\nmail_root = " +
-            mail_root().string() + "\nlock_timeout = 1s\n" + extra_delivery +
-            "[log]\ntarget = " + (tmp_ / "letterbox.log").string() + "\n");
+    write_file(config(), "[server]\nuser = nobody\ngroup = nogroup\nhostname = example.org\nmax_message_size = 200M\n" +
+                             extra_server + slapd_.config_section("host_attribute = letterboxHost\n") +
+                             "[delivery]\nmail_root = " + mail_root().string() + "\nlock_timeout = 1s\n" +
+                             extra_delivery + "[log]\ntarget = " + (tmp_ / "letterbox.log").string() + "\n");
   }
 
   std::filesystem::path cache_file() const { return tmp_ / "run" / "directory.cache"; }

@@ -26,15 +26,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-long status_kib(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.starts_with(field + ":")) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
-}
-
 class LmtpdLoadTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -213,15 +204,7 @@ TEST_F(LmtpdLoadTest, SixtyMebibytesToThreeRecipientsInLittleMemory) {
     ASSERT_TRUE(c.command(std::string("RCPT TO:<") + rcpt + ">").starts_with("250"));
   }
   ASSERT_TRUE(c.command("DATA").starts_with("354"));
-  c.send("Subject: sixty\r\n\r\n");
-  std::string block;
-  for (int i = 0; i < 1000; ++i) block += "line " + std::to_string(i) + " of a large message ....................\r\n";
-  std::uint64_t sent = 0;
-  while (sent < 60ULL * 1024 * 1024) {
-    c.send(block);
-    sent += block.size();
-  }
-  c.send(".\r\n");
+  send_large_message(c, "sixty", 60ULL * 1024 * 1024);
   for (const char* rcpt : {"alice@example.org", "ali@example.org", "erin@example.org"}) {
     EXPECT_EQ(c.reply(120s), std::string("250 2.0.0 <") + rcpt + "> Delivered");
   }

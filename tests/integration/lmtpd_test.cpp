@@ -50,15 +50,7 @@ class TlsLmtpClient {
   std::string reply(std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
     std::string joined;
     for (;;) {
-      const auto nl = buffer_.find("\r\n");
-      if (nl != std::string::npos) {
-        const std::string line = buffer_.substr(0, nl);
-        buffer_.erase(0, nl + 2);
-        if (!joined.empty()) joined += '\n';
-        joined += line;
-        if (line.size() < 4 || line[3] != '-') return joined;
-        continue;
-      }
+      if (take_reply_lines(buffer_, joined)) return joined;
       std::array<char, 4096> chunk{};
       const auto ec = wait(
           [&](auto done) {
@@ -153,16 +145,10 @@ class LmtpdTest : public ::testing::Test {
   std::filesystem::path config() const { return tmp_ / "letterbox.conf"; }
 
   std::string config_text(const std::string& server_extra = "", const std::string& delivery_extra = "") const {
-    const auto ldap = slapd_.settings();
     return "[server]\nlisten = inet:127.0.0.1:" + std::to_string(port_) + " unix:" + socket_path().string() +
            "\nuser = nobody\ngroup = nogroup\nhostname = lmtp.test\nmax_recipients = 5\n" + server_extra +
-           "[ldap]\nuri = " + slapd_.uri() + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
-           "\nbind_password_file = " + ldap.bind_password_file + "\nfilter = " + ldap.filter +
-           "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-           "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\nhost_attribute = "
-           "letterboxHost\nnetwork_timeout = 1s\ntimeout = 1s\n"
-           "[delivery]\nmail_root = " +
-           mail_root().string() + "\nlock_timeout = 1s\n" + delivery_extra +
+           slapd_.config_section("host_attribute = letterboxHost\n") +
+           "[delivery]\nmail_root = " + mail_root().string() + "\nlock_timeout = 1s\n" + delivery_extra +
            "[log]\ntarget = " + (tmp_ / "lmtpd.log").string() + "\n";
   }
 

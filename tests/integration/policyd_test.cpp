@@ -83,17 +83,11 @@ class PolicydTest : public ::testing::Test {
   std::filesystem::path log() const { return tmp_ / "policyd.log"; }
 
   std::string config_text(const std::string& policy_extra = "", const std::string& delivery_extra = "") const {
-    const auto ldap = slapd_.settings();
-    return "[server]\nuser = nobody\ngroup = nogroup\n"
-           "[ldap]\nuri = " +
-           slapd_.uri() + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
-           "\nbind_password_file = " + ldap.bind_password_file + "\nfilter = " + ldap.filter +
-           "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-           "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\nhost_attribute = "
-           "letterboxHost\nnetwork_timeout = 1s\ntimeout = 1s\n"
-           "cache_ttl = 0s\nnegative_cache_ttl = 0s\nstale_ttl = 0s\n"
-           "[delivery]\nmail_root = " +
-           mail_root().string() + "\n" + delivery_extra + "[policy]\nlisten = unix:" + socket_path().string() +
+    return "[server]\nuser = nobody\ngroup = nogroup\n" +
+           slapd_.config_section(
+               "host_attribute = letterboxHost\ncache_ttl = 0s\nnegative_cache_ttl = 0s\nstale_ttl = 0s\n") +
+           "[delivery]\nmail_root = " + mail_root().string() + "\n" + delivery_extra +
+           "[policy]\nlisten = unix:" + socket_path().string() +
            "\ndomains = example.org\ngreylist_db = " + (tmp_ / "greylist.db").string() + "\n" + policy_extra +
            "[log]\ntarget = " + log().string() + "\n";
   }

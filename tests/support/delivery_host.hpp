@@ -30,17 +30,10 @@ class DeliveryHost {
                const std::string& server_extra = "", const std::string& ldap_extra = "host_attribute = letterboxHost\n")
       : address_(std::move(address)), port_(port) {
     std::filesystem::create_directories(mail_root());
-    const auto ldap = directories.front()->settings();
-    std::string uris;
-    for (const auto* d : directories) uris += (uris.empty() ? "" : " ") + d->uri();
     write_file(config(), "[server]\nlisten = inet:" + address_ + ":" + std::to_string(port_) +
                              " unix:" + socket().string() + "\nuser = nobody\ngroup = nogroup\nhostname = " + address_ +
                              "\nallow_from = 127.0.0.0/8\nproxy_port = " + std::to_string(port_) + "\n" + server_extra +
-                             "[ldap]\nuri = " + uris + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
-                             "\nbind_password_file = " + ldap.bind_password_file + "\nfilter = " + ldap.filter +
-                             "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-                             "status_attribute = letterboxStatus\nnetwork_timeout = 1s\ntimeout = 1s\n" +
-                             ldap_extra + "[delivery]\nmail_root = " + mail_root().string() +
+                             ldap_section(directories, ldap_extra) + "[delivery]\nmail_root = " + mail_root().string() +
                              "\nlock_timeout = 30s\nmax_lock_waiters = 64\n[log]\ntarget = " + log().string() + "\n");
     server_ =
         std::make_unique<Background>(std::vector<std::string>{program(), "-c", config().string(), "--foreground"});

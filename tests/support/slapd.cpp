@@ -191,6 +191,21 @@ void Slapd::thaw() {
   if (const pid_t p = pid(); p > 0) kill(p, SIGCONT);
 }
 
+std::string ldap_section(const std::vector<const Slapd*>& servers, const std::string& extra) {
+  const auto ldap = servers.front()->settings();
+  std::string uris;
+  for (const auto* s : servers) uris += (uris.empty() ? "" : " ") + s->uri();
+  return "[ldap]\nuri = " + uris + "\nbase = " + ldap.base + "\nbind_dn = " + ldap.bind_dn +
+         "\nbind_password_file = " + ldap.bind_password_file + "\nfilter = " + ldap.filter +
+         "\nmailbox_attribute = " + ldap.mailbox_attribute + "\nformat_attribute = " + ldap.format_attribute +
+         "\nquota_attribute = " + ldap.quota_attribute + "\nstatus_attribute = " + ldap.status_attribute +
+         "\nnetwork_timeout = 1s\ntimeout = 1s\n" + extra;
+}
+
+std::string Slapd::config_section(const std::string& extra) const {
+  return ldap_section({this}, extra);
+}
+
 LdapSettings Slapd::settings() const {
   LdapSettings s = default_settings().ldap;
   s.uri = {uri()};

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "test_support.hpp"
 
@@ -53,6 +54,8 @@ class Slapd {
 
   // The [ldap] settings that point at this server, with the letterbox schema's attributes.
   LdapSettings settings() const;
+  // The same as letterbox.conf lines: "[ldap]", then `extra` lines (see ldap_section below).
+  [[nodiscard]] std::string config_section(const std::string& extra = "") const;
   // The CA that signed the server's certificate (RequireStartTls only).
   std::filesystem::path ca_file() const { return dir_ / "ca.pem"; }
   // A file holding the bind password.
@@ -65,6 +68,11 @@ class Slapd {
   std::string address_;
   int port_ = 0;
 };
+
+// letterbox.conf's [ldap] section for these servers (uri lists them in order): the bind, the filter and
+// the letterbox schema's mailbox, format, quota and status attributes of settings(), 1 s timeouts, then
+// `extra` lines ("host_attribute = letterboxHost\n", cache settings, ...).
+std::string ldap_section(const std::vector<const Slapd*>& servers, const std::string& extra = "");
 
 // A loopback TCP port nothing listens on right now.
 int free_port();

@@ -277,19 +277,22 @@ void LineClient::send(const std::string& bytes) {
   }
 }
 
+bool take_reply_lines(std::string& buffer, std::string& joined) {
+  for (auto nl = buffer.find("\r\n"); nl != std::string::npos; nl = buffer.find("\r\n")) {
+    const std::string line = buffer.substr(0, nl);
+    buffer.erase(0, nl + 2);
+    if (!joined.empty()) joined += '\n';
+    joined += line;
+    if (line.size() < 4 || line[3] != '-') return true;
+  }
+  return false;
+}
+
 std::string LineClient::reply(std::chrono::milliseconds timeout) {
   std::string joined;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    const auto nl = buffer_.find("\r\n");
-    if (nl != std::string::npos) {
-      const std::string line = buffer_.substr(0, nl);
-      buffer_.erase(0, nl + 2);
-      if (!joined.empty()) joined += '\n';
-      joined += line;
-      if (line.size() < 4 || line[3] != '-') return joined;
-      continue;
-    }
+    if (take_reply_lines(buffer_, joined)) return joined;
     const auto left =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return joined + "<timeout>";
@@ -300,6 +303,14 @@ std::string LineClient::reply(std::chrono::milliseconds timeout) {
     if (n <= 0) return joined;
     buffer_.append(buf, static_cast<std::size_t>(n));
   }
+}
+
+void send_large_message(LineClient& client, const std::string& subject, std::uint64_t bytes) {
+  client.send("Subject: " + subject + "\r\n\r\n");
+  std::string block;
+  for (int i = 0; i < 1000; ++i) block += "line " + std::to_string(i) + " of a large message ....................\r\n";
+  for (std::uint64_t sent = 0; sent < bytes; sent += block.size()) client.send(block);
+  client.send(".\r\n");
 }
 
 bool LineClient::closed_by_peer(std::chrono::milliseconds timeout) {
@@ -394,6 +405,15 @@ double cpu_seconds(pid_t pid) {
     if (n == 14 || n == 15) ticks += std::stod(field);  // utime, stime
   }
   return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+long status_kib(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.starts_with(field + ":")) return std::stol(line.substr(field.size() + 1));
+  }
+  return -1;
 }
 
 bool process_running(pid_t pid) {

@@ -110,6 +110,13 @@ class LineClient {
   std::string buffer_;
 };
 
+// Moves the whole lines of a reply from the front of `buffer` to `joined` (joined with '\n'); true once
+// its last line has come.
+bool take_reply_lines(std::string& buffer, std::string& joined);
+
+// After DATA's 354: a message of at least `bytes` octets of numbered lines, and the final dot.
+void send_large_message(LineClient& client, const std::string& subject, std::uint64_t bytes);
+
 // A message as an SMTP/LMTP client sends it after DATA: CRLF line ends, dot-stuffed, ".\r\n" at the end.
 std::string smtp_data(const std::string& message);
 
@@ -149,6 +156,9 @@ double cpu_seconds(pid_t pid);
 
 // Whether `pid` is alive (a zombie counts as gone).
 bool process_running(pid_t pid);
+
+// A field of /proc/PID/status in KiB ("VmRSS", "VmHWM"); -1 when it cannot be read.
+long status_kib(pid_t pid, const std::string& field);
 
 // Waits until `path` exists (a holder's "I have the lock" marker). False on timeout.
 bool wait_for_file(const std::filesystem::path& path, std::chrono::milliseconds timeout = std::chrono::seconds(10));
