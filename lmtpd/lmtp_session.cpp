@@ -431,7 +431,7 @@ awaitable<void> LmtpSession::handle_rcpt(std::string_view args) {
   for (std::size_t i = 0; i < accepted_.size(); ++i) {
     if (iequals(accepted_[i].shown, path)) {
       // Named twice: answered twice, delivered once.
-      accepted_.push_back(Accepted{path, std::nullopt, i, {}, {}});
+      accepted_.push_back(Accepted{path, std::nullopt, i, {}});
       reply("250 2.1.5 <" + path + "> OK");
       co_return;
     }
@@ -450,7 +450,7 @@ awaitable<void> LmtpSession::handle_rcpt(std::string_view args) {
   if (auto* refused = std::get_if<Outcome>(&resolved);
       refused != nullptr && refused->status == Status::MailboxElsewhere && runtime_->settings.server.proxy) {
     if (proxied_by_.empty()) {
-      accepted_.push_back(Accepted{path, std::nullopt, 0, {}, refused->host});
+      accepted_.push_back(Accepted{path, std::nullopt, 0, refused->host});
       reply("250 2.1.5 <" + path + "> OK");
       co_return;
     }
@@ -464,7 +464,7 @@ awaitable<void> LmtpSession::handle_rcpt(std::string_view args) {
     reply(lmtp_reply(*refused, path));
     co_return;
   }
-  accepted_.push_back(Accepted{path, std::get<Recipient>(std::move(resolved)), 0, {}, {}});
+  accepted_.push_back(Accepted{path, std::get<Recipient>(std::move(resolved)), 0, {}});
   reply("250 2.1.5 <" + path + "> OK");
 }
 

@@ -46,8 +46,7 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
     std::string shown;                   // as the client wrote it
     std::optional<Recipient> recipient;  // empty for a duplicate and a proxied recipient
     std::size_t same_as = 0;             // for a duplicate: the index of the first
-    Outcome outcome;
-    std::string relay_host;  // [server] proxy = yes: the host its mailbox is on
+    std::string relay_host;              // [server] proxy = yes: the host its mailbox is on
 
     [[nodiscard]] bool duplicate() const { return !recipient && relay_host.empty(); }
   };
