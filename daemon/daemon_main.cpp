@@ -15,6 +15,7 @@
 
 #include "letterbox/logging.hpp"
 #include "letterbox/privileges.hpp"
+#include "letterbox/standard_streams.hpp"
 #include "metrics_server.hpp"
 
 namespace letterbox {
@@ -138,6 +139,8 @@ int run(int argc, char** argv, const DaemonSpec& spec) {
 }  // namespace
 
 int run_daemon(int argc, char** argv, const DaemonSpec& spec) {
+  // Before anything is opened, so that no socket, log or mapped file becomes fd 0, 1 or 2.
+  if (!open_standard_streams()) return EX_OSERR;
   try {
     return run(argc, argv, spec);
   } catch (const std::exception& e) {

@@ -10,8 +10,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 namespace letterbox {
@@ -145,9 +149,51 @@ bool Listeners::adopt_systemd_sockets() {
   return activated_;
 }
 
+namespace {
+
+// At most one line a minute for the same failure of the same listener: EMFILE lasts as long as the load
+// that caused it, and a line every pause would fill the disk the mail needs. Those left out are counted
+// on the next line.
+class AcceptErrorLog {
+ public:
+  void note(std::string_view what, const boost::system::error_code& error) {
+    const auto now = std::chrono::steady_clock::now();
+    std::unique_lock lock(mutex_);
+    auto& seen = seen_[std::string(what) + ": " + error.message()];
+    if (seen.logged != std::chrono::steady_clock::time_point{} && now - seen.logged < kQuiet) {
+      ++seen.left_out;
+      return;
+    }
+    const auto left_out = std::exchange(seen.left_out, 0);
+    seen.logged = now;
+    lock.unlock();
+    if (left_out == 0) {
+      spdlog::error("{}: {}", what, error.message());
+    } else {
+      spdlog::error("{}: {} ({} more times since the last line)", what, error.message(), left_out);
+    }
+  }
+
+ private:
+  static constexpr auto kQuiet = std::chrono::minutes(1);
+  struct Seen {
+    std::chrono::steady_clock::time_point logged{};
+    std::uint64_t left_out = 0;
+  };
+  std::mutex mutex_;
+  std::map<std::string, Seen> seen_;
+};
+
+AcceptErrorLog& accept_error_log() {
+  static AcceptErrorLog log;
+  return log;
+}
+
+}  // namespace
+
 awaitable<void> pause_after_accept_error(asio::io_context& io, const boost::system::error_code& error,
                                          std::string_view what) {
-  spdlog::error("{}: {}", what, error.message());
+  accept_error_log().note(what, error);
   asio::steady_timer pause(io, std::chrono::milliseconds(100));
   boost::system::error_code ignored;
   co_await pause.async_wait(asio::redirect_error(use_awaitable, ignored));

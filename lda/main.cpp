@@ -16,6 +16,7 @@
 
 #include "letterbox/config_check.hpp"
 #include "letterbox/local_delivery.hpp"
+#include "letterbox/standard_streams.hpp"
 
 namespace {
 
@@ -117,6 +118,9 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything is opened: a closed stderr would otherwise be the shared cache or the mailbox, and
+  // our status line would be written into it. Without even /dev/null, the MTA keeps the message.
+  if (!letterbox::open_standard_streams()) return EX_TEMPFAIL;
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {

@@ -28,7 +28,7 @@ std::string LmtpServer::stats_listen() const {
 MetricsExtras LmtpServer::metrics_extras() {
   MetricsExtras extras;
   const auto runtime = state_.runtime();  // held: a reload may replace it, and unmap its cache, meanwhile
-  if (auto* shared = runtime->directory.store().shared()) extras.lda = shared->deliveries();
+  extras.lda = runtime->directory.store().lda_deliveries();
   return extras;
 }
 

@@ -107,6 +107,7 @@ PolicyDecision PolicyDecider::greylist(const PolicyRequest& request, const Addre
       return {"PREPEND X-Greylist: delayed " + std::to_string(verdict.seconds) + " seconds by letterbox-policyd",
               "greylisting passed"};
     case GreylistVerdict::Kind::Pass: break;
+    case GreylistVerdict::Kind::Off: return {"DUNNO", "greylisting off: its store is unusable (logged)"};
   }
   return {};
 }

@@ -15,17 +15,18 @@ void PolicyParser::feed(std::string_view bytes) {
     const auto nl = pending_.find('\n', start + scanned_);
     if (nl == std::string::npos) {
       scanned_ = pending_.size() - start;
-      if (scanned_ >= kMaxLine) error_ = "a line over " + std::to_string(kMaxLine) + " octets";
+      // One more octet may still be the CR of a CRLF line end.
+      if (scanned_ > kMaxLine + 1) error_ = "a line over " + std::to_string(kMaxLine) + " octets";
       break;
     }
     scanned_ = 0;
     std::string_view line(pending_.data() + start, nl - start);
     start = nl + 1;
-    if (line.size() + 1 > kMaxLine) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // tolerated, as Postfix's own servers do
+    if (line.size() > kMaxLine) {
       error_ = "a line over " + std::to_string(kMaxLine) + " octets";
       break;
     }
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);  // tolerated, as Postfix's own servers do
     if (line.empty()) {
       if (current_.attributes.empty()) continue;  // stray blank lines between requests
       if (current_.get("request") != "smtpd_access_policy") {

@@ -24,7 +24,7 @@ struct PolicyRequest {
 
 class PolicyParser {
  public:
-  static constexpr std::size_t kMaxLine = 2048;  // octets, the line end included
+  static constexpr std::size_t kMaxLine = 2048;  // octets, the line end (LF or CRLF) not counted
   static constexpr std::size_t kMaxAttributes = 100;
 
   void feed(std::string_view bytes);

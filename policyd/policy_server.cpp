@@ -31,16 +31,25 @@ void PolicyServer::bind() {
 }
 
 void PolicyServer::open_greylist() {
+  std::lock_guard opening(greylist_mutex_);
+  open_greylist_locked();
+}
+
+void PolicyServer::open_greylist_locked() {
   auto settings = runtime()->settings;
   if (!settings.policy.greylist || greylist_) return;
   std::string rebuilt;
   std::string why;
   greylist_ = Greylist::open(settings.policy.greylist_db, settings.policy, rebuilt, why);
   if (!greylist_) {
-    // Greylisting is a delay, never a reason to reject: without its store the service answers the rest.
-    spdlog::error("greylisting is off: {}", why);
+    // Greylisting is a delay, never a reason to reject: without its store the service answers the rest,
+    // and the flush timer tries the store again every few seconds (a full disk may have room later).
+    if (why != greylist_refused_) spdlog::error("greylisting is off: {}", why);
+    greylist_refused_ = why;
     return;
   }
+  if (!greylist_refused_.empty()) spdlog::info("greylisting is on: {} opened", settings.policy.greylist_db);
+  greylist_refused_.clear();
   if (!rebuilt.empty()) spdlog::warn("greylist store rebuilt empty: {}", rebuilt);
   auto fresh = std::make_shared<PolicyRuntime>(std::move(settings), greylist_.get());
   std::lock_guard lock(mutex_);
@@ -54,7 +63,7 @@ std::string PolicyServer::stats_listen() const {
 MetricsExtras PolicyServer::metrics_extras() {
   MetricsExtras extras;
   const auto runtime = this->runtime();
-  if (auto* shared = runtime->directory.store().shared()) extras.lda = shared->deliveries();
+  extras.lda = runtime->directory.store().lda_deliveries();
   if (runtime->greylist != nullptr) extras.greylist_entries = greylist_entries_.load(std::memory_order_relaxed);
   return extras;
 }
@@ -75,9 +84,13 @@ void PolicyServer::schedule_flush() {
   flush_timer_.expires_after(std::chrono::seconds(1));
   flush_timer_.async_wait([this](const boost::system::error_code& ec) {
     if (ec || stopping_) return;
-    if (Greylist* greylist = runtime()->greylist) {
+    const auto runtime = this->runtime();
+    if (runtime->greylist == nullptr && runtime->settings.policy.greylist && flushes_++ % 10 == 0) {
+      asio::post(*pool_, [this] { open_greylist(); });
+    }
+    if (Greylist* greylist = runtime->greylist) {
       // Only for the metrics: a scan of the whole store, which nobody asked for without them.
-      const bool count = !runtime()->settings.stats.policy_listen.empty() && flushes_++ % 5 == 0;
+      const bool count = !runtime->settings.stats.policy_listen.empty() && flushes_++ % 5 == 0;
       asio::post(*pool_, [this, greylist, count] {
         greylist->flush();
         if (count) greylist_entries_.store(greylist->size(Greylist::Clock::now()), std::memory_order_relaxed);
@@ -130,6 +143,7 @@ void PolicyServer::stop() {
 
 void PolicyServer::reload() {
   try {
+    std::lock_guard opening(greylist_mutex_);
     Settings fresh = load_config(config_file_);
     const auto current = runtime();
     if (fresh.policy.listen != current->settings.policy.listen) {
@@ -145,7 +159,7 @@ void PolicyServer::reload() {
       std::lock_guard lock(mutex_);
       runtime_ = std::move(next);
     }
-    open_greylist();  // greylisting turned on by this reload
+    open_greylist_locked();  // greylisting turned on by this reload
     spdlog::info("reloaded {}", config_file_);
   } catch (const std::exception& e) {
     spdlog::error("reload refused, keeping the running configuration: {}", e.what());

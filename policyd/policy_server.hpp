@@ -68,13 +68,16 @@ class PolicyServer : public Service {
  private:
   void begin(Listeners::Socket socket, std::string peer);
   void schedule_flush();
+  void open_greylist_locked();  // under greylist_mutex_
 
   boost::asio::io_context& io_;
   std::string config_file_;
   mutable std::mutex mutex_;
-  // Before runtime_, which points at it. Set only before the loop runs and by reload() (one SIGHUP at a
-  // time); the flush timer reaches it through the runtime, under mutex_.
+  // Before runtime_, which points at it. Set under greylist_mutex_ (by the start, reload() and the
+  // flush timer's retries while the store cannot be opened); the sessions reach it through the runtime.
+  std::mutex greylist_mutex_;
   std::unique_ptr<Greylist> greylist_;
+  std::string greylist_refused_;  // why the store could not be opened, said once
   std::shared_ptr<PolicyRuntime> runtime_;
   unsigned worker_threads_;
   std::optional<boost::asio::thread_pool> pool_;  // destroyed (joined) before the runtime and the greylist

@@ -10,34 +10,77 @@
 namespace letterbox {
 namespace {
 
-// Opens the shared file on first use (see make_cache_store); until then, and for good if the file
-// must not be used, nothing is lost but the sharing.
+// Opens the shared file on first use (see make_cache_store). Until then, while the file must not be
+// used, and after it broke under us (shrank, deleted, replaced), this process caches in its own memory
+// and tries the file again every kRetry: nothing is lost but the sharing, and nothing waits for it.
 class LazySharedCache : public CacheStore {
  public:
   LazySharedCache(std::string path, std::size_t entries, std::size_t fallback_entries,
                   std::chrono::milliseconds max_useful_age)
       : path_(std::move(path)), entries_(entries), fallback_(fallback_entries, max_useful_age) {}
 
-  std::optional<CachedLookup> find(const std::string& key) override { return target().find(key); }
-  void store(const std::string& key, const Lookup& lookup, CacheClock::time_point stored) override {
-    target().store(key, lookup, stored);
+  std::optional<CachedLookup> find(const std::string& key) override {
+    if (auto shared = current()) {
+      auto found = shared->find(key);
+      if (!shared->broken()) return found;
+    }
+    return fallback_.find(key);
   }
-  SharedCache* shared() override { return target().shared(); }
+  void store(const std::string& key, const Lookup& lookup, CacheClock::time_point stored) override {
+    if (auto shared = current()) {
+      shared->store(key, lookup, stored);
+      if (!shared->broken()) return;
+    }
+    fallback_.store(key, lookup, stored);
+  }
+  std::string shared_file() override {
+    auto shared = current();
+    return shared ? shared->shared_file() : std::string();
+  }
+  void count_lda_delivery(const Outcome& outcome) override {
+    if (auto shared = current()) shared->count_delivery(outcome);
+  }
+  std::optional<LdaDeliveries> lda_deliveries() override {
+    auto shared = current();
+    if (!shared) return std::nullopt;
+    return shared->deliveries();
+  }
 
  private:
-  CacheStore& target() {
-    std::call_once(opened_, [this] {
-      std::string why;
-      shared_ = SharedCache::open(path_, entries_, why);
-      if (!shared_) spdlog::warn("not using the shared cache: {}; caching in this process only", why);
-    });
-    return shared_ ? static_cast<CacheStore&>(*shared_) : fallback_;
+  static constexpr auto kRetry = std::chrono::seconds(10);
+
+  // The shared file to use now, or null: this process's memory serves meanwhile. Readers keep the one
+  // they got alive for as long as they use it.
+  std::shared_ptr<SharedCache> current() {
+    std::lock_guard lock(mutex_);
+    if (shared_ && !shared_->broken()) return shared_;
+    const auto now = std::chrono::steady_clock::now();
+    if (shared_) {
+      shared_.reset();  // it said why, once
+      next_try_ = now + kRetry;
+      lost_ = true;
+    }
+    if (now < next_try_) return nullptr;
+    next_try_ = now + kRetry;
+    std::string why;
+    shared_ = SharedCache::open(path_, entries_, why);
+    if (!shared_ && why != refused_because_) {
+      spdlog::warn("not using the shared cache: {}; caching in this process only", why);
+    } else if (shared_ && lost_) {
+      spdlog::info("using the shared cache {} again", path_);
+    }
+    refused_because_ = shared_ ? std::string() : why;
+    lost_ = !shared_;
+    return shared_;
   }
 
   std::string path_;
   std::size_t entries_;
-  std::once_flag opened_;
-  std::unique_ptr<SharedCache> shared_;
+  std::mutex mutex_;
+  std::shared_ptr<SharedCache> shared_;
+  std::chrono::steady_clock::time_point next_try_{};
+  std::string refused_because_;  // the last refusal, said once
+  bool lost_ = false;            // the file was refused or broke: say when it is back
   MemoryCacheStore fallback_;
 };
 

@@ -11,18 +11,21 @@
 #include <cerrno>
 #include <cstring>
 
+#include <spdlog/spdlog.h>
+
 #include "letterbox/hash.hpp"
 #include "letterbox/network.hpp"
 #include "letterbox/private_file.hpp"
 
 namespace letterbox {
-namespace bip = boost::interprocess;
 
 namespace {
 
 constexpr std::array<char, 8> kMagic{'L', 'B', 'X', 'G', 'R', 'E', 'Y', '1'};
 constexpr std::uint32_t kVersion = 1;
 constexpr std::size_t kHeaderSize = 4096;
+// How long a store that went away, or could not be opened again, is left before the next attempt.
+constexpr auto kReopenAfter = std::chrono::seconds(10);
 
 enum EntryKind : std::uint32_t { kFree = 0, kTriplet = 1, kNetwork = 2 };
 
@@ -115,6 +118,14 @@ std::string normalise_greylist_sender(std::string_view sender) {
 
 std::unique_ptr<Greylist> Greylist::open(const std::filesystem::path& file, const PolicySettings& settings,
                                          std::string& rebuilt, std::string& why) {
+  const std::size_t capacity = capacity_for(settings.greylist_max_entries);
+  auto store = open_store(file, capacity, rebuilt, why);
+  if (!store) return nullptr;
+  return std::unique_ptr<Greylist>(new Greylist(file, std::move(store), capacity, settings));
+}
+
+std::shared_ptr<MappedFile> Greylist::open_store(const std::filesystem::path& file, std::size_t capacity,
+                                                 std::string& rebuilt, std::string& why) {
   rebuilt.clear();
   UniqueFd fd(::open(file.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) {
@@ -131,13 +142,12 @@ std::unique_ptr<Greylist> Greylist::open(const std::filesystem::path& file, cons
     why = file.string() + " is in use by another process";
     return nullptr;
   }
-  const std::size_t capacity = capacity_for(settings.greylist_max_entries);
   const auto size = static_cast<off_t>(kHeaderSize + capacity * kEntrySize);
 
   Header header{};
   const bool read_whole = ::pread(fd.get(), &header, sizeof header, 0) == static_cast<ssize_t>(sizeof header);
   if (st.st_size == 0) {
-    // New: nothing to report.
+    // New (or emptied by an administrator): nothing to report.
   } else if (!read_whole || header.magic != kMagic) {
     rebuilt = file.string() + " is not a greylist store (damaged?)";
   } else if (header.checksum != header.compute_checksum() || header.version != kVersion ||
@@ -149,7 +159,7 @@ std::unique_ptr<Greylist> Greylist::open(const std::filesystem::path& file, cons
   }
   const bool usable = st.st_size != 0 && rebuilt.empty();
   if (!usable) {
-    // A new or rebuilt store: empty entries (a sparse file), then a sealed header.
+    // A new or rebuilt store: empty entries, then a sealed header. MappedFile::map reserves the blocks.
     header = Header{kMagic, kVersion, kHeaderSize, kEntrySize, kWays, capacity, 0};
     header.checksum = header.compute_checksum();
     if (::ftruncate(fd.get(), 0) != 0 || ::ftruncate(fd.get(), size) != 0 ||
@@ -159,22 +169,17 @@ std::unique_ptr<Greylist> Greylist::open(const std::filesystem::path& file, cons
       return nullptr;
     }
   }
-  try {
-    bip::mapped_region region(DescriptorMapping{fd.get()}, bip::read_write, 0, static_cast<std::size_t>(size));
-    return std::unique_ptr<Greylist>(new Greylist(std::move(fd), std::move(region), capacity, settings));
-  } catch (const bip::interprocess_exception& e) {
-    why = "cannot map " + file.string() + ": " + e.what();
-    return nullptr;
-  }
+  return MappedFile::map(std::move(fd), static_cast<std::size_t>(size), file, why);
 }
 
-Greylist::Greylist(UniqueFd fd, bip::mapped_region region, std::size_t capacity, const PolicySettings& s)
-    : fd_(std::move(fd)), region_(std::move(region)), capacity_(capacity) {
+Greylist::Greylist(std::filesystem::path path, std::shared_ptr<MappedFile> file, std::size_t capacity,
+                   const PolicySettings& s)
+    : path_(std::move(path)), file_(std::move(file)), capacity_(capacity) {
   configure(s);
 }
 
 Greylist::~Greylist() {
-  flush();
+  if (file_ && file_->intact()) ::msync(file_->data(), file_->size(), MS_SYNC);
 }
 
 void Greylist::configure(const PolicySettings& settings) {
@@ -186,7 +191,47 @@ void Greylist::configure(const PolicySettings& settings) {
 }
 
 void Greylist::flush() {
-  ::msync(region_.get_address(), region_.get_size(), MS_SYNC);
+  std::shared_ptr<MappedFile> store;
+  {
+    std::lock_guard lock(mutex_);
+    store = usable_store();
+  }
+  // Outside the lock: a decision never waits for the disk. msync touches no page through the CPU, so a
+  // store truncated meanwhile makes it fail, not fault.
+  if (store) ::msync(store->data(), store->size(), MS_SYNC);
+}
+
+std::shared_ptr<MappedFile> Greylist::usable_store() {
+  if (file_) {
+    if (file_->intact()) return file_;
+    lose_store("shrank, or was deleted or replaced, while in use");
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_open_) return nullptr;
+  next_open_ = now + kReopenAfter;
+  std::string rebuilt;
+  std::string why;
+  auto store = open_store(path_, capacity_, rebuilt, why);
+  if (!store) {
+    if (why != refused_because_) spdlog::error("greylisting stays off: {}", why);
+    refused_because_ = why;
+    return nullptr;
+  }
+  spdlog::warn("greylist store {} opened again{}; greylisting is on", path_.string(),
+               rebuilt.empty() ? std::string() : ", rebuilt empty: " + rebuilt);
+  refused_because_.clear();
+  file_ = std::move(store);
+  return file_;
+}
+
+void Greylist::lose_store(const char* how) {
+  spdlog::error("greylist store {} {}; greylisting is off until it can be opened again", path_.string(), how);
+  file_.reset();
+  next_open_ = std::chrono::steady_clock::now() + kReopenAfter;
+}
+
+Greylist::Entry* Greylist::entries() const {
+  return static_cast<Entry*>(static_cast<void*>(file_->data() + kHeaderSize));
 }
 
 bool Greylist::live(const Entry& entry, Clock::time_point now) const {
@@ -200,8 +245,7 @@ bool Greylist::live(const Entry& entry, Clock::time_point now) const {
 }
 
 Greylist::Entry* Greylist::find(std::uint64_t hi, std::uint64_t lo, Clock::time_point now) {
-  auto* set = static_cast<Entry*>(static_cast<void*>(static_cast<char*>(region_.get_address()) + kHeaderSize)) +
-              (hi % (capacity_ / kWays)) * kWays;
+  auto* set = entries() + (hi % (capacity_ / kWays)) * kWays;
   for (std::size_t i = 0; i < kWays; ++i) {
     if (set[i].key_high == hi && set[i].key_low == lo && live(set[i], now)) return &set[i];
   }
@@ -209,8 +253,7 @@ Greylist::Entry* Greylist::find(std::uint64_t hi, std::uint64_t lo, Clock::time_
 }
 
 Greylist::Entry* Greylist::claim(std::uint64_t hi, std::uint64_t lo, Clock::time_point now) {
-  auto* set = static_cast<Entry*>(static_cast<void*>(static_cast<char*>(region_.get_address()) + kHeaderSize)) +
-              (hi % (capacity_ / kWays)) * kWays;
+  auto* set = entries() + (hi % (capacity_ / kWays)) * kWays;
   Entry* oldest = &set[0];
   for (std::size_t i = 0; i < kWays; ++i) {
     if (!live(set[i], now)) {
@@ -256,6 +299,16 @@ void Greylist::allow_network(const std::string& network, Clock::time_point now) 
 
 GreylistVerdict Greylist::check(const GreylistTriplet& triplet, Clock::time_point now) {
   std::lock_guard lock(mutex_);
+  if (!usable_store()) return {GreylistVerdict::Kind::Off, 0};
+  GreylistVerdict verdict;
+  if (!file_->guarded([&] { verdict = decide(triplet, now); })) {
+    lose_store("was truncated while in use");
+    return {GreylistVerdict::Kind::Off, 0};
+  }
+  return verdict;
+}
+
+GreylistVerdict Greylist::decide(const GreylistTriplet& triplet, Clock::time_point now) {
   const auto now_ms = to_ms(now);
   if (auto_allow_ > 0) {
     const auto [hi, lo] = key_of("network", {triplet.network});
@@ -290,15 +343,21 @@ GreylistVerdict Greylist::check(const GreylistTriplet& triplet, Clock::time_poin
   return {GreylistVerdict::Kind::PassFirst, waited / 1000};
 }
 
-std::size_t Greylist::size(Clock::time_point now) const {
+std::size_t Greylist::size(Clock::time_point now) {
   // A chunk at a time, so that the metrics' count of a large store never holds up a decision for long.
   constexpr std::size_t kChunk = 4096;
-  const auto* all = static_cast<const Entry*>(
-      static_cast<const void*>(static_cast<const char*>(region_.get_address()) + kHeaderSize));
   std::size_t n = 0;
   for (std::size_t begin = 0; begin < capacity_; begin += kChunk) {
     std::lock_guard lock(mutex_);
-    for (std::size_t i = begin; i < std::min(capacity_, begin + kChunk); ++i) n += live(all[i], now) ? 1 : 0;
+    if (!file_ || !file_->intact()) return n;  // check() and flush() deal with it
+    const Entry* all = entries();
+    const std::size_t end = std::min(capacity_, begin + kChunk);
+    if (!file_->guarded([&] {
+          for (std::size_t i = begin; i < end; ++i) n += live(all[i], now) ? 1 : 0;
+        })) {
+      lose_store("was truncated while in use");
+      return n;
+    }
   }
   return n;
 }

@@ -156,7 +156,7 @@ int run_local_delivery(const LdaRequest& request) {
   }
   log_delivery(DeliveryRecord{envelope.id, envelope.sender, shown, mailbox, spool.size(), outcome,
                               std::chrono::steady_clock::now() - started});
-  if (auto* shared = directory.store().shared()) shared->count_delivery(outcome);
+  directory.store().count_lda_delivery(outcome);
   if (outcome.delivered()) return EX_OK;
   return fail(outcome, shown);
 }
@@ -177,8 +177,14 @@ int run_lookup(const std::string& config_file, const std::string& address_text) 
   std::cout << "address:  " << address_text << "\n";
   std::cout << "lookup:   " << address->lookup_key() << "\n";
   std::cout << "result:   " << lookup_kind_name(lookup.kind) << "\n";
+  // The shared cache named only when it was used: a refused one (the reason was logged above) is not.
+  const auto shared = directory.store().shared_file();
   std::cout << "source:   " << lookup_source_name(lookup.source)
-            << (settings->ldap.cache_file.empty() ? "" : " (shared cache " + settings->ldap.cache_file + ")") << "\n";
+            << (!shared.empty()                      ? " (shared cache " + shared + ")"
+                : settings->ldap.cache_file.empty() ? ""
+                                                     : " (this process's memory: the shared cache " +
+                                                           settings->ldap.cache_file + " was not used)")
+            << "\n";
   if (lookup.kind != LookupKind::Found) std::cout << "detail:   " << lookup.detail << "\n";
   if (lookup.kind == LookupKind::Found) {
     std::cout << "dn:       " << lookup.entry.dn << "\n";

@@ -14,6 +14,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <spdlog/spdlog.h>
+
 #include "letterbox/hash.hpp"
 #include "letterbox/private_file.hpp"
 
@@ -126,7 +128,7 @@ class SharedCache::WriteLock {
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     for (;;) {
-      if (::flock(cache_.fd_.get(), LOCK_EX | LOCK_NB) == 0) {
+      if (::flock(cache_.file_->fd(), LOCK_EX | LOCK_NB) == 0) {
         held_ = true;
         return;
       }
@@ -137,7 +139,7 @@ class SharedCache::WriteLock {
   }
   ~WriteLock() {
     if (!held_) return;
-    ::flock(cache_.fd_.get(), LOCK_UN);
+    ::flock(cache_.file_->fd(), LOCK_UN);
     cache_.writers_.unlock();
   }
   WriteLock(const WriteLock&) = delete;
@@ -212,9 +214,10 @@ std::string describe_errno(const std::string& what) {
   return what + ": " + std::strerror(errno);
 }
 
-// Makes a new, fully initialised file and links it into place, so that no process ever opens a file
-// whose header is still being written. 0, EEXIST when another process made it first, or an errno.
-int create_file(const std::filesystem::path& path, std::size_t entries, std::string& why) {
+// Makes a new, fully initialised file with every block reserved, and links it into place (or, with
+// `replace`, renames it over what is there), so that no process ever opens a file whose header is still
+// being written. 0, EEXIST when another process made it first, or an errno.
+int create_file(const std::filesystem::path& path, std::size_t entries, bool replace, std::string& why) {
   const std::size_t capacity = std::max<std::size_t>(
       SharedCache::kWays, (entries + SharedCache::kWays - 1) / SharedCache::kWays * SharedCache::kWays);
   const auto temp = path.parent_path() / (path.filename().string() + ".new." + std::to_string(::getpid()));
@@ -226,11 +229,15 @@ int create_file(const std::filesystem::path& path, std::size_t entries, std::str
   const auto size = static_cast<off_t>(kHeaderSize + capacity * SharedCache::kSlotSize);
   Header header{kMagic, kVersion, kHeaderSize, SharedCache::kSlotSize, SharedCache::kWays, capacity, current_boot_id()};
   int err = 0;
-  if (::fchmod(fd.get(), 0600) != 0 || ::ftruncate(fd.get(), size) != 0 ||
-      ::pwrite(fd.get(), &header, sizeof header, 0) != static_cast<ssize_t>(sizeof header)) {
+  if (::fchmod(fd.get(), 0600) != 0 || ::ftruncate(fd.get(), size) != 0) {
     err = errno != 0 ? errno : EIO;
     why = describe_errno("cannot initialise " + temp.string());
-  } else if (::link(temp.c_str(), path.c_str()) != 0) {
+  } else if (err = reserve_file_space(fd.get(), static_cast<std::size_t>(size)); err != 0) {
+    why = "cannot reserve " + std::to_string(size) + " bytes for " + path.string() + ": " + std::strerror(err);
+  } else if (::pwrite(fd.get(), &header, sizeof header, 0) != static_cast<ssize_t>(sizeof header)) {
+    err = errno != 0 ? errno : EIO;
+    why = describe_errno("cannot initialise " + temp.string());
+  } else if (replace ? ::rename(temp.c_str(), path.c_str()) != 0 : ::link(temp.c_str(), path.c_str()) != 0) {
     err = errno;
     if (err != EEXIST) why = describe_errno("cannot create " + path.string());
   }
@@ -240,81 +247,137 @@ int create_file(const std::filesystem::path& path, std::size_t entries, std::str
 
 }  // namespace
 
+namespace {
+
+// The file at `file` was found empty: an administrator's `: > cache`, or a tool other than ours (ours
+// never link a file before it is whole). It is replaced by a new one, under a flock of the empty file
+// and only while it is still the file at that name, so that two processes never both replace it. 0 (open
+// it again), or an errno with `why`.
+int replace_empty_file(const std::filesystem::path& file, int fd, std::size_t entries, std::string& why) {
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) return 0;  // another process is replacing it
+  int err = 0;
+  struct stat held {};
+  struct stat named {};
+  if (::fstat(fd, &held) == 0 && held.st_size == 0 && ::lstat(file.c_str(), &named) == 0 &&
+      named.st_ino == held.st_ino && named.st_dev == held.st_dev) {
+    err = create_file(file, entries, true, why);
+  }
+  ::flock(fd, LOCK_UN);
+  return err;
+}
+
+// The header's promises, read with pread (no mapping yet, so a file that shrinks meanwhile costs nothing).
+std::string header_problem(const std::filesystem::path& file, int fd, std::size_t file_size) {
+  Header header{};
+  if (file_size < kHeaderSize || ::pread(fd, &header, sizeof header, 0) != static_cast<ssize_t>(sizeof header)) {
+    return file.string() + " is too small to be a Letterbox cache";
+  }
+  if (header.magic != kMagic) return file.string() + " is not a Letterbox cache file";
+  if (header.version != kVersion || header.header_size != kHeaderSize || header.slot_size != SharedCache::kSlotSize ||
+      header.ways != SharedCache::kWays) {
+    return file.string() + " has another format version (" + std::to_string(header.version) + "); remove it";
+  }
+  if (header.capacity == 0 || header.capacity % SharedCache::kWays != 0 ||
+      kHeaderSize + header.capacity * SharedCache::kSlotSize != file_size) {
+    return file.string() + " has the wrong size for its header; remove it";
+  }
+  return "";
+}
+
+}  // namespace
+
 std::unique_ptr<SharedCache> SharedCache::open(const std::filesystem::path& file, std::size_t entries,
                                                std::string& why) {
-  UniqueFd fd;
-  for (int attempt = 0; attempt < 2 && !fd; ++attempt) {
-    fd = UniqueFd(::open(file.c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-    if (fd) break;
-    if (errno == ELOOP) {
-      why = file.string() + " is a symlink";
-      return nullptr;
-    }
-    if (errno != ENOENT) {
-      why = describe_errno("cannot open " + file.string());
-      return nullptr;
-    }
-    if (const int err = create_file(file, entries, why); err != 0 && err != EEXIST) return nullptr;
-  }
-  if (!fd) {
-    why = describe_errno("cannot open " + file.string());
-    return nullptr;
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) {
-    why = describe_errno("cannot stat " + file.string());
-    return nullptr;
-  }
-  if (why = private_file_problem(file, st); !why.empty()) return nullptr;
-  if (static_cast<std::size_t>(st.st_size) < kHeaderSize) {
-    why = file.string() + " is too small to be a Letterbox cache";
-    return nullptr;
-  }
-  try {
-    bip::mapped_region region(DescriptorMapping{fd.get()}, bip::read_write, 0, static_cast<std::size_t>(st.st_size));
-    const auto* header = static_cast<const Header*>(region.get_address());
-    if (header->magic != kMagic) {
-      why = file.string() + " is not a Letterbox cache file";
-      return nullptr;
-    }
-    if (header->version != kVersion || header->header_size != kHeaderSize || header->slot_size != kSlotSize ||
-        header->ways != kWays) {
-      why = file.string() + " has another format version (" + std::to_string(header->version) + "); remove it";
-      return nullptr;
-    }
-    if (header->capacity == 0 || header->capacity % kWays != 0 ||
-        kHeaderSize + header->capacity * kSlotSize != static_cast<std::size_t>(st.st_size)) {
-      why = file.string() + " has the wrong size for its header; remove it";
-      return nullptr;
-    }
-    std::unique_ptr<SharedCache> cache(new SharedCache(file, std::move(fd), std::move(region)));
-    if (cache->header().boot_id != current_boot_id()) {
-      // Monotonic times from before a reboot mean nothing now.
-      if (const WriteLock lock(*cache, kStorePatience); lock.held() && cache->header().boot_id != current_boot_id()) {
-        cache->clear_slots();
-        cache->header().boot_id = current_boot_id();
+  // A few rounds: the file may be made, or an empty one replaced, by another process meanwhile.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    UniqueFd fd(::open(file.c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) {
+      if (errno == ELOOP) {
+        why = file.string() + " is a symlink";
+        return nullptr;
       }
+      if (errno != ENOENT) {
+        why = describe_errno("cannot open " + file.string());
+        return nullptr;
+      }
+      if (const int err = create_file(file, entries, false, why); err != 0 && err != EEXIST) return nullptr;
+      continue;
+    }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0) {
+      why = describe_errno("cannot stat " + file.string());
+      return nullptr;
+    }
+    if (why = private_file_problem(file, st); !why.empty()) return nullptr;
+    if (st.st_size == 0) {
+      if (replace_empty_file(file, fd.get(), entries, why) != 0) return nullptr;
+      continue;
+    }
+    const auto size = static_cast<std::size_t>(st.st_size);
+    if (why = header_problem(file, fd.get(), size); !why.empty()) return nullptr;
+    auto mapped = MappedFile::map(std::move(fd), size, file, why);
+    if (!mapped) return nullptr;
+    std::unique_ptr<SharedCache> cache(new SharedCache(file, std::move(mapped)));
+    cache->forget_other_boot();
+    if (cache->broken()) {
+      why = file.string() + " was truncated while it was being opened";
+      return nullptr;
     }
     return cache;
-  } catch (const bip::interprocess_exception& e) {
-    why = "cannot map " + file.string() + ": " + e.what();
-    return nullptr;
+  }
+  why = file.string() + " stayed empty or kept changing while it was being opened";
+  return nullptr;
+}
+
+void SharedCache::forget_other_boot() {
+  // Monotonic times from before a reboot mean nothing now.
+  const auto boot = current_boot_id();
+  bool same = true;
+  if (!access([&] { same = header().boot_id == boot; }) || same) return;
+  if (const WriteLock lock(*this, kStorePatience); lock.held()) {
+    if (access([&] { same = header().boot_id == boot; }) && !same) {
+      clear_slots();
+      access([&] { header().boot_id = boot; });
+    }
   }
 }
 
-SharedCache::SharedCache(std::filesystem::path path, UniqueFd fd, bip::mapped_region region)
-    : path_(std::move(path)), fd_(std::move(fd)), region_(std::move(region)) {
-  capacity_ = header().capacity;
+SharedCache::SharedCache(std::filesystem::path path, std::unique_ptr<MappedFile> file)
+    : path_(std::move(path)), file_(std::move(file)) {
+  // Checked by open() against the file's size, read before the mapping existed.
+  access([&] { capacity_ = header().capacity; });
 }
 
 SharedCache::~SharedCache() = default;
 
+bool SharedCache::usable() const {
+  if (broken()) return false;
+  if (file_->intact()) return true;
+  lose_file("shrank, or was deleted or replaced, while in use");
+  return false;
+}
+
+void SharedCache::lose_file(const char* how) const {
+  if (broken_.exchange(true)) return;
+  spdlog::warn("the shared cache {} {}; caching in this process until it can be opened again", path_.string(), how);
+}
+
+std::optional<shared_cache_layout::Slot> SharedCache::read(const Slot& shared) const {
+  std::optional<Slot> copy;
+  if (!access([&] { copy = read_slot(shared); })) return std::nullopt;
+  return copy;
+}
+
+bool SharedCache::write(Slot& shared, const Slot& content) {
+  return access([&] { publish(shared, content); });
+}
+
 shared_cache_layout::Header& SharedCache::header() const {
-  return *static_cast<Header*>(region_.get_address());
+  return *reinterpret_cast<Header*>(file_->data());
 }
 
 shared_cache_layout::Slot* SharedCache::slots() const {
-  return reinterpret_cast<Slot*>(static_cast<char*>(region_.get_address()) + kHeaderSize);
+  return reinterpret_cast<Slot*>(file_->data() + kHeaderSize);
 }
 
 shared_cache_layout::Slot* SharedCache::set_of(std::uint64_t hash) const {
@@ -323,27 +386,29 @@ shared_cache_layout::Slot* SharedCache::set_of(std::uint64_t hash) const {
 
 void SharedCache::count_delivery(const Outcome& outcome) {
   const auto index = counted_reply_index(outcome);
-  if (!index) return;
-  auto* counters = reinterpret_cast<std::uint64_t*>(static_cast<char*>(region_.get_address()) +
-                                                    shared_cache_layout::kCountersOffset);
-  std::atomic_ref<std::uint64_t>(counters[*index]).fetch_add(1, std::memory_order_relaxed);
+  if (!index || !usable()) return;
+  auto* counters = reinterpret_cast<std::uint64_t*>(file_->data() + shared_cache_layout::kCountersOffset);
+  access([&] { std::atomic_ref<std::uint64_t>(counters[*index]).fetch_add(1, std::memory_order_relaxed); });
 }
 
-std::array<std::uint64_t, kCountedReplies.size()> SharedCache::deliveries() const {
-  auto* counters = reinterpret_cast<std::uint64_t*>(static_cast<char*>(region_.get_address()) +
-                                                    shared_cache_layout::kCountersOffset);
-  std::array<std::uint64_t, kCountedReplies.size()> out{};
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    out[i] = std::atomic_ref<std::uint64_t>(counters[i]).load(std::memory_order_relaxed);
-  }
+LdaDeliveries SharedCache::deliveries() const {
+  LdaDeliveries out{};
+  if (!usable()) return out;
+  auto* counters = reinterpret_cast<std::uint64_t*>(file_->data() + shared_cache_layout::kCountersOffset);
+  access([&] {
+    for (std::size_t i = 0; i < out.size(); ++i) {
+      out[i] = std::atomic_ref<std::uint64_t>(counters[i]).load(std::memory_order_relaxed);
+    }
+  });
   return out;
 }
 
 std::optional<CachedLookup> SharedCache::find(const std::string& key) {
+  if (!usable()) return std::nullopt;
   const auto hash = fnv1a(key.data(), key.size());
   Slot* set = set_of(hash);
   for (std::size_t i = 0; i < kWays; ++i) {
-    const auto slot = read_slot(set[i]);
+    const auto slot = read(set[i]);
     if (!slot || !slot_holds(*slot, hash, key)) continue;
     CachedLookup out;
     out.stored = CacheClock::time_point(std::chrono::nanoseconds(slot->stored_ns));
@@ -363,6 +428,7 @@ void SharedCache::store(const std::string& key, const Lookup& lookup, CacheClock
   if (lookup.kind != LookupKind::Found && lookup.kind != LookupKind::Unknown) return;
   const std::string payload = lookup.kind == LookupKind::Found ? serialize(lookup.entry) : std::string();
   if (key.size() + payload.size() > kSlotDataSize) return;  // rare; the directory answers it each time
+  if (!usable()) return;
   const auto hash = fnv1a(key.data(), key.size());
   const WriteLock lock(*this, kStorePatience);
   if (!lock.held()) return;
@@ -374,7 +440,8 @@ void SharedCache::store(const std::string& key, const Lookup& lookup, CacheClock
   Slot* oldest = nullptr;
   std::int64_t oldest_ns = 0;
   for (std::size_t i = 0; i < kWays && same == nullptr; ++i) {
-    const auto slot = read_slot(set[i]);
+    const auto slot = read(set[i]);
+    if (broken()) return;
     if (slot && slot_holds(*slot, hash, key)) {
       same = &set[i];
     } else if (!slot) {
@@ -393,25 +460,26 @@ void SharedCache::store(const std::string& key, const Lookup& lookup, CacheClock
   content.payload_size = static_cast<std::uint16_t>(payload.size());
   std::memcpy(content.data.data(), key.data(), key.size());
   std::memcpy(content.data.data() + key.size(), payload.data(), payload.size());
-  publish(*target, content);
+  write(*target, content);
 }
 
 bool SharedCache::forget(const std::string& key) {
   const auto hash = fnv1a(key.data(), key.size());
+  if (!usable()) throw std::runtime_error(path_.string() + " changed while in use; nothing was forgotten");
   const WriteLock lock(*this, kAdministratorPatience);
   if (!lock.held()) throw std::runtime_error(path_.string() + ": the cache stayed busy; nothing was forgotten");
   bool forgot = false;
   Slot* set = set_of(hash);
   for (std::size_t i = 0; i < kWays; ++i) {
-    const auto slot = read_slot(set[i]);
+    const auto slot = read(set[i]);
     if (!slot || !slot_holds(*slot, hash, key)) continue;
-    publish(set[i], empty_slot());
-    forgot = true;
+    forgot = write(set[i], empty_slot()) || forgot;
   }
   return forgot;
 }
 
 std::size_t SharedCache::forget_all() {
+  if (!usable()) throw std::runtime_error(path_.string() + " changed while in use; nothing was forgotten");
   const WriteLock lock(*this, kAdministratorPatience);
   if (!lock.held()) throw std::runtime_error(path_.string() + ": the cache stayed busy; nothing was forgotten");
   return clear_slots();
@@ -420,20 +488,22 @@ std::size_t SharedCache::forget_all() {
 std::size_t SharedCache::clear_slots() {
   std::size_t forgot = 0;
   Slot* all = slots();
-  for (std::size_t i = 0; i < capacity_; ++i) {
-    if (read_slot(all[i])) ++forgot;
-    if (word(all[i], 0).load(std::memory_order_relaxed) == 0) {
-      continue;  // never used: leave the page untouched (and unallocated)
+  for (std::size_t i = 0; i < capacity_ && !broken(); ++i) {
+    if (read(all[i])) ++forgot;
+    bool used = false;
+    // A slot never used is left untouched (its page need not be brought in).
+    if (access([&] { used = word(all[i], 0).load(std::memory_order_relaxed) != 0; }) && used) {
+      write(all[i], empty_slot());
     }
-    publish(all[i], empty_slot());
   }
   return forgot;
 }
 
 std::size_t SharedCache::size() const {
   std::size_t n = 0;
+  if (!usable()) return n;
   const Slot* all = slots();
-  for (std::size_t i = 0; i < capacity_; ++i) n += read_slot(all[i]) ? 1 : 0;
+  for (std::size_t i = 0; i < capacity_ && !broken(); ++i) n += read(all[i]) ? 1 : 0;
   return n;
 }
 

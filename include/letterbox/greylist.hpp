@@ -4,7 +4,10 @@
 //    a machine crash loses. One process owns the file at a time (a flock).
 //  - Never a crash and never a reason to reject: each entry carries a checksum, and a torn or damaged
 //    entry reads as never seen (one more deferral for that triplet). A file whose header is wrong is
-//    logged by the caller and rebuilt empty.
+//    logged by the caller and rebuilt empty. Every block of the file is reserved when it is opened
+//    (mapped_file.hpp), so a full filesystem refuses the store instead of killing the process later; a
+//    store truncated, deleted or replaced under the running service is let go (logged once: nothing is
+//    greylisted meanwhile, Kind::Off) and opened again, rebuilt if need be, a few seconds later.
 //  - Bounded (capacity from greylist_max_entries) and self-expiring: an entry past its time is free, a
 //    full set gives up its least recently used entry.
 // Triplets are normalised before they get here (greylist_triplet()); only a 128-bit hash is stored.
@@ -18,10 +21,8 @@
 #include <string>
 #include <string_view>
 
-#include <boost/interprocess/mapped_region.hpp>
-
 #include "letterbox/config.hpp"
-#include "letterbox/unique_fd.hpp"
+#include "letterbox/mapped_file.hpp"
 
 namespace letterbox {
 
@@ -42,6 +43,7 @@ struct GreylistVerdict {
     Defer,      // first seen, retried too early, or after the retry window: `seconds` left to wait
     PassFirst,  // the retry that ends the wait: `seconds` it was delayed (for X-Greylist)
     Pass,       // known triplet, or an auto-allowed client network
+    Off,        // the store is unusable for now (logged): nothing is greylisted
   };
   Kind kind = Kind::Pass;
   std::int64_t seconds = 0;
@@ -67,23 +69,34 @@ class Greylist {
   // New delays and limits after a reload (the file and its capacity stay until a restart).
   void configure(const PolicySettings& settings);
 
-  // Writes dirty pages to disk (msync); the caller runs it about once a second.
+  // Writes dirty pages to disk (msync); the caller runs it about once a second. Also notices a store that
+  // went away without traffic, and opens it again.
   void flush();
 
   [[nodiscard]] std::size_t capacity() const { return capacity_; }
-  [[nodiscard]] std::size_t size(Clock::time_point now) const;  // live entries, triplets and networks
+  [[nodiscard]] std::size_t size(Clock::time_point now);  // live entries, triplets and networks
 
   struct Entry;
 
  private:
-  Greylist(UniqueFd fd, boost::interprocess::mapped_region region, std::size_t capacity, const PolicySettings& s);
+  Greylist(std::filesystem::path path, std::shared_ptr<MappedFile> file, std::size_t capacity,
+           const PolicySettings& s);
+  static std::shared_ptr<MappedFile> open_store(const std::filesystem::path& file, std::size_t capacity,
+                                                std::string& rebuilt, std::string& why);
+  // Under mutex_: the store to use now, opening it again when it went away; null while it cannot be had.
+  std::shared_ptr<MappedFile> usable_store();
+  void lose_store(const char* how);
+  GreylistVerdict decide(const GreylistTriplet& triplet, Clock::time_point now);  // under mutex_ and the guard
+  [[nodiscard]] Entry* entries() const;
   Entry* find(std::uint64_t hi, std::uint64_t lo, Clock::time_point now);
   Entry* claim(std::uint64_t hi, std::uint64_t lo, Clock::time_point now);
   [[nodiscard]] bool live(const Entry& entry, Clock::time_point now) const;
   void allow_network(const std::string& network, Clock::time_point now);
 
-  UniqueFd fd_;  // holds the flock
-  boost::interprocess::mapped_region region_;
+  std::filesystem::path path_;
+  std::shared_ptr<MappedFile> file_;  // its descriptor holds the flock; null while the store is unusable
+  std::chrono::steady_clock::time_point next_open_{};
+  std::string refused_because_;  // the last reason it could not be opened again, said once
   std::size_t capacity_;
   std::chrono::milliseconds delay_;
   std::chrono::milliseconds retry_window_;

@@ -5,13 +5,18 @@
 
 #include <spdlog/spdlog.h>
 
+#include <string>
 #include <string_view>
 
 #include "letterbox/config.hpp"
 
 namespace letterbox {
 
-// Installs the logger as spdlog's default; `ident` names the program in syslog and in each line.
+// Installs the logger as spdlog's default; `ident` names the program in syslog and in each line. Safe to
+// call while other threads log: the logger stays, only where it writes changes.
 void setup_logging(const LogSettings& settings, std::string_view ident);
+
+// Where the log goes now: "syslog", "stderr" or the file's path.
+std::string logging_to();
 
 }  // namespace letterbox

@@ -13,9 +13,16 @@
 // Trust: the file holds mailbox paths, so one that anybody else could have written would let them
 // redirect mail. open() refuses a symlink, anything but a single-linked regular file, a file owned by
 // another user or accessible by group or others, and a wrong format, version or size, with the reason.
+//
+// Never a crash (mapped_file.hpp): every block of the file is reserved when it is created or opened (a
+// file that cannot have them is refused), and every operation first checks that the file still covers
+// the mapping. A file truncated, deleted or replaced under a running process makes its SharedCache
+// broken(): every operation is then a miss or a no-op, and the owner (make_cache_store) caches in the
+// process and opens the file again later. An empty file (`: > cache`) is initialised again by open().
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -26,11 +33,9 @@
 #include <string_view>
 #include <unordered_map>
 
-#include <boost/interprocess/mapped_region.hpp>
-
 #include "letterbox/directory.hpp"
+#include "letterbox/mapped_file.hpp"
 #include "letterbox/metrics.hpp"
-#include "letterbox/unique_fd.hpp"
 
 namespace letterbox {
 
@@ -48,7 +53,7 @@ struct CachedLookup {
   CacheClock::time_point stored;
 };
 
-class SharedCache;
+using LdaDeliveries = std::array<std::uint64_t, kCountedReplies.size()>;
 
 // Where CachedDirectory keeps its entries: in the process (MemoryCacheStore) or in the shared file.
 class CacheStore {
@@ -56,8 +61,13 @@ class CacheStore {
   virtual ~CacheStore() = default;
   virtual std::optional<CachedLookup> find(const std::string& key) = 0;
   virtual void store(const std::string& key, const Lookup& lookup, CacheClock::time_point stored) = 0;
-  // The shared file behind this store, if there is one (opened on demand).
-  virtual SharedCache* shared() { return nullptr; }
+
+  // The shared file this store is using now (opened on demand), empty when it caches in the process.
+  virtual std::string shared_file() { return {}; }
+  // letterbox-lda's delivery counters in the shared file (SharedCache::count_delivery); without one,
+  // nothing is counted and deliveries() is empty.
+  virtual void count_lda_delivery(const Outcome& /*outcome*/) {}
+  virtual std::optional<LdaDeliveries> lda_deliveries() { return std::nullopt; }
 };
 
 class SharedCache : public CacheStore {
@@ -81,12 +91,17 @@ class SharedCache : public CacheStore {
   bool forget(const std::string& key);
   std::size_t forget_all();
 
-  SharedCache* shared() override { return this; }
+  std::string shared_file() override { return path_.string(); }
+  void count_lda_delivery(const Outcome& outcome) override { count_delivery(outcome); }
+  std::optional<LdaDeliveries> lda_deliveries() override { return deliveries(); }
 
   // letterbox-lda's deliveries on this host, by reply (kCountedReplies, metrics.hpp), in the header page
   // of the file: a daemon that shares the file serves them in its metrics. Lock-free atomic additions.
   void count_delivery(const Outcome& outcome);
-  [[nodiscard]] std::array<std::uint64_t, kCountedReplies.size()> deliveries() const;
+  [[nodiscard]] LdaDeliveries deliveries() const;
+
+  // The file shrank, was deleted or replaced under this process (logged once): stop using this object.
+  [[nodiscard]] bool broken() const { return broken_.load(std::memory_order_relaxed); }
 
   [[nodiscard]] std::size_t capacity() const { return capacity_; }
   [[nodiscard]] std::size_t size() const;  // valid entries (a full scan: for tests and administration)
@@ -97,16 +112,29 @@ class SharedCache : public CacheStore {
   using Slot = shared_cache_layout::Slot;
   class WriteLock;
 
-  SharedCache(std::filesystem::path path, UniqueFd fd, boost::interprocess::mapped_region region);
+  SharedCache(std::filesystem::path path, std::unique_ptr<MappedFile> file);
+  // The file still covers the mapping; else marks this cache broken (and says so, once).
+  [[nodiscard]] bool usable() const;
+  void lose_file(const char* how) const;
+  // Runs a mapping access under the SIGBUS guard; false (and broken) when the file went away under it.
+  template <typename Access>
+  bool access(Access&& fn) const {
+    if (file_->guarded(std::forward<Access>(fn))) return true;
+    lose_file("was truncated while in use");
+    return false;
+  }
+  [[nodiscard]] std::optional<Slot> read(const Slot& shared) const;
+  bool write(Slot& shared, const Slot& content);
   [[nodiscard]] Header& header() const;
   [[nodiscard]] Slot* slots() const;
   [[nodiscard]] Slot* set_of(std::uint64_t hash) const;
   std::size_t clear_slots();  // under the writers' lock
+  void forget_other_boot();   // empties a file written before the last reboot
 
   std::filesystem::path path_;
-  UniqueFd fd_;
-  boost::interprocess::mapped_region region_;
+  std::unique_ptr<MappedFile> file_;
   std::size_t capacity_ = 0;
+  mutable std::atomic<bool> broken_{false};
   std::mutex writers_;  // the flock is per open file, shared by this process's threads
 };
 

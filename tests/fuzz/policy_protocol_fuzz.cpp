@@ -50,7 +50,7 @@ int policy_protocol(const std::uint8_t* data, std::size_t size) {
     for (const auto& [name, value] : request.attributes) {
       FUZZ_CHECK(!name.empty() && name.find('=') == std::string::npos && name.find('\n') == std::string::npos);
       FUZZ_CHECK(value.find('\n') == std::string::npos);
-      FUZZ_CHECK(name.size() + 1 + value.size() + 1 <= PolicyParser::kMaxLine);
+      FUZZ_CHECK(name.size() + 1 + value.size() <= PolicyParser::kMaxLine);
     }
     const std::string reply = format_policy_reply(request.get("recipient"));
     FUZZ_CHECK(reply.starts_with("action=") && reply.ends_with("\n\n"));

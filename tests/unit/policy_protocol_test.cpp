@@ -51,11 +51,15 @@ TEST(PolicyParser, ErrorsStopTheConnection) {
   EXPECT_EQ(error, "a line that is not name=value");
   EXPECT_TRUE(parse("=value\n\n", 5, &error).empty());
   EXPECT_EQ(error, "a line that is not name=value");
-  // 2048 octets with the line end is the limit, however the line arrives.
-  const std::string ok_line = "request=smtpd_access_policy\nx=" + std::string(2045, 'v') + "\n\n";
-  EXPECT_EQ(parse(ok_line, 7, &error).size(), 1U);
-  EXPECT_EQ(error, "");
-  const std::string long_line = "request=smtpd_access_policy\nx=" + std::string(2046, 'v') + "\n\n";
+  // 2048 octets before the line end (LF or CRLF) is the limit, however the line arrives.
+  for (const std::string end : {"\n", "\r\n"}) {
+    const std::string ok_line = "request=smtpd_access_policy" + end + "x=" + std::string(2046, 'v') + end + end;
+    for (std::size_t step : {1UL, 7UL, ok_line.size()}) {
+      EXPECT_EQ(parse(ok_line, step, &error).size(), 1U) << step;
+      EXPECT_EQ(error, "") << step;
+    }
+  }
+  const std::string long_line = "request=smtpd_access_policy\nx=" + std::string(2047, 'v') + "\n\n";
   for (std::size_t step : {1UL, 100UL, long_line.size()}) {
     EXPECT_TRUE(parse(long_line, step, &error).empty());
     EXPECT_EQ(error, "a line over 2048 octets") << step;
