@@ -75,6 +75,15 @@ struct DeliveryBatch {
   bool all_done = false;      // touched on the session's strand only
 };
 
+// The time `bytes` may take at [server] min_data_rate. Bytes past max_message_size earn none: such a
+// message is refused at its end anyway, and an endless DATA must not hold its session for ever. The cap
+// keeps an absurd max_message_size from overflowing the clock.
+std::chrono::steady_clock::duration rate_allowance(const ServerSettings& s, std::uint64_t bytes) {
+  const double seconds = static_cast<double>(std::min(bytes, s.max_message_size)) / std::max(s.min_data_rate, 1U);
+  return std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(std::min(seconds, 1e8)));
+}
+
 // Where a proxied copy went, for the delivery log's mailbox field.
 std::string relay_label(const std::string& host, unsigned port) {
   return "lmtp:" + host + ":" + std::to_string(port);
@@ -162,6 +171,19 @@ void LmtpSession::shut_down() {
   });
 }
 
+std::chrono::steady_clock::time_point LmtpSession::read_deadline() {
+  const auto& s = runtime_->settings.server;
+  const auto now = std::chrono::steady_clock::now();
+  if (parser_.in_command_mode()) {
+    if (!command_deadline_armed_) command_deadline_ = now + s.idle_timeout;
+    command_deadline_armed_ = true;
+    return command_deadline_;
+  }
+  // A per-read timeout would let a client sending a byte a second hold the session for ever. As with
+  // Postfix's smtpd_min_data_rate, a client gone silent still gets no more than idle_timeout.
+  return std::min(transfer_start_ + s.idle_timeout + rate_allowance(s, transfer_credit_), now + s.idle_timeout);
+}
+
 awaitable<bool> LmtpSession::read_more() {
   // Any read may time out (a client stalled in the middle of DATA too); only a read for the next
   // command may be interrupted by SIGTERM.
@@ -174,15 +196,24 @@ awaitable<bool> LmtpSession::read_more() {
     waiting_for_input_ = false;
     co_return false;
   }
-  idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
+  idle_deadline_ = read_deadline();
   idle_timer_.cancel();  // the watchdog re-arms with the new deadline
+  const bool credited = credit_per_byte_read_ && !parser_.in_command_mode();
   boost::system::error_code ec;
   const std::size_t n = co_await read_some(ec);
   reading_command_ = false;
   waiting_for_input_ = false;
   if (ec) co_return false;
+  if (credited) transfer_credit_ += n;
   parser_.feed(std::string_view(read_buffer_.data(), n));
   co_return true;
+}
+
+void LmtpSession::reply_timed_out() {
+  // A client in the middle of a message may be sending, just too slowly: not "idle".
+  const std::string what = parser_.in_command_mode() ? "Idle timeout" : "Timeout during data transfer";
+  spdlog::info("session={} from {} closed: {}", id_, peer_, what);
+  reply("421 4.4.2 " + runtime_->hostname + " " + what + ", closing connection");
 }
 
 awaitable<void> LmtpSession::run() {
@@ -201,7 +232,7 @@ awaitable<void> LmtpSession::run() {
     if (!parser_.has_event()) {
       co_await flush();  // everything answered so far goes out before we wait
       if (closed_ || !co_await read_more()) {
-        if (timed_out_) reply("421 4.4.2 " + runtime_->hostname + " Idle timeout, closing connection");
+        if (timed_out_) reply_timed_out();
         if (shutdown_requested_)
           reply("421 4.3.2 " + runtime_->hostname + " Service shutting down, closing connection");
         break;
@@ -209,6 +240,7 @@ awaitable<void> LmtpSession::run() {
       continue;
     }
     LmtpEvent event = parser_.next_event();
+    command_deadline_armed_ = false;  // the next command line gets its own idle_timeout
     switch (event.kind) {
       case LmtpEvent::Kind::Command: open = co_await handle_command(event.text); break;
       case LmtpEvent::Kind::LineTooLong: reply("500 5.5.2 Line too long"); break;
@@ -612,6 +644,41 @@ awaitable<void> LmtpSession::finish_message(bool line_too_long) {
   reset_transaction();
 }
 
+bool LmtpSession::handle_bdat(std::string_view args) {
+  const auto w = words(args);
+  std::uint64_t size = 0;
+  const bool last = w.size() == 2 && iequals(w[1], "LAST");
+  if (w.empty() || w.size() > 2 || (w.size() == 2 && !last) || !parse_number(w[0], size)) {
+    reply("501 5.5.4 Syntax: BDAT size [LAST]");
+    return true;
+  }
+  const auto max = runtime_->settings.server.max_message_size;
+  const std::uint64_t held = (spool_ ? spool_->size() : 0) + spool_buffer_.size();
+  if (size > max || held > max - size) {
+    // Its bytes cannot be skipped safely: reading them to discard them would take as long as the client
+    // pleases (up to 2^64 - 1 of them), and reading what follows as commands would let message text act
+    // as LMTP. Only closing keeps the framing.
+    spdlog::info("session={} from {} BDAT {} over max_message_size: closing", id_, peer_, size);
+    reply("552 5.3.4 Message too big");
+    return false;
+  }
+  // The chunk's bytes are read either way, so a refused BDAT does not break the framing.
+  in_message_ = true;
+  chunk_size_ = size;
+  chunk_last_ = last;
+  if (!have_mail_ || accepted_.empty()) {
+    chunk_refused_ = true;
+    reply(have_mail_ ? "503 5.5.1 No valid recipients" : "503 5.5.1 Need MAIL before BDAT");
+  } else if (!spool_ && !spool_failed_) {
+    spool_ = std::make_shared<Spool>();
+  }
+  parser_.start_chunk(size);
+  transfer_start_ = std::chrono::steady_clock::now();
+  transfer_credit_ = size;
+  credit_per_byte_read_ = false;
+  return true;
+}
+
 awaitable<bool> LmtpSession::handle_command(const std::string& line) {
   const auto space = line.find(' ');
   const auto verb = upper(std::string_view(line).substr(0, space));
@@ -638,26 +705,12 @@ awaitable<bool> LmtpSession::handle_command(const std::string& line) {
       reply("354 Start mail input; end with <CRLF>.<CRLF>");
       co_await flush();
       parser_.start_data();
+      transfer_start_ = std::chrono::steady_clock::now();
+      transfer_credit_ = 0;
+      credit_per_byte_read_ = true;
     }
   } else if (verb == "BDAT") {
-    const auto w = words(args);
-    std::uint64_t size = 0;
-    const bool last = w.size() == 2 && iequals(w[1], "LAST");
-    if (w.empty() || w.size() > 2 || (w.size() == 2 && !last) || !parse_number(w[0], size)) {
-      reply("501 5.5.4 Syntax: BDAT size [LAST]");
-    } else {
-      // The chunk's bytes are read either way, so a refused BDAT does not break the framing.
-      in_message_ = true;
-      chunk_size_ = size;
-      chunk_last_ = last;
-      if (!have_mail_ || accepted_.empty()) {
-        chunk_refused_ = true;
-        reply(have_mail_ ? "503 5.5.1 No valid recipients" : "503 5.5.1 Need MAIL before BDAT");
-      } else if (!spool_ && !spool_failed_) {
-        spool_ = std::make_shared<Spool>();
-      }
-      parser_.start_chunk(size);
-    }
+    co_return handle_bdat(args);
   } else if (verb == kProxiedExtension) {
     handle_proxied(args);
   } else if (verb == "STARTTLS") {

@@ -4,6 +4,9 @@
 // delivered in parallel on the worker pool and gets exactly one reply, in RCPT order, 250 only once its
 // copy is durable. Directory lookups, spool writes and deliveries never run on the network threads.
 // On TCP, with a certificate configured, STARTTLS (RFC 3207) turns the rest of the session into TLS.
+// Reads are bounded per request, not per read: a command line by idle_timeout from when we start waiting
+// for it, a DATA or BDAT transfer by idle_timeout plus its bytes at min_data_rate, so a client trickling
+// bytes cannot hold a session (and max_sessions) for ever.
 #pragma once
 
 #include <utility>  // before Asio (see server_state.hpp)
@@ -56,9 +59,11 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   boost::asio::awaitable<void> write_all(std::string_view data, boost::system::error_code& ec);
 
   boost::asio::awaitable<bool> read_more();
+  [[nodiscard]] std::chrono::steady_clock::time_point read_deadline();
   boost::asio::awaitable<void> flush();
   boost::asio::awaitable<void> watchdog();
   boost::asio::awaitable<bool> handle_command(const std::string& line);
+  bool handle_bdat(std::string_view args);  // false: the session ends
   boost::asio::awaitable<void> handle_rcpt(std::string_view args);
   boost::asio::awaitable<void> append_to_spool();  // moves spool_buffer_ to the spool, on the pool
   boost::asio::awaitable<void> finish_message(bool line_too_long);
@@ -72,6 +77,7 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   // The mailbox a recipient's copy went to, or where it was relayed: for the delivery log.
   [[nodiscard]] std::string destination(const Accepted& accepted) const;
   void reply(std::string_view line);
+  void reply_timed_out();  // after the watchdog ended a read
 
   using TlsStream = boost::asio::ssl::stream<Socket&>;
 
@@ -85,7 +91,11 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   std::string helo_;
   std::string proxied_by_;  // the host that marked this session as proxied (lmtp_relay.hpp)
   boost::asio::steady_timer idle_timer_;
-  std::chrono::steady_clock::time_point idle_deadline_;
+  std::chrono::steady_clock::time_point idle_deadline_;  // the watchdog's: of the read or write under way
+  // The command line being waited for must be complete by then; set when the wait begins, re-armed only
+  // once an event has been taken, so bytes trickling in never extend it.
+  std::chrono::steady_clock::time_point command_deadline_;
+  bool command_deadline_armed_ = false;
   bool waiting_for_input_ = false;  // a read is pending: the idle timeout applies
   bool reading_command_ = false;    // ... and it is for the next command: SIGTERM may interrupt it
   bool timed_out_ = false;
@@ -109,6 +119,10 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   bool spool_failed_ = false;   // a spool write failed: this message ends in 451 for every recipient
   bool chunk_last_ = false;
   std::uint64_t chunk_size_ = 0;
+  // The DATA or BDAT transfer under way: when it began, and the bytes it earns time for at min_data_rate.
+  std::chrono::steady_clock::time_point transfer_start_;
+  std::uint64_t transfer_credit_ = 0;  // BDAT: the chunk's announced size; DATA: the bytes received so far
+  bool credit_per_byte_read_ = false;  // DATA: every byte read adds to the credit
   std::chrono::steady_clock::time_point transaction_start_;
   unsigned transactions_ = 0;
 };

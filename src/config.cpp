@@ -422,6 +422,9 @@ const std::vector<Key>& keys() {
         key("server", "max_recipients", "1000", &S::server, &ServerSettings::max_recipients, UnsignedCodec{1, 100000}),
         key("server", "max_message_size", "64M", &S::server, &ServerSettings::max_message_size, size),
         key("server", "idle_timeout", "5m", &S::server, &ServerSettings::idle_timeout, duration),
+        // 0 would leave a message no time beyond idle_timeout, whatever its size: refused, not a way to say "off".
+        key("server", "min_data_rate", "500", &S::server, &ServerSettings::min_data_rate,
+            UnsignedCodec{1, 1'000'000'000}),
         key("server", "data_deadline", "5m", &S::server, &ServerSettings::data_deadline, duration),
         key("server", "allow_from", "127.0.0.0/8 ::1", &S::server, &ServerSettings::allow_from,
             ListCodec{check_network}),

@@ -34,6 +34,7 @@ struct ServerSettings {
   unsigned max_recipients{};
   std::uint64_t max_message_size{};
   Duration idle_timeout{};
+  unsigned min_data_rate{};  // bytes per second a DATA or BDAT transfer earns time for, beyond idle_timeout
   Duration data_deadline{};
   std::vector<std::string> allow_from{};  // CIDR networks whose TCP clients may deliver (network.hpp)
   bool proxy{};                           // relay a mailbox on another host there (SPEC.md "Many hosts")

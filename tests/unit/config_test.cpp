@@ -28,6 +28,7 @@ TEST(Config, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(s.server.socket_mode, 0660U);
   EXPECT_EQ(s.server.max_message_size, 64ULL << 20);
   EXPECT_EQ(s.server.idle_timeout, 5min);
+  EXPECT_EQ(s.server.min_data_rate, 500U);
   EXPECT_EQ(s.ldap.filter, "(&(objectClass=inetOrgPerson)(mail=%s))");
   EXPECT_EQ(s.ldap.network_timeout, 3s);
   EXPECT_EQ(s.ldap.status_pending, (std::vector<std::string>{"pending", "migrating"}));
@@ -116,6 +117,10 @@ TEST(Config, BadValueNamesFileLineKeyAndWhatWasExpected) {
             "number from 1 to 100000");
   EXPECT_EQ(error_of("[delivery]\nfsync = maybe\n"),
             "/etc/letterbox/letterbox.conf:2: key 'fsync' in [delivery]: bad value 'maybe': expected yes or no");
+  // A rate of 0 would give a message no time for its bytes.
+  EXPECT_EQ(error_of("[server]\nmin_data_rate = 0\n"),
+            "/etc/letterbox/letterbox.conf:2: key 'min_data_rate' in [server]: bad value '0': expected a whole "
+            "number from 1 to 1000000000");
   // No wait at all would make a relay give up before any host could answer.
   EXPECT_EQ(error_of("[server]\nproxy_timeout = 0\n"),
             "/etc/letterbox/letterbox.conf:2: key 'proxy_timeout' in [server]: bad value '0': expected at least 1s");
