@@ -16,6 +16,7 @@
 #include "letterbox/logging.hpp"
 #include "letterbox/privileges.hpp"
 #include "letterbox/standard_streams.hpp"
+#include "letterbox/version.hpp"
 #include "metrics_server.hpp"
 
 namespace letterbox {
@@ -29,7 +30,7 @@ int run(int argc, char** argv, const DaemonSpec& spec) {
   (void)signal(SIGPIPE, SIG_IGN);
   (void)signal(SIGXFSZ, SIG_IGN);  // a file size limit fails the write (and is undone) instead of killing us
   po::options_description options("Usage: " + program + " [-c FILE] [--foreground] [--check-config]\nOptions");
-  options.add_options()("help,h", "show this help")("version", "print the version")(
+  options.add_options()("help,h", "show this help")("version", "print the version, copyright and licence")(
       "config,c", po::value<std::string>()->default_value("/etc/letterbox/letterbox.conf"), "configuration file")(
       "foreground", "stay in the foreground (for systemd and tests)")(
       "check-config", "validate the configuration, print the effective settings and exit");
@@ -46,7 +47,7 @@ int run(int argc, char** argv, const DaemonSpec& spec) {
     return EX_OK;
   }
   if (vm.count("version") != 0U) {
-    std::cout << program << " " LETTERBOX_VERSION "\n";
+    std::cout << version_text(program);
     return EX_OK;
   }
   const auto config_file = vm["config"].as<std::string>();

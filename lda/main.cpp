@@ -17,6 +17,7 @@
 #include "letterbox/config_check.hpp"
 #include "letterbox/local_delivery.hpp"
 #include "letterbox/standard_streams.hpp"
+#include "letterbox/version.hpp"
 
 namespace {
 
@@ -27,7 +28,7 @@ constexpr const char* kUsage =
     "       letterbox-lda [-c FILE] --check-config\n"
     "Options:\n"
     "  -h [ --help ]               show this help\n"
-    "  --version                   print the version\n"
+    "  --version                   print the version, copyright and licence\n"
     "  -c [ --config ] FILE        configuration file (default: /etc/letterbox/letterbox.conf)\n"
     "  -f [ --from ] SENDER        envelope sender (default: the From_ line, then $SENDER)\n"
     "  -a [ --address ] RECIPIENT  recipient address (default: $RECIPIENT)\n"
@@ -87,7 +88,7 @@ int run(int argc, char** argv) {
     return EX_OK;
   }
   if (given.count(kVersion) != 0U) {
-    std::cout << "letterbox-lda " LETTERBOX_VERSION "\n";
+    std::cout << letterbox::version_text("letterbox-lda");
     return EX_OK;
   }
   const std::string config = value('c').value_or("/etc/letterbox/letterbox.conf");

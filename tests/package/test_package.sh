@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The Debian package as an administrator meets it, on this machine (root only: it installs the package
 # and purges it again). Built with scripts/package from build/; lintian finds no error; `dpkg -i`
-# creates the vmail user and the directories; the shipped configuration passes --check-config for all
-# three programs; every man page renders; the units pass `systemd-analyze verify`; logrotate accepts its
-# file; a message delivered under mail_root survives `dpkg -r` and `dpkg --purge` byte for byte.
+# creates the vmail user and the directories; the copyright file it installs is debian/copyright (MIT,
+# the text of LICENSE); the shipped configuration passes --check-config for all three programs; every
+# man page renders; the units pass `systemd-analyze verify`; logrotate accepts its file; a message
+# delivered under mail_root survives `dpkg -r` and `dpkg --purge` byte for byte.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" -ne 0 ]; then
@@ -59,6 +60,7 @@ check "the vmail user and group exist" sh -c 'getent passwd vmail && getent grou
 check "the conffile is registered" sh -c 'dpkg-query -W -f="\${Conffiles}" letterbox | grep -q /etc/letterbox/letterbox.conf'
 check "mail_root exists, owned by vmail" sh -c '[ "$(stat -c %U /var/mail/vhosts)" = vmail ]'
 check "the runtime directory was made by tmpfiles.d" test -d /run/letterbox
+check "/usr/share/doc/letterbox/copyright is debian/copyright" cmp /usr/share/doc/letterbox/copyright debian/copyright
 for program in letterbox-lmtpd letterbox-policyd letterbox-lda; do
   check "$program --check-config passes with the shipped configuration" /usr/sbin/$program --check-config
 done

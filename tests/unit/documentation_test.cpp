@@ -1,6 +1,7 @@
 // The documentation an administrator reads is checked against the code it describes: letterbox.conf(5)
-// names every configuration key with the default the parser really uses, and the Grafana dashboard asks
-// only for metrics the daemons really serve.
+// names every configuration key with the default the parser really uses, the Grafana dashboard asks
+// only for metrics the daemons really serve, and LICENSE, the package's copyright file and `--version`
+// state the same licence.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -9,9 +10,11 @@
 #include "../support/test_support.hpp"
 #include "letterbox/config.hpp"
 #include "letterbox/metrics.hpp"
+#include "letterbox/version.hpp"
 
 using namespace letterbox;
 using letterbox::test::read_file;
+using letterbox::test::run_split;
 
 namespace {
 
@@ -99,4 +102,89 @@ TEST(Documentation, PackageVersionIsTheProgramsVersion) {
   const auto changelog = read_file(kSource / "debian" / "changelog");
   const auto first_line = changelog.substr(0, changelog.find('\n'));
   EXPECT_EQ(first_line.substr(0, first_line.find(')') + 1), "letterbox (" LETTERBOX_VERSION ")") << first_line;
+}
+
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// debian/copyright (DEP-5): its paragraphs, each as field name -> value. A continuation line loses its
+// leading space and " ." stands for an empty line, so a License paragraph's value is its first line
+// (the licence's name), a newline, then the licence text as written.
+std::vector<std::map<std::string, std::string>> dep5_paragraphs(const std::string& text) {
+  std::vector<std::map<std::string, std::string>> paragraphs(1);
+  std::string field;
+  for (const auto& line : lines_of(text)) {
+    if (line.empty()) {
+      if (!paragraphs.back().empty()) paragraphs.emplace_back();
+    } else if (line.starts_with(" ") || line.starts_with("\t")) {
+      EXPECT_FALSE(field.empty()) << "a continuation line before any field: " << line;
+      paragraphs.back()[field] += "\n" + (line == " ." ? std::string() : line.substr(1));
+    } else {
+      const auto colon = line.find(':');
+      EXPECT_NE(colon, std::string::npos) << "not a field: " << line;
+      field = line.substr(0, colon);
+      EXPECT_FALSE(paragraphs.back().contains(field)) << field << " given twice";
+      paragraphs.back()[field] = line.substr(std::min(line.size(), line.find_first_not_of(' ', colon + 1)));
+    }
+  }
+  if (paragraphs.back().empty()) paragraphs.pop_back();
+  return paragraphs;
+}
+
+}  // namespace
+
+TEST(Documentation, LicenceFileAndPackageCopyrightAgree) {
+  // LICENSE: "MIT License", a blank line, the copyright line, a blank line, the licence text.
+  const auto licence = read_file(kSource / "LICENSE");
+  const auto lines = lines_of(licence);
+  ASSERT_GE(lines.size(), 5U) << licence;
+  EXPECT_EQ(lines[0], std::string(kLicence) + " License");
+  EXPECT_EQ(lines[1], "");
+  EXPECT_EQ(lines[2], kCopyright) << "LICENSE and --version (letterbox/version.hpp) name other holders";
+  EXPECT_EQ(lines[3], "");
+  const auto licence_text = licence.substr(licence.find(lines[4]));
+  ASSERT_TRUE(licence_text.ends_with(".\n")) << licence_text;
+
+  const auto paragraphs = dep5_paragraphs(read_file(kSource / "debian" / "copyright"));
+  ASSERT_GE(paragraphs.size(), 3U);
+  EXPECT_EQ(paragraphs[0].at("Format"), "https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/");
+  EXPECT_EQ(paragraphs[0].at("Upstream-Name"), "letterbox");
+  // Files: * carries LICENSE's holders (its copyright line without "Copyright (c) ") and licence.
+  const auto& files = paragraphs[1];
+  ASSERT_TRUE(files.contains("Files") && files.contains("Copyright") && files.contains("License"));
+  EXPECT_EQ(files.at("Files"), "*");
+  EXPECT_EQ("Copyright (c) " + files.at("Copyright"), kCopyright);
+  EXPECT_EQ(files.at("License"), kLicence);
+  // The stand-alone License paragraph of that name holds LICENSE's text, word for word.
+  int licence_paragraphs = 0;
+  for (const auto& paragraph : paragraphs) {
+    if (paragraph.size() != 1 || !paragraph.contains("License")) continue;
+    const auto& value = paragraph.at("License");
+    EXPECT_EQ(value.substr(0, value.find('\n')), kLicence);
+    EXPECT_EQ(value.substr(value.find('\n') + 1) + "\n", licence_text);
+    ++licence_paragraphs;
+  }
+  EXPECT_EQ(licence_paragraphs, 1);
+}
+
+TEST(Documentation, VersionNamesTheLicence) {
+  // As GNU programs do: the program and its release, then LICENSE's copyright line and the licence.
+  for (const auto& [program, path] :
+       {std::pair{"letterbox-lda", LETTERBOX_LDA_PATH}, std::pair{"letterbox-lmtpd", LETTERBOX_LMTPD_PATH},
+        std::pair{"letterbox-policyd", LETTERBOX_POLICYD_PATH}}) {
+    const auto r = run_split({path, "--version"});
+    EXPECT_EQ(r.exit_code, 0) << program << ": " << r.err;
+    EXPECT_EQ(r.err, "") << program;
+    const auto lines = lines_of(r.out);
+    ASSERT_EQ(lines.size(), 2U) << program << ":\n" << r.out;
+    EXPECT_EQ(lines[0], std::string(program) + " " LETTERBOX_VERSION);
+    const auto holders = lines_of(read_file(kSource / "LICENSE")).at(2);
+    EXPECT_EQ(lines[1], holders + ". License: MIT <https://opensource.org/license/mit>.") << program;
+  }
 }
