@@ -180,10 +180,10 @@ int run_lookup(const std::string& config_file, const std::string& address_text) 
   // The shared cache named only when it was used: a refused one (the reason was logged above) is not.
   const auto shared = directory.store().shared_file();
   std::cout << "source:   " << lookup_source_name(lookup.source)
-            << (!shared.empty()                      ? " (shared cache " + shared + ")"
-                : settings->ldap.cache_file.empty() ? ""
-                                                     : " (this process's memory: the shared cache " +
-                                                           settings->ldap.cache_file + " was not used)")
+            << (!shared.empty() ? " (shared cache " + shared + ")"
+                : settings->ldap.cache_file.empty()
+                    ? ""
+                    : " (this process's memory: the shared cache " + settings->ldap.cache_file + " was not used)")
             << "\n";
   if (lookup.kind != LookupKind::Found) std::cout << "detail:   " << lookup.detail << "\n";
   if (lookup.kind == LookupKind::Found) {

@@ -40,7 +40,8 @@ void drop_privileges(const ServerSettings& server) {
   if (gid == 0) {
     throw ConfigError(server.group.empty()
                           ? "[server] user '" + server.user + "' has group 0 (root) as its group: set [server] group"
-                          : "[server] group '" + server.group + "' is group 0 (root): refusing to deliver as root's group");
+                          : "[server] group '" + server.group +
+                                "' is group 0 (root): refusing to deliver as root's group");
   }
   if (setgroups(1, &gid) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) != 0) {
     throw std::system_error(errno, std::generic_category(), "cannot switch to user " + server.user);

@@ -79,8 +79,7 @@ class Greylist {
   struct Entry;
 
  private:
-  Greylist(std::filesystem::path path, std::shared_ptr<MappedFile> file, std::size_t capacity,
-           const PolicySettings& s);
+  Greylist(std::filesystem::path path, std::shared_ptr<MappedFile> file, std::size_t capacity, const PolicySettings& s);
   static std::shared_ptr<MappedFile> open_store(const std::filesystem::path& file, std::size_t capacity,
                                                 std::string& rebuilt, std::string& why);
   // Under mutex_: the store to use now, opening it again when it went away; null while it cannot be had.
