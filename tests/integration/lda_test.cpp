@@ -569,3 +569,75 @@ TEST_F(LdaTest, SharedCacheSurvivesAKillStorm) {
   r = lda({"--forget-all"}, "");
   EXPECT_EQ(r.exit_code, EX_OK) << r.err;
 }
+
+// Run from cron or a wrapper with descriptors 0-2 closed, the LDA opens /dev/null on them before anything
+// else: its status line can go nowhere else. (Before: the shared cache file was opened as descriptor 2
+// and the status line overwrote its header, so that every Letterbox process refused the cache.)
+TEST_F(LdaTest, ClosedStandardDescriptorsLeaveTheSharedCacheAndTheLogIntact) {
+  use_shared_cache();
+  ASSERT_EQ(lda({"-a", "alice@example.org"}, test_message("m1")).exit_code, EX_OK);
+  const std::string lda_command = std::string("exec ") + LETTERBOX_LDA_PATH + " -c " + config().string() +
+                                  " -f sender@example.org -a nobody@example.org";
+  auto r = run({"/bin/sh", "-c", "printf 'x\\n' | " + lda_command + " 1>&- 2>&-"});
+  EXPECT_EQ(r.exit_code, EX_NOUSER) << r.output;
+  r = run({"/bin/sh", "-c", lda_command + " 0<&- 1>&- 2>&-"});
+  EXPECT_EQ(r.exit_code, EX_NOUSER) << r.output;
+  r = run({"/bin/sh", "-c", "printf 'x\\n' | " + lda_command + " 2>&-"});
+  EXPECT_EQ(r.exit_code, EX_NOUSER) << r.output;
+  EXPECT_EQ(read_file(cache_file()).substr(0, 8), "LBXCACHE");
+  const auto log = read_file(tmp_ / "letterbox.log");
+  EXPECT_EQ(line_of(log, "5.1.1"), 0U) << "the status line went into the log:\n" << log;
+  const auto lookup = lda({"--lookup", "nobody@example.org"}, "");
+  EXPECT_NE(lookup.out.find("result:   unknown\nsource:   cache (shared cache " + cache_file().string() + ")"),
+            std::string::npos)
+      << lookup.out;
+}
+
+// [ldap] cache_file on a 64 KiB tmpfs: a cache too big to reserve there is refused and every delivery
+// goes on without it; one that fits is reserved whole and stays usable after the filesystem fills up.
+// Every exit is 0 or 67, never 135 (SIGBUS), which every letterbox-lda on the host exited with before.
+TEST_F(LdaTest, SharedCacheOnAFullTmpfsNeverKillsTheLda) {
+  if (!started_as_root()) GTEST_SKIP() << "needs root to mount a tmpfs";
+  std::filesystem::create_directories(cache_file().parent_path());
+  {
+    RootScope root;
+    ASSERT_EQ(mount("tmpfs", cache_file().parent_path().c_str(), "tmpfs", 0, "size=64k,mode=0777"), 0);
+  }
+  struct Unmount {
+    std::filesystem::path where;
+    ~Unmount() {
+      RootScope root;
+      umount2(where.c_str(), MNT_DETACH);
+    }
+  } unmount{cache_file().parent_path()};
+  use_shared_cache();  // 1,000 entries: 1 MB
+  const auto deliveries = [&](const std::string& round) {
+    for (int i = 0; i < 20; ++i) {
+      const auto r = lda({"-a", "user" + std::to_string(i) + "@example.org"}, test_message(round));
+      EXPECT_EQ(r.exit_code, EX_NOUSER) << round << " " << i << ": " << r.err;
+    }
+    const auto r = lda({"-a", "alice@example.org"}, test_message(round));
+    EXPECT_EQ(r.exit_code, EX_OK) << round << ": " << r.err;
+  };
+  deliveries("refused");
+  EXPECT_FALSE(std::filesystem::exists(cache_file()));
+  auto r = lda({"--lookup", "alice@example.org"}, "");
+  EXPECT_NE(r.out.find("source:   directory (this process's memory: the shared cache " + cache_file().string() +
+                       " was not used)"),
+            std::string::npos)
+      << r.out;
+
+  write_file(config(),
+             std::regex_replace(read_file(config()), std::regex("cache_entries = 1000"), "cache_entries = 8"));
+  deliveries("fits");
+  ASSERT_EQ(read_file(cache_file()).substr(0, 8), "LBXCACHE");
+  {
+    std::ofstream filler(cache_file().parent_path() / "filler");
+    const std::string block(4096, 'f');
+    for (int i = 0; i < 64 && filler.write(block.data(), block.size()); ++i) filler.flush();
+  }
+  deliveries("full");
+  r = lda({"--lookup", "alice@example.org"}, "");
+  EXPECT_NE(r.out.find("(shared cache " + cache_file().string() + ")"), std::string::npos) << r.out;
+  EXPECT_EQ(files_in(alice_maildir() / "new").size(), 3U);
+}

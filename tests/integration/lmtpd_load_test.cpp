@@ -48,27 +48,55 @@ class LmtpdLoadTest : public ::testing::Test {
                    (tmp_ / "lmtpd.log").string() + "\n");
     start_server();
   }
-  // mail_root becomes a tmpfs of `size` owned by the test (root only), unmounted by TearDown.
-  void mount_tmpfs(const std::string& size) {
+  // `where` (mail_root by default) becomes a tmpfs of `size` owned by the test (root only), unmounted by
+  // TearDown.
+  void mount_tmpfs(const std::string& size, std::filesystem::path where = {}) {
+    if (where.empty()) where = mail_root();
+    std::filesystem::create_directories(where);
     RootScope root;
-    ASSERT_EQ(mount("tmpfs", mail_root().c_str(), "tmpfs", 0, ("size=" + size + ",mode=0755").c_str()), 0)
+    ASSERT_EQ(mount("tmpfs", where.c_str(), "tmpfs", 0, ("size=" + size + ",mode=0755").c_str()), 0)
         << std::strerror(errno);
-    mounted_ = true;
-    ASSERT_EQ(chown(mail_root().c_str(), getuid(), getgid()), 0);
+    mounts_.push_back(where);
+    ASSERT_EQ(chown(where.c_str(), getuid(), getgid()), 0);
   }
   void TearDown() override {
     if (server_) server_->stop();
-    if (mounted_) {
+    for (const auto& where : mounts_) {
       RootScope root;
-      umount2(mail_root().c_str(), MNT_DETACH);
+      umount2(where.c_str(), MNT_DETACH);
     }
   }
-  void start_server() {
+  // `command` runs the server (empty: letterbox-lmtpd alone); a wrapper such as prlimit goes in front.
+  void start_server(std::vector<std::string> command = {}) {
     std::filesystem::remove(tmp_ / "lmtp.sock");  // left behind by a server killed with -9
-    server_ = std::make_unique<Background>(
-        std::vector<std::string>{LETTERBOX_LMTPD_PATH, "-c", (tmp_ / "letterbox.conf").string(), "--foreground"});
-    ASSERT_TRUE(wait_for_file(tmp_ / "lmtp.sock"));
+    for (const auto& word : {std::string(LETTERBOX_LMTPD_PATH), std::string("-c"), (tmp_ / "letterbox.conf").string(),
+                             std::string("--foreground")}) {
+      command.push_back(word);
+    }
+    server_ = std::make_unique<Background>(command);
+    ASSERT_TRUE(wait_for_file(tmp_ / "lmtp.sock")) << read_file(log());
     ASSERT_TRUE(wait_for_port(port_));
+  }
+  // Stops the server, adds `lines` to the configuration's [ldap] section and starts it again.
+  void restart_with_ldap(const std::string& lines, std::vector<std::string> command = {}) {
+    server_->stop();
+    auto text = read_file(tmp_ / "letterbox.conf");
+    text.insert(text.find("[delivery]"), lines);
+    write_file(tmp_ / "letterbox.conf", text);
+    start_server(std::move(command));
+  }
+  std::filesystem::path log() const { return tmp_ / "lmtpd.log"; }
+  std::filesystem::path cache_file() const { return tmp_ / "run" / "directory.cache"; }
+
+  // RCPT for each address on one transaction: the replies' codes, space-separated.
+  std::string rcpt_codes(const std::vector<std::string>& addresses) {
+    LineClient c(port_);
+    c.reply();
+    c.command("LHLO client.test");
+    c.command("MAIL FROM:<sender@client.test>");
+    std::string codes;
+    for (const auto& a : addresses) codes += (codes.empty() ? "" : " ") + c.command("RCPT TO:<" + a + ">").substr(0, 3);
+    return codes;
   }
 
   std::filesystem::path mail_root() const { return tmp_ / "mail"; }
@@ -165,7 +193,7 @@ class LmtpdLoadTest : public ::testing::Test {
   TempDir tmp_;
   int port_ = 0;
   std::unique_ptr<Background> server_;
-  bool mounted_ = false;
+  std::vector<std::filesystem::path> mounts_;
 };
 
 std::size_t files_in(const std::filesystem::path& dir) {
@@ -382,4 +410,169 @@ TEST_F(LmtpdLoadTest, HundredThousandDeliveriesKeepDescriptorsAndMemoryFlat) {
 #ifndef LETTERBOX_SANITIZED
   EXPECT_LT(rss_end, rss_warm + 8 * 1024) << "RSS grew by more than 8 MiB";
 #endif
+}
+
+namespace {
+
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
+std::vector<std::string> unknown_users(int count) {
+  std::vector<std::string> addresses;
+  for (int i = 0; i < count; ++i) addresses.push_back("user" + std::to_string(i) + "@example.org");
+  return addresses;
+}
+
+std::string repeated(const std::string& code, int count) {
+  std::string codes;
+  for (int i = 0; i < count; ++i) codes += (i == 0 ? "" : " ") + code;
+  return codes;
+}
+
+// Sends SIGHUP to `pid` every 50 ms until destroyed: logrotate's reload, made relentless.
+class SighupStorm {
+ public:
+  explicit SighupStorm(pid_t pid)
+      : thread_([this, pid] {
+          while (!stop_) {
+            ::kill(pid, SIGHUP);
+            ++sent_;
+            std::this_thread::sleep_for(50ms);
+          }
+        }) {}
+  ~SighupStorm() {
+    stop_ = true;
+    thread_.join();
+  }
+  SighupStorm(const SighupStorm&) = delete;
+  SighupStorm& operator=(const SighupStorm&) = delete;
+  [[nodiscard]] int sent() const { return sent_; }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int> sent_{0};
+  std::thread thread_;
+};
+
+}  // namespace
+
+// [ldap] cache_file on a 64 KiB tmpfs. A cache of 100,000 entries (100 MB) cannot be reserved there: it is
+// refused with one log line and lookups are cached in the server's memory. One of 8 entries fits, is
+// reserved whole, and stays in use when the filesystem then fills up. (Before the reservation, the first
+// write to an unbacked page of the sparse file killed the server with SIGBUS, again after every restart.)
+TEST_F(LmtpdLoadTest, SharedCacheOnAFullTmpfsNeverKillsTheServer) {
+  if (!started_as_root()) GTEST_SKIP() << "needs root to mount a tmpfs";
+  mount_tmpfs("64k", cache_file().parent_path());
+  restart_with_ldap("cache_file = " + cache_file().string() + "\n");
+  EXPECT_EQ(rcpt_codes(unknown_users(100)), repeated("550", 100));
+  std::set<std::string> acknowledged;
+  deliver_one_to_each("refused-", acknowledged);
+  EXPECT_TRUE(process_running(server_->pid()));
+  EXPECT_EQ(occurrences(read_file(log()), "not using the shared cache: cannot reserve"), 1U) << read_file(log());
+  EXPECT_FALSE(std::filesystem::exists(cache_file()));
+
+  restart_with_ldap("cache_entries = 8\n");
+  EXPECT_EQ(rcpt_codes({"alice@example.org"}), "250");
+  ASSERT_EQ(read_file(cache_file()).substr(0, 8), "LBXCACHE");
+  // Fill the rest of the filesystem.
+  {
+    std::ofstream filler(cache_file().parent_path() / "filler");
+    const std::string block(4096, 'f');
+    for (int i = 0; i < 64 && filler.write(block.data(), block.size()); ++i) filler.flush();
+  }
+  EXPECT_EQ(rcpt_codes(unknown_users(100)), repeated("550", 100));
+  deliver_one_to_each("full-", acknowledged);
+  EXPECT_TRUE(process_running(server_->pid()));
+  expect_all_present(acknowledged);
+  // The file was in use all along (no second refusal): the server finds alice there after the directory
+  // went away.
+  EXPECT_EQ(rcpt_codes({"alice@example.org"}), "250");
+  slapd_.stop();
+  EXPECT_EQ(rcpt_codes({"alice@example.org"}), "250");
+  EXPECT_EQ(occurrences(read_file(log()), "not using the shared cache"), 1U) << read_file(log());
+}
+
+// An administrator's `: > directory.cache` under a running server: the next lookup notices without
+// touching the mapping, says so once, and carries on from the server's memory; within the retry interval
+// (10 s) the empty file is initialised again and used. (Before: SIGBUS at the next lookup, every session cut.)
+TEST_F(LmtpdLoadTest, SharedCacheTruncatedUnderTheServerIsDroppedThenTakenBack) {
+  std::filesystem::create_directories(cache_file().parent_path());
+  restart_with_ldap("cache_file = " + cache_file().string() + "\n");
+  EXPECT_EQ(rcpt_codes({"alice@example.org", "erin@example.org"}), "250 250");
+  const auto size = std::filesystem::file_size(cache_file());
+  std::filesystem::resize_file(cache_file(), 0);
+  EXPECT_EQ(rcpt_codes({"alice@example.org", "erin@example.org", "user1@example.org"}), "250 250 550");
+  std::set<std::string> acknowledged;
+  deliver_one_to_each("truncated-", acknowledged);
+  EXPECT_TRUE(process_running(server_->pid()));
+  EXPECT_EQ(occurrences(read_file(log()), "shrank, or was deleted or replaced, while in use"), 1U) << read_file(log());
+  // Taken back: the file is whole again, and after the directory goes away the server answers from it.
+  EXPECT_TRUE(wait_until(
+      [&] {
+        rcpt_codes({"alice@example.org", "erin@example.org"});
+        return std::filesystem::file_size(cache_file()) == size;
+      },
+      25s))
+      << read_file(log());
+  EXPECT_EQ(read_file(cache_file()).substr(0, 8), "LBXCACHE");
+  // A second server reads what the first wrote into the new file.
+  server_->stop();
+  slapd_.stop();
+  start_server();
+  EXPECT_EQ(rcpt_codes({"alice@example.org", "erin@example.org"}), "250 250");
+  expect_all_present(acknowledged);
+}
+
+// SIGHUP every 50 ms (a reload and a log reopen each) while eight clients deliver: the server never stops
+// (under ThreadSanitizer, no logger is freed while a session thread formats a line), everything
+// acknowledged is there, and the log file, moved away meanwhile, is reopened.
+TEST_F(LmtpdLoadTest, SighupEveryFiftyMillisecondsWhileEightClientsDeliver) {
+  std::atomic<bool> stop{false};
+  std::mutex mutex;
+  std::set<std::string> acknowledged;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&, t] {
+      const auto mine =
+          deliver_until("h" + std::to_string(t), stop, t % 2 == 0 ? "alice@example.org" : "erin@example.org");
+      std::lock_guard lock(mutex);
+      acknowledged.insert(mine.begin(), mine.end());
+    });
+  }
+  int sent = 0;
+  {
+    SighupStorm storm(server_->pid());
+    std::this_thread::sleep_for(1500ms);
+    std::filesystem::rename(log(), tmp_ / "lmtpd.log.1");  // logrotate's move
+    std::this_thread::sleep_for(1500ms);
+    sent = storm.sent();
+  }
+  stop = true;
+  for (auto& c : clients) c.join();
+  EXPECT_GE(sent, 40);
+  EXPECT_TRUE(process_running(server_->pid()));
+  EXPECT_GT(acknowledged.size(), 16U);
+  deliver_one_to_each("after-", acknowledged);
+  expect_all_present(acknowledged);
+  EXPECT_TRUE(std::filesystem::exists(log())) << "the log file was not reopened";
+  std::printf("%d SIGHUPs while 8 clients delivered %zu messages\n", sent, acknowledged.size());
+}
+
+// Out of descriptors (a low RLIMIT_NOFILE and more clients than it allows): the accept error is logged
+// once, not ten times a second, and the server serves again once clients leave.
+TEST_F(LmtpdLoadTest, AcceptErrorsWhileOutOfDescriptorsAreLoggedOnce) {
+  restart_with_ldap("", {"prlimit", "--nofile=40:40", "--"});
+  std::vector<std::unique_ptr<LineClient>> clients;
+  for (int i = 0; i < 60; ++i) clients.push_back(std::make_unique<LineClient>(port_));
+  std::this_thread::sleep_for(3s);  // 30 accept attempts, one every 100 ms
+  const auto log_text = read_file(log());
+  EXPECT_EQ(occurrences(log_text, "Too many open files"), 1U) << log_text;
+  clients.clear();
+  std::set<std::string> acknowledged;
+  EXPECT_TRUE(wait_until([&] { return rcpt_codes({"alice@example.org"}) == "250"; }, 10s));
+  deliver_one_to_each("after-", acknowledged);
+  expect_all_present(acknowledged);
 }
