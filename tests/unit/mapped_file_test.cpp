@@ -41,6 +41,12 @@ TEST(MappedFile, ReservesEveryBlockOfASparseFile) {
 }
 
 TEST(MappedFile, ATruncatedFileIsNotIntactAndATouchOfItsGonePagesIsGuarded) {
+#if defined(__SANITIZE_THREAD__)
+  // ThreadSanitizer wraps signal handlers and does not return control to ours for a SIGBUS raised by
+  // the access itself (the process dies with it). The guard is exercised in the release and ASan builds;
+  // under TSan the daemons' tests still check that intact() is asked before every access.
+  GTEST_SKIP() << "ThreadSanitizer does not pass a synchronous SIGBUS to the program's handler";
+#endif
   TempDir tmp;
   std::string why;
   const auto file = map_new(tmp / "store", why);
