@@ -12,10 +12,10 @@
 #include <thread>
 #include <vector>
 
-#include "letterbox/config.hpp"
-#include "letterbox/deliverer.hpp"
-#include "letterbox/mailbox_locks.hpp"
-#include "letterbox/spool.hpp"
+#include "letterbox/config/config.hpp"
+#include "letterbox/store/deliverer.hpp"
+#include "letterbox/store/mailbox_queue.hpp"
+#include "letterbox/store/spool.hpp"
 
 using namespace letterbox;
 namespace fs = std::filesystem;

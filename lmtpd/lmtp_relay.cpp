@@ -15,7 +15,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "letterbox/unique_fd.hpp"
+#include "letterbox/util/unique_fd.hpp"
 
 namespace letterbox {
 namespace {

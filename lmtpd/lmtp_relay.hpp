@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "letterbox/config.hpp"
-#include "letterbox/outcome.hpp"
-#include "letterbox/spool.hpp"
+#include "letterbox/config/config.hpp"
+#include "letterbox/mail/outcome.hpp"
+#include "letterbox/store/spool.hpp"
 
 namespace letterbox {
 

@@ -9,9 +9,9 @@
 #include <map>
 #include <mutex>
 
-#include "letterbox/delivery_log.hpp"
-#include "letterbox/metrics.hpp"
-#include "letterbox/recipient_resolver.hpp"
+#include "letterbox/directory/recipient_resolver.hpp"
+#include "letterbox/observe/delivery_log.hpp"
+#include "letterbox/observe/metrics.hpp"
 #include "lmtp_relay.hpp"
 #include "on_pool.hpp"
 

@@ -9,7 +9,7 @@
 // bytes cannot hold a session (and max_sessions) for ever.
 #pragma once
 
-#include <utility>  // before Asio (see server_state.hpp)
+#include <utility>  // before Asio (see lmtp_runtime.hpp)
 
 #include <array>
 #include <boost/asio.hpp>
@@ -20,12 +20,12 @@
 #include <string>
 #include <vector>
 
-#include "letterbox/address.hpp"
-#include "letterbox/deliverer.hpp"
-#include "letterbox/outcome.hpp"
-#include "letterbox/spool.hpp"
+#include "letterbox/directory/address.hpp"
+#include "letterbox/mail/outcome.hpp"
+#include "letterbox/store/deliverer.hpp"
+#include "letterbox/store/spool.hpp"
 #include "lmtp_parser.hpp"
-#include "server_state.hpp"
+#include "lmtp_runtime.hpp"
 
 namespace letterbox {
 

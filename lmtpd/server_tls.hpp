@@ -3,12 +3,12 @@
 // certificate is picked up by SIGHUP; sessions hold the context they started TLS with.
 #pragma once
 
-#include <utility>  // before Asio (see server_state.hpp)
+#include <utility>  // before Asio (see lmtp_runtime.hpp)
 
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
 
-#include "letterbox/config.hpp"
+#include "letterbox/config/config.hpp"
 
 namespace letterbox {
 

@@ -4,8 +4,8 @@
 #include <charconv>
 #include <variant>
 
-#include "letterbox/quota_check.hpp"
-#include "letterbox/recipient_resolver.hpp"
+#include "letterbox/directory/recipient_resolver.hpp"
+#include "quota_probe.hpp"
 
 namespace letterbox {
 namespace {

@@ -7,10 +7,10 @@
 #include <optional>
 #include <string>
 
-#include "letterbox/config.hpp"
-#include "letterbox/directory.hpp"
-#include "letterbox/greylist.hpp"
-#include "letterbox/network.hpp"
+#include "greylist.hpp"
+#include "letterbox/config/config.hpp"
+#include "letterbox/directory/directory.hpp"
+#include "letterbox/util/network.hpp"
 #include "policy_protocol.hpp"
 
 namespace letterbox {

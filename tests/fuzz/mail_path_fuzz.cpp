@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "fuzz_targets.hpp"
-#include "letterbox/config.hpp"
-#include "letterbox/directory_sync.hpp"
-#include "letterbox/mail_path.hpp"
-#include "letterbox/maildir_store.hpp"
-#include "letterbox/recipient_resolver.hpp"
+#include "letterbox/config/config.hpp"
+#include "letterbox/directory/recipient_resolver.hpp"
+#include "letterbox/store/fsync_batch.hpp"
+#include "letterbox/store/mail_path.hpp"
+#include "letterbox/store/maildir_store.hpp"
 
 namespace letterbox::fuzz {
 namespace {

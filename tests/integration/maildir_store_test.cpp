@@ -5,10 +5,10 @@
 #include <atomic>
 #include <thread>
 
-#include "letterbox/directory_sync.hpp"
-#include "letterbox/mail_path.hpp"
-#include "letterbox/maildir_store.hpp"
-#include "letterbox/message.hpp"
+#include "letterbox/store/fsync_batch.hpp"
+#include "letterbox/store/mail_path.hpp"
+#include "letterbox/store/maildir_store.hpp"
+#include "letterbox/store/message.hpp"
 #include "store_fixture.hpp"
 
 using namespace letterbox;

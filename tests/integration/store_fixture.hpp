@@ -11,10 +11,10 @@
 #include <regex>
 
 #include "../support/test_support.hpp"
-#include "letterbox/deliverer.hpp"
-#include "letterbox/mailbox_locks.hpp"
-#include "letterbox/outcome.hpp"
-#include "letterbox/spool.hpp"
+#include "letterbox/mail/outcome.hpp"
+#include "letterbox/store/deliverer.hpp"
+#include "letterbox/store/mailbox_queue.hpp"
+#include "letterbox/store/spool.hpp"
 
 namespace letterbox::test {
 

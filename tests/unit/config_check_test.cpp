@@ -1,7 +1,7 @@
 // check_config() on the STARTTLS keys: a half-configured pair, tls_required without a certificate, a key
 // file others can read or the delivery user cannot. The files need not hold a certificate: only their
 // presence and modes are checked here (letterbox-lmtpd loads them at start, tests/integration/lmtpd_test).
-#include "letterbox/config_check.hpp"
+#include "letterbox/config/config_check.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "letterbox/directory_sync.hpp"
+#include "letterbox/store/fsync_batch.hpp"
 
 #include <gtest/gtest.h>
 

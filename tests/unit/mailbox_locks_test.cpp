@@ -1,4 +1,4 @@
-#include "letterbox/mailbox_locks.hpp"
+#include "letterbox/store/mailbox_queue.hpp"
 
 #include <gtest/gtest.h>
 
