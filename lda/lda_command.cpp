@@ -76,7 +76,7 @@ std::string format_size(std::uint64_t bytes) {
 
 }  // namespace
 
-int run_local_delivery(const LdaRequest& request) {
+int run_delivery(const LdaRequest& request) {
   const auto started = std::chrono::steady_clock::now();
   int status = EX_OK;
   auto settings = start(request.config_file, LogTo::DeliveryLog, status);
@@ -150,7 +150,7 @@ int run_local_delivery(const LdaRequest& request) {
     Recipient recipient = std::get<Recipient>(resolved);
     if (request.folder) recipient.folder = *request.folder;
     mailbox = recipient.mailbox;
-    MailboxLocks locks(settings->delivery.max_lock_waiters);
+    MailboxQueue locks(settings->delivery.max_lock_waiters);
     Deliverer deliverer(*settings, locks);
     outcome = deliverer.deliver(spool, envelope, recipient);
   }

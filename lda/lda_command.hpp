@@ -17,7 +17,7 @@ struct LdaRequest {
   std::optional<std::string> input_file;  // -p; absent: standard input
 };
 
-int run_local_delivery(const LdaRequest& request);
+int run_delivery(const LdaRequest& request);
 
 // --lookup: prints found / unknown / unavailable / ambiguous with the mailbox, format, quota and status.
 int run_lookup(const std::string& config_file, const std::string& address_text);

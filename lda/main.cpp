@@ -113,7 +113,7 @@ int run(int argc, char** argv) {
   request.sender = value('f');
   request.folder = value('m');
   request.input_file = value('p');
-  return letterbox::run_local_delivery(request);
+  return letterbox::run_delivery(request);
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 // What every LMTP session shares: the configuration in force and what was built from it (the directory
 // with its cache, the deliverer), the in-process mailbox locks, the worker pool for blocking work, and the
-// session count. SIGHUP swaps in a new Runtime; sessions keep the one they started a transaction with.
+// session count. SIGHUP swaps in a new LmtpRuntime; sessions keep the one they started a transaction with.
 #pragma once
 
 #include <utility>  // before Asio: g++ 12 needs std::exchange declared for Asio's coroutines
@@ -22,8 +22,8 @@
 
 namespace letterbox {
 
-struct Runtime {
-  Runtime(Settings s, MailboxLocks& locks)
+struct LmtpRuntime {
+  LmtpRuntime(Settings s, MailboxQueue& locks)
       : settings(std::move(s)),
         hostname(effective_hostname(settings)),
         ldap(settings.ldap),
@@ -41,20 +41,20 @@ struct Runtime {
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: STARTTLS is not offered
 };
 
-class ServerState {
+class LmtpServerState {
  public:
-  ServerState(Settings settings, unsigned worker_threads)
+  LmtpServerState(Settings settings, unsigned worker_threads)
       : locks_(settings.delivery.max_lock_waiters),
-        runtime_(std::make_shared<Runtime>(std::move(settings), locks_)),
+        runtime_(std::make_shared<LmtpRuntime>(std::move(settings), locks_)),
         worker_threads_(worker_threads) {}
 
-  std::shared_ptr<Runtime> runtime() const {
+  std::shared_ptr<LmtpRuntime> runtime() const {
     std::lock_guard lock(mutex_);
     return runtime_;
   }
   void replace_runtime(Settings settings) {
     locks_.set_max_waiters(settings.delivery.max_lock_waiters);
-    auto fresh = std::make_shared<Runtime>(std::move(settings), locks_);
+    auto fresh = std::make_shared<LmtpRuntime>(std::move(settings), locks_);
     std::lock_guard lock(mutex_);
     runtime_ = std::move(fresh);
   }
@@ -70,9 +70,9 @@ class ServerState {
   [[nodiscard]] bool stopping() const { return stopping_; }
 
  private:
-  MailboxLocks locks_;
+  MailboxQueue locks_;
   mutable std::mutex mutex_;
-  std::shared_ptr<Runtime> runtime_;
+  std::shared_ptr<LmtpRuntime> runtime_;
   unsigned worker_threads_;
   std::optional<boost::asio::thread_pool> pool_;
   std::atomic<unsigned> sessions_{0};

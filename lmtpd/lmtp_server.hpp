@@ -32,13 +32,13 @@ class LmtpServer : public Service {
   [[nodiscard]] std::string stats_listen() const override;
   [[nodiscard]] MetricsExtras metrics_extras() override;
 
-  [[nodiscard]] ServerState& state() { return state_; }
+  [[nodiscard]] LmtpServerState& state() { return state_; }
 
  private:
   void begin(LmtpSession::Socket socket, std::string peer);
 
   std::string config_file_;
-  ServerState state_;
+  LmtpServerState state_;
   Listeners listeners_;
   SessionRegistry<LmtpSession> sessions_{"session"};
 };

@@ -13,9 +13,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "letterbox/util/errno_text.hpp"
 #include "letterbox/util/hash.hpp"
 #include "letterbox/util/network.hpp"
 #include "letterbox/util/private_file.hpp"
+#include "letterbox/util/text.hpp"
 
 namespace letterbox {
 
@@ -54,10 +56,6 @@ std::size_t capacity_for(unsigned max_entries) {
                                (max_entries + Greylist::kWays - 1) / Greylist::kWays * Greylist::kWays);
 }
 
-std::string describe_errno(const std::string& what) {
-  return what + ": " + std::strerror(errno);
-}
-
 }  // namespace
 
 struct Greylist::Entry {
@@ -86,13 +84,12 @@ GreylistTriplet greylist_triplet(std::string_view client_address, std::string_vi
     t.network = std::string(client_address);  // "unknown" or garbage: still one key per value
   }
   t.sender = normalise_greylist_sender(sender);
-  for (char c : recipient) t.recipient += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  t.recipient = ascii_lower(recipient);
   return t;
 }
 
 std::string normalise_greylist_sender(std::string_view sender) {
-  std::string lower;
-  for (char c : sender) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string lower = ascii_lower(sender);
   const auto at = lower.rfind('@');
   std::string local = at == std::string::npos ? lower : lower.substr(0, at);
   const std::string domain = at == std::string::npos ? "" : lower.substr(at);

@@ -9,7 +9,7 @@
 
 namespace letterbox {
 
-std::optional<Outcome> check_quota(const Settings& settings, const Recipient& recipient, std::uint64_t size) {
+std::optional<Outcome> probe_quota(const Settings& settings, const Recipient& recipient, std::uint64_t size) {
   if (recipient.quota == 0) return make_outcome(Status::Delivered);
   std::string why;
   const auto path = confine_to_root(settings.delivery.mail_root, recipient.mailbox, why);

@@ -16,6 +16,6 @@ namespace letterbox {
 // Delivered when the message fits or the mailbox has no quota; MailboxFull (with [delivery]
 // quota_full_reply) when it does not. nullopt when the mailbox cannot be read or its path is refused:
 // the policy then stays out of the way and delivery, which will meet the same problem, answers it.
-std::optional<Outcome> check_quota(const Settings& settings, const Recipient& recipient, std::uint64_t size);
+std::optional<Outcome> probe_quota(const Settings& settings, const Recipient& recipient, std::uint64_t size);
 
 }  // namespace letterbox

@@ -81,12 +81,12 @@ void check_as_anyone(const Settings& settings, ConfigCheckScope scope, Findings&
       }
     }
   };
-  if (scope.listeners) check_listeners("server", settings.server.listen);
-  if (scope.policy) check_listeners("policy", settings.policy.listen);
-  if (scope.listeners && settings.server.proxy && settings.ldap.host_attribute.empty()) {
+  if (scope.lmtpd) check_listeners("server", settings.server.listen);
+  if (scope.policyd) check_listeners("policy", settings.policy.listen);
+  if (scope.lmtpd && settings.server.proxy && settings.ldap.host_attribute.empty()) {
     found.warning("server", "proxy", "yes, but [ldap] host_attribute is empty: every mailbox is here, none is relayed");
   }
-  if (scope.listeners) check_tls(settings.server, found);
+  if (scope.lmtpd) check_tls(settings.server, found);
   if (::geteuid() == 0 && settings.server.user.empty()) {
     found.error("server", "user", "empty, and this runs as root: Letterbox refuses to deliver as root");
   }
@@ -147,7 +147,7 @@ void check_as_delivery_user(const Settings& settings, ConfigCheckScope scope, Fi
       found.error("ldap", "tls_ca_file", why);
     }
   }
-  if (scope.listeners) {
+  if (scope.lmtpd) {
     // letterbox-lmtpd loads them as root at start, but again as this user at every reload.
     for (const auto& [key, path] : {std::pair{"tls_cert_file", &settings.server.tls_cert_file},
                                     std::pair{"tls_key_file", &settings.server.tls_key_file}}) {
@@ -168,7 +168,7 @@ void check_as_delivery_user(const Settings& settings, ConfigCheckScope scope, Fi
     const auto why = exists ? access_problem(target, W_OK, false) : access_problem(dir.string(), W_OK | X_OK, true);
     if (!why.empty()) found.error("log", "target", why + " (the log would go to syslog instead)");
   }
-  if (scope.policy && settings.policy.greylist) {
+  if (scope.policyd && settings.policy.greylist) {
     // A directory the delivery user cannot write in would quietly turn greylisting off.
     const auto dir = std::filesystem::path(settings.policy.greylist_db).parent_path().string();
     if (auto why = access_problem(dir, W_OK | X_OK, true); !why.empty()) {

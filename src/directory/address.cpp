@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "letterbox/util/text.hpp"
+
 namespace letterbox {
 namespace {
 
@@ -71,12 +73,6 @@ bool valid_domain(std::string_view d) {
   return true;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 }  // namespace
 
 std::optional<Address> parse_address(std::string_view text, std::string_view delimiters, std::string& why) {
@@ -108,14 +104,14 @@ std::optional<Address> parse_address(std::string_view text, std::string_view del
     return std::nullopt;
   }
   Address address;
-  address.domain = lower(domain);
+  address.domain = ascii_lower(domain);
   // The subaddress starts at the first delimiter, unless that would leave no user ("+tag@", a quoted part).
   const auto split = local.front() == '"' ? std::string_view::npos : local.find_first_of(delimiters);
   if (!delimiters.empty() && split != std::string_view::npos && split > 0) {
-    address.local = lower(local.substr(0, split));
+    address.local = ascii_lower(local.substr(0, split));
     address.subaddress = std::string(local.substr(split + 1));
   } else {
-    address.local = lower(local);
+    address.local = ascii_lower(local);
   }
   return address;
 }

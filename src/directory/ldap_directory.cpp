@@ -5,10 +5,11 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <fstream>
 
 #include "ldap_library.hpp"
+#include "letterbox/util/placeholders.hpp"
+#include "letterbox/util/text.hpp"
 
 namespace letterbox {
 namespace {
@@ -33,12 +34,6 @@ timeval to_timeval(Duration d) {
   // A zero timeout means "no limit" to some libldap calls and is a parameter error to others.
   const auto ms = std::max<long long>(d.count(), 1);
   return timeval{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>((ms % 1000) * 1000)};
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 std::string error_text(int rc) {
@@ -86,24 +81,16 @@ std::string escape_filter_value(std::string_view value) {
 }
 
 std::string expand_filter(std::string_view filter_template, const Address& address) {
-  std::string out;
-  for (std::size_t i = 0; i < filter_template.size(); ++i) {
-    const char c = filter_template[i];
-    if (c != '%' || i + 1 >= filter_template.size()) {
-      out += c;
-      continue;
-    }
-    switch (filter_template[++i]) {
-      case 's': out += escape_filter_value(address.lookup_key()); break;
-      case 'u': out += escape_filter_value(address.local); break;
-      case 'd': out += escape_filter_value(address.domain); break;
-      case '%': out += '%'; break;
+  const auto value = [&address](char letter) -> std::optional<std::string> {
+    switch (letter) {
+      case 's': return escape_filter_value(address.lookup_key());
+      case 'u': return escape_filter_value(address.local);
+      case 'd': return escape_filter_value(address.domain);
       default:  // the configuration refuses other placeholders; keep the text as written
-        out += '%';
-        out += filter_template[i];
+        return std::string{'%', letter};
     }
-  }
-  return out;
+  };
+  return *expand_placeholders(filter_template, value);  // never refused: every placeholder has a value
 }
 
 LdapDirectory::LdapDirectory(LdapSettings settings)
@@ -261,7 +248,7 @@ Lookup LdapDirectory::search(Connection& connection, const Address& address, int
     if (name == LDAP_NO_ATTRS) continue;
     berval** values = lib().ldap_get_values_len(connection.handle.get(), entry, name.c_str());
     if (values != nullptr && values[0] != nullptr) {
-      lookup.entry.attributes[lower(name)] = std::string(values[0]->bv_val, values[0]->bv_len);
+      lookup.entry.attributes[ascii_lower(name)] = std::string(values[0]->bv_val, values[0]->bv_len);
     }
     lib().ldap_value_free_len(values);
   }

@@ -5,24 +5,19 @@
 #include <algorithm>
 #include <cctype>
 
+#include "letterbox/util/placeholders.hpp"
+#include "letterbox/util/text.hpp"
+
 namespace letterbox {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 bool listed(const std::vector<std::string>& values, std::string_view value) {
-  return std::any_of(values.begin(), values.end(), [&](const std::string& v) { return iequals(v, value); });
+  return std::any_of(values.begin(), values.end(), [&](const std::string& v) { return iequals_ascii(v, value); });
 }
 
 const std::string* attribute(const Lookup& lookup, const std::string& name) {
   if (name.empty()) return nullptr;
-  std::string key(name);
-  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto it = lookup.entry.attributes.find(key);
+  auto it = lookup.entry.attributes.find(ascii_lower(name));
   return it == lookup.entry.attributes.end() ? nullptr : &it->second;
 }
 
@@ -41,25 +36,18 @@ bool safe_path_value(std::string_view v) {
 }  // namespace
 
 std::string expand_mailbox_template(std::string_view mailbox_template, const Address& address) {
-  std::string out;
-  for (std::size_t i = 0; i < mailbox_template.size(); ++i) {
-    const char c = mailbox_template[i];
-    if (c != '%' || i + 1 >= mailbox_template.size()) {
-      out += c;
-      continue;
+  const auto value = [&address](char letter) -> std::optional<std::string> {
+    std::string part;
+    switch (letter) {
+      case 'u': part = address.local; break;
+      case 'd': part = address.domain; break;
+      case 'a': part = address.lookup_key(); break;
+      default: return std::nullopt;
     }
-    std::string value;
-    switch (mailbox_template[++i]) {
-      case 'u': value = address.local; break;
-      case 'd': value = address.domain; break;
-      case 'a': value = address.lookup_key(); break;
-      case '%': out += '%'; continue;
-      default: return {};
-    }
-    if (!safe_path_value(value)) return {};
-    out += value;
-  }
-  return out;
+    if (!safe_path_value(part)) return std::nullopt;
+    return part;
+  };
+  return expand_placeholders(mailbox_template, value).value_or(std::string());
 }
 
 MailboxFormat infer_format(std::string_view mailbox, MailboxFormat fallback) {
@@ -91,7 +79,7 @@ std::variant<Recipient, Outcome> resolve_recipient(const Settings& settings, con
       // The directory's value is not trusted into a reply: defer until it is mended.
       return make_outcome(Status::LocalError, "unreadable " + ldap.host_attribute + " in " + lookup.entry.dn);
     }
-    if (!iequals(*host, effective_hostname(settings))) {
+    if (!iequals_ascii(*host, effective_hostname(settings))) {
       return mailbox_elsewhere(*host, "the directory puts the mailbox on " + *host + " (" + lookup.entry.dn + ")");
     }
   }
@@ -111,9 +99,9 @@ std::variant<Recipient, Outcome> resolve_recipient(const Settings& settings, con
 
   recipient.format = infer_format(recipient.mailbox, delivery.default_format);
   if (const auto* format = attribute(lookup, ldap.format_attribute); format != nullptr && !format->empty()) {
-    if (iequals(*format, "maildir")) {
+    if (iequals_ascii(*format, "maildir")) {
       recipient.format = MailboxFormat::Maildir;
-    } else if (iequals(*format, "mbox")) {
+    } else if (iequals_ascii(*format, "mbox")) {
       recipient.format = MailboxFormat::Mbox;
     } else {
       // Guessing could write an mbox into a Maildir: defer until the directory is fixed.

@@ -33,7 +33,7 @@ std::string one_line(std::string_view text) {
 
 }  // namespace
 
-Deliverer::Deliverer(Settings settings, MailboxLocks& in_process_locks)
+Deliverer::Deliverer(Settings settings, MailboxQueue& in_process_locks)
     : settings_(std::move(settings)), hostname_(effective_hostname(settings_)), in_process_locks_(in_process_locks) {}
 
 std::string Deliverer::added_headers(const Envelope& envelope, const Recipient& recipient) const {

@@ -6,15 +6,15 @@
 
 namespace letterbox {
 
-DirectorySync::DirectorySync() : DirectorySync(sync_directory) {}
+FsyncBatch::FsyncBatch() : FsyncBatch(sync_directory) {}
 
-DirectorySync::DirectorySync(SyncFunction sync) : sync_(std::move(sync)) {}
+FsyncBatch::FsyncBatch(SyncFunction sync) : sync_(std::move(sync)) {}
 
-int DirectorySync::sync(const std::filesystem::path& dir) {
+int FsyncBatch::sync(const std::filesystem::path& dir) {
   std::unique_lock lock(mutex_);
   // unordered_map keeps references to its elements valid across inserts; the entry is erased by its
   // last user only.
-  Directory& entry = directories_[dir.string()];
+  PathState& entry = paths_[dir.string()];
   ++entry.users;
   if (!entry.open) entry.open = std::make_shared<Batch>();
   const auto mine = entry.open;
@@ -35,7 +35,7 @@ int DirectorySync::sync(const std::filesystem::path& dir) {
     entry.finished.notify_all();
   }
   const int error = mine->error;
-  if (--entry.users == 0) directories_.erase(dir.string());
+  if (--entry.users == 0) paths_.erase(dir.string());
   return error;
 }
 

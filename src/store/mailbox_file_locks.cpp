@@ -7,13 +7,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <array>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <thread>
 
 #include "letterbox/observe/metrics.hpp"
+#include "letterbox/util/host_name.hpp"
 
 namespace letterbox {
 namespace {
@@ -23,9 +23,7 @@ bool is_busy(int err) {
 }
 
 std::string host_name() {
-  std::array<char, 256> buf{};
-  if (gethostname(buf.data(), buf.size() - 1) != 0) return "localhost";
-  std::string name = buf.data();
+  std::string name = system_host_name();
   for (char& c : name) {
     if (c == '/' || c == ':') c = '_';
   }

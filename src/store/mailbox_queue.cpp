@@ -4,7 +4,7 @@
 
 namespace letterbox {
 
-std::variant<MailboxLocks::Guard, MailboxLocks::Refusal> MailboxLocks::acquire(
+std::variant<MailboxQueue::Guard, MailboxQueue::Refusal> MailboxQueue::acquire(
     const std::string& key, std::chrono::steady_clock::time_point deadline) {
   std::unique_lock lock(mutex_);
   auto& slot = entries_[key];
@@ -26,7 +26,7 @@ std::variant<MailboxLocks::Guard, MailboxLocks::Refusal> MailboxLocks::acquire(
   return Guard(this, key);
 }
 
-void MailboxLocks::release(const std::string& key) {
+void MailboxQueue::release(const std::string& key) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return;
@@ -38,7 +38,7 @@ void MailboxLocks::release(const std::string& key) {
   }
 }
 
-void MailboxLocks::set_max_waiters(unsigned max_waiters) {
+void MailboxQueue::set_max_waiters(unsigned max_waiters) {
   std::lock_guard lock(mutex_);
   max_waiters_ = max_waiters;
 }

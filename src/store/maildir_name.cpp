@@ -3,9 +3,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <array>
 #include <atomic>
 #include <charconv>
+
+#include "letterbox/util/host_name.hpp"
 
 namespace letterbox {
 
@@ -24,11 +25,7 @@ std::string maildir_host_part(std::string_view host) {
 
 std::string maildir_unique_name(std::uint64_t size) {
   static std::atomic<std::uint64_t> sequence{0};
-  static const std::string host = [] {
-    std::array<char, 256> buf{};
-    if (gethostname(buf.data(), buf.size() - 1) != 0) return std::string("localhost");
-    return maildir_host_part(buf.data());
-  }();
+  static const std::string host = maildir_host_part(system_host_name());
   timeval tv{};
   gettimeofday(&tv, nullptr);
   std::string name = std::to_string(tv.tv_sec);

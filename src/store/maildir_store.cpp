@@ -50,8 +50,8 @@ bool usable_folder_name(std::string_view folder) {
 
 }  // namespace
 
-MaildirStore::MaildirStore(const DeliverySettings& delivery, const MaildirSettings& maildir,
-                           DirectorySync& new_dir_syncs, TmpFiles tmp_files)
+MaildirStore::MaildirStore(const DeliverySettings& delivery, const MaildirSettings& maildir, FsyncBatch& new_dir_syncs,
+                           TmpFiles tmp_files)
     : delivery_(delivery), maildir_(maildir), new_dir_syncs_(new_dir_syncs), tmp_files_(tmp_files) {}
 
 std::filesystem::path MaildirStore::target_for(const std::filesystem::path& maildir, std::string_view folder) const {

@@ -37,7 +37,7 @@ class StoreTest : public ::testing::Test {
   }
 
   Outcome deliver(const Spool& spool, Recipient recipient, const std::string& sender = "sender@example.org") {
-    MailboxLocks locks(settings_.delivery.max_lock_waiters);
+    MailboxQueue locks(settings_.delivery.max_lock_waiters);
     Deliverer deliverer(settings_, locks);
     return deliverer.deliver(spool, Envelope{sender, "", ""}, recipient);
   }

@@ -34,7 +34,7 @@ class ConfigCheck : public ::testing::Test {
                              "[ldap]\nbase = dc=example,dc=org\n[delivery]\nmail_root = " + (tmp_ / "mail").string() +
                              "\n");
     std::vector<std::string> out;
-    for (const auto& p : check_config(load_config(config()), {.listeners = true})) {
+    for (const auto& p : check_config(load_config(config()), {.lmtpd = true})) {
       if (p.text.find("tls_") != std::string::npos) out.push_back(format_problem(p));
     }
     return out;

@@ -19,8 +19,9 @@ struct ConfigProblem {
 };
 
 struct ConfigCheckScope {
-  bool listeners = false;  // check [server] listen's socket directories (letterbox-lmtpd)
-  bool policy = false;     // check [policy] listen and, with greylisting on, greylist_db (letterbox-policyd)
+  // Each program checks the sections only it uses, beside those every program reads.
+  bool lmtpd = false;    // [server] listen's socket directories, TLS and proxy (letterbox-lmtpd)
+  bool policyd = false;  // [policy] listen and, with greylisting on, greylist_db (letterbox-policyd)
 };
 
 std::vector<ConfigProblem> check_config(const Settings& settings, ConfigCheckScope scope);

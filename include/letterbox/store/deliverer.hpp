@@ -32,7 +32,7 @@ struct Recipient {
 
 class Deliverer {
  public:
-  Deliverer(Settings settings, MailboxLocks& in_process_locks);
+  Deliverer(Settings settings, MailboxQueue& in_process_locks);
 
   Outcome deliver(const Spool& message, const Envelope& envelope, const Recipient& recipient);
 
@@ -42,8 +42,8 @@ class Deliverer {
  private:
   Settings settings_;
   std::string hostname_;
-  MailboxLocks& in_process_locks_;
-  DirectorySync new_dir_syncs_;  // shared by every Maildir delivery made through this Deliverer
+  MailboxQueue& in_process_locks_;
+  FsyncBatch new_dir_syncs_;  // shared by every Maildir delivery made through this Deliverer
 };
 
 }  // namespace letterbox

@@ -1,6 +1,7 @@
-// MailboxLocks: the in-process lock table. Threads of one letterbox-lmtpd delivering to the same mbox
-// take turns here before touching the file locks, so they queue fairly instead of spinning on the
-// dotlock, and at most `max_waiters` wait for one mailbox (the rest are told "locked" at once).
+// MailboxQueue: the in-process queue for each mailbox. Threads of one letterbox-lmtpd delivering to the
+// same mbox take turns here before touching the file locks (mailbox_file_locks.hpp), so they queue fairly
+// instead of spinning on the dotlock, and at most `max_waiters` wait for one mailbox (the rest are told
+// "locked" at once).
 #pragma once
 
 #include <chrono>
@@ -15,7 +16,7 @@
 
 namespace letterbox {
 
-class MailboxLocks {
+class MailboxQueue {
   struct Entry {
     bool held = false;
     unsigned waiters = 0;
@@ -23,7 +24,7 @@ class MailboxLocks {
   };
 
  public:
-  explicit MailboxLocks(unsigned max_waiters) : max_waiters_(max_waiters) {}
+  explicit MailboxQueue(unsigned max_waiters) : max_waiters_(max_waiters) {}
 
   class Guard {
    public:
@@ -36,9 +37,9 @@ class MailboxLocks {
     }
 
    private:
-    friend class MailboxLocks;
-    Guard(MailboxLocks* table, std::string key) : table_(table), key_(std::move(key)) {}
-    MailboxLocks* table_;
+    friend class MailboxQueue;
+    Guard(MailboxQueue* table, std::string key) : table_(table), key_(std::move(key)) {}
+    MailboxQueue* table_;
     std::string key_;
   };
 

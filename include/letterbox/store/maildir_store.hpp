@@ -24,7 +24,7 @@ class MaildirStore {
   enum class TmpFiles { Unnamed, Named };  // Named: always the qmail way (the fallback, tested on its own)
 
   // `new_dir_syncs` coalesces the fsyncs of new/ across concurrent deliveries.
-  MaildirStore(const DeliverySettings& delivery, const MaildirSettings& maildir, DirectorySync& new_dir_syncs,
+  MaildirStore(const DeliverySettings& delivery, const MaildirSettings& maildir, FsyncBatch& new_dir_syncs,
                TmpFiles tmp_files = TmpFiles::Unnamed);
 
   // `maildir` is already confined under mail_root. `folder` is the subaddress ("" for the inbox); it
@@ -40,7 +40,7 @@ class MaildirStore {
 
   const DeliverySettings& delivery_;
   const MaildirSettings& maildir_;
-  DirectorySync& new_dir_syncs_;
+  FsyncBatch& new_dir_syncs_;
   TmpFiles tmp_files_;
 };
 
