@@ -32,8 +32,8 @@ struct GreylistTriplet {
   std::string recipient;  // lower-cased
 };
 
-// The triplet SPEC.md describes: the client's /24 (or /64) network, the sender lower-cased with BATV
-// tags removed and digit runs collapsed (a retry with a new bounce tag matches), the recipient lower-cased.
+// The triplet letterbox-policyd(8) describes ("Greylisting"): the client's /24 (or /64) network, the sender lower-cased
+// with BATV tags removed and digit runs collapsed (a retry with a new bounce tag matches), the recipient lower-cased.
 GreylistTriplet greylist_triplet(std::string_view client_address, std::string_view sender, std::string_view recipient,
                                  const PolicySettings& settings);
 std::string normalise_greylist_sender(std::string_view sender);

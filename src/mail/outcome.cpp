@@ -20,7 +20,8 @@ struct Row {
   std::string_view name;
 };
 
-// SPEC.md's table, in its order. A temporary condition is always 4xx / EX_TEMPFAIL.
+// letterbox.conf(5)'s REPLY CODES, in its order, and the rows letterbox-lmtpd(8) DIAGNOSTICS adds. A temporary
+// condition is always 4xx / EX_TEMPFAIL.
 constexpr std::array kTable{
     Row{Status::Delivered, 250, "2.0.0", "Delivered", EX_OK, "delivered"},
     Row{Status::UserUnknown, 550, "5.1.1", "User unknown", EX_NOUSER, "user-unknown"},

@@ -1,4 +1,4 @@
-// Settings: the typed form of letterbox.conf (SPEC.md "Configuration file"). Every key is declared once
+// Settings: the typed form of letterbox.conf (letterbox.conf(5)). Every key is declared once
 // (config.cpp, kKeys) with its type and default; that declaration parses, validates, supplies the default
 // and prints the effective value. An unknown section or key, a duplicate key, or a bad value throws
 // ConfigError naming the file, the line and the key: a mail system must not start on a misread file.
@@ -37,7 +37,7 @@ struct ServerSettings {
   unsigned min_data_rate{};  // bytes per second a DATA or BDAT transfer earns time for, beyond idle_timeout
   Duration data_deadline{};
   std::vector<std::string> allow_from{};  // CIDR networks whose TCP clients may deliver (network.hpp)
-  bool proxy{};                           // relay a mailbox on another host there (SPEC.md "Many hosts")
+  bool proxy{};                           // relay a mailbox on another host there (letterbox.conf(5))
   unsigned proxy_port{};
   Duration proxy_timeout{};
   std::string tls_cert_file;  // PEM chain; empty: no STARTTLS
@@ -98,7 +98,7 @@ struct MaildirSettings {
   std::string quota_file{};
 };
 
-// letterbox-policyd (SPEC.md "letterbox-policyd"): the answers Postfix's smtpd gets at RCPT time.
+// letterbox-policyd (letterbox-policyd(8)): the answers Postfix's smtpd gets at RCPT time.
 struct PolicySettings {
   std::vector<std::string> listen{};
   unsigned socket_mode{};
@@ -119,8 +119,8 @@ struct PolicySettings {
   unsigned greylist_max_entries{};
 };
 
-// Prometheus metrics (SPEC.md "Operations"): where each daemon serves GET /metrics; empty: off. Two keys,
-// because the two daemons read one file and one address cannot serve two processes.
+// Prometheus metrics (METRICS in letterbox-lmtpd(8) and letterbox-policyd(8)): where each daemon serves GET /metrics;
+// empty: off. Two keys, because the two daemons read one file and one address cannot serve two processes.
 struct StatsSettings {
   std::string listen{};         // letterbox-lmtpd's, inet:HOST:PORT
   std::string policy_listen{};  // letterbox-policyd's
@@ -131,7 +131,7 @@ struct LogSettings {
   std::string target{};  // stderr | syslog | an absolute file path
 };
 
-// Where the settings came from, so that a later check (check_config.hpp) can name the file and line of
+// Where the settings came from, so that a later check (config_check.hpp) can name the file and line of
 // the key it objects to. A key the file does not set has no line.
 struct ConfigOrigin {
   std::string file;

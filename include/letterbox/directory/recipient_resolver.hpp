@@ -1,8 +1,8 @@
 // From the directory's answer to either a Recipient ready for delivery or the Outcome to answer with.
-// This is where SPEC.md's directory rows are decided: unknown -> 550 5.1.1, disabled -> 550 5.2.1,
-// pending -> 450 4.2.1, unavailable -> 450 4.4.3, ambiguous -> 451 4.3.0. The mailbox comes from the
-// mailbox attribute or the template, the format from the format attribute or the path, the quota from
-// the quota attribute or [delivery] quota.
+// This is where the directory's rows of letterbox.conf(5) REPLY CODES are decided: unknown -> 550 5.1.1, disabled ->
+// 550 5.2.1, pending -> 450 4.2.1, unavailable -> 450 4.4.3, ambiguous -> 451 4.3.0. The mailbox comes from the mailbox
+// attribute or the template, the format from the format attribute or the path, the quota from the quota attribute or
+// [delivery] quota.
 #pragma once
 
 #include <string_view>

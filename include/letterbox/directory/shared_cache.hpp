@@ -1,5 +1,5 @@
 // SharedCache: the directory cache in one memory-mapped file that every Letterbox process on the host
-// shares (SPEC.md "The shared directory cache"), so that letterbox-lda, a new process per message, sees
+// shares (letterbox-lda(8), "The shared directory cache"), so that letterbox-lda, a new process per message, sees
 // what letterbox-lmtpd and earlier deliveries learnt.
 //
 // Layout: a header, then `capacity` fixed-size slots grouped in sets of kWays; an address hashes to one

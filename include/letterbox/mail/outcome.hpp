@@ -1,6 +1,6 @@
-// The delivery outcomes of SPEC.md as one table. Every reply code, enhanced status code and sysexits
-// value the programs emit for a recipient comes from here: lmtp_reply() is the only mapping to LMTP,
-// exit_code()/stderr_line() the only mapping to the command line.
+// The delivery outcomes (letterbox.conf(5) REPLY CODES, letterbox-lmtpd(8) DIAGNOSTICS) as one table. Every reply code,
+// enhanced status code and sysexits value the programs emit for a recipient comes from here: lmtp_reply() is the only
+// mapping to LMTP, exit_code()/stderr_line() the only mapping to the command line.
 #pragma once
 
 #include <string>
@@ -20,7 +20,7 @@ enum class Status {
   LocalError,
   MessageTooBig,
   LineTooLong,       // LMTP only: a text line over 1000 octets (RFC 5321's limit)
-  MailboxElsewhere,  // [ldap] host_attribute names another delivery host (SPEC.md "Many hosts")
+  MailboxElsewhere,  // [ldap] host_attribute names another delivery host (letterbox.conf(5))
   RoutingLoop,       // ... and this session came from a host that proxied it here already
   HostUnavailable,   // the host of a proxied recipient did not answer within proxy_timeout
   Relayed,           // the answer of that host, passed back unchanged (Outcome::reply)

@@ -1,8 +1,8 @@
-// Metrics: what SPEC.md's "Operations" asks a daemon to count, kept in this process with lock-free
-// atomics (a delivery or a lookup pays a few relaxed increments) and written out on demand in the
-// Prometheus text exposition format, version 0.0.4. One registry per process, reached through metrics():
-// the counters are bumped deep in the core (a lookup, a lock wait, a delivery's log line) where threading
-// a reference through every constructor would buy nothing. Counting never fails and never blocks mail.
+// Metrics: what the METRICS sections of letterbox-lmtpd(8) and letterbox-policyd(8) list, kept in this process with
+// lock-free atomics (a delivery or a lookup pays a few relaxed increments) and written out on demand in the Prometheus
+// text exposition format, version 0.0.4. One registry per process, reached through metrics(): the counters are bumped
+// deep in the core (a lookup, a lock wait, a delivery's log line) where threading a reference through every constructor
+// would buy nothing. Counting never fails and never blocks mail.
 #pragma once
 
 #include <array>

@@ -1,4 +1,4 @@
-// Maildir file names: "<sec>.M<usec>P<pid>Q<seq>.<host>,S=<size>" (SPEC.md). Unique across processes
+// Maildir file names: "<sec>.M<usec>P<pid>Q<seq>.<host>,S=<size>" (docs/mailbox-formats.md). Unique across processes
 // (pid), threads and fast deliveries (a process-wide sequence number), and across hosts sharing a
 // Maildir over NFS (the host name, with '/' and ':' escaped as Maildir requires).
 #pragma once
