@@ -150,8 +150,8 @@ int run_delivery(const LdaRequest& request) {
     Recipient recipient = std::get<Recipient>(resolved);
     if (request.folder) recipient.folder = *request.folder;
     mailbox = recipient.mailbox;
-    MailboxQueue locks(settings->delivery.max_lock_waiters);
-    Deliverer deliverer(*settings, locks);
+    MailboxQueue queue(settings->delivery.max_lock_waiters);
+    Deliverer deliverer(*settings, queue);
     outcome = deliverer.deliver(spool, envelope, recipient);
   }
   log_delivery(DeliveryRecord{envelope.id, envelope.sender, shown, mailbox, spool.size(), outcome,

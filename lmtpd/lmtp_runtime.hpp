@@ -1,5 +1,5 @@
 // What every LMTP session shares: the configuration in force and what was built from it (the directory
-// with its cache, the deliverer), the in-process mailbox locks, the worker pool for blocking work, and the
+// with its cache, the deliverer), the in-process queue per mailbox, the worker pool for blocking work, and the
 // session count. SIGHUP swaps in a new LmtpRuntime; sessions keep the one they started a transaction with.
 #pragma once
 
@@ -23,12 +23,12 @@
 namespace letterbox {
 
 struct LmtpRuntime {
-  LmtpRuntime(Settings s, MailboxQueue& locks)
+  LmtpRuntime(Settings s, MailboxQueue& mailbox_queue)
       : settings(std::move(s)),
         hostname(effective_hostname(settings)),
         ldap(settings.ldap),
         directory(ldap, settings.ldap, make_cache_store(settings.ldap)),
-        deliverer(settings, locks),
+        deliverer(settings, mailbox_queue),
         allow_from(parse_networks(settings.server.allow_from)),
         tls(make_server_tls(settings.server)) {}
 
@@ -44,8 +44,8 @@ struct LmtpRuntime {
 class LmtpServerState {
  public:
   LmtpServerState(Settings settings, unsigned worker_threads)
-      : locks_(settings.delivery.max_lock_waiters),
-        runtime_(std::make_shared<LmtpRuntime>(std::move(settings), locks_)),
+      : mailbox_queue_(settings.delivery.max_lock_waiters),
+        runtime_(std::make_shared<LmtpRuntime>(std::move(settings), mailbox_queue_)),
         worker_threads_(worker_threads) {}
 
   std::shared_ptr<LmtpRuntime> runtime() const {
@@ -53,8 +53,8 @@ class LmtpServerState {
     return runtime_;
   }
   void replace_runtime(Settings settings) {
-    locks_.set_max_waiters(settings.delivery.max_lock_waiters);
-    auto fresh = std::make_shared<LmtpRuntime>(std::move(settings), locks_);
+    mailbox_queue_.set_max_waiters(settings.delivery.max_lock_waiters);
+    auto fresh = std::make_shared<LmtpRuntime>(std::move(settings), mailbox_queue_);
     std::lock_guard lock(mutex_);
     runtime_ = std::move(fresh);
   }
@@ -70,7 +70,7 @@ class LmtpServerState {
   [[nodiscard]] bool stopping() const { return stopping_; }
 
  private:
-  MailboxQueue locks_;
+  MailboxQueue mailbox_queue_;
   mutable std::mutex mutex_;
   std::shared_ptr<LmtpRuntime> runtime_;
   unsigned worker_threads_;

@@ -33,8 +33,8 @@ std::string one_line(std::string_view text) {
 
 }  // namespace
 
-Deliverer::Deliverer(Settings settings, MailboxQueue& in_process_locks)
-    : settings_(std::move(settings)), hostname_(effective_hostname(settings_)), in_process_locks_(in_process_locks) {}
+Deliverer::Deliverer(Settings settings, MailboxQueue& mailbox_queue)
+    : settings_(std::move(settings)), hostname_(effective_hostname(settings_)), mailbox_queue_(mailbox_queue) {}
 
 std::string Deliverer::added_headers(const Envelope& envelope, const Recipient& recipient) const {
   const auto& d = settings_.delivery;
@@ -64,7 +64,7 @@ Outcome Deliverer::deliver(const Spool& message, const Envelope& envelope, const
   const std::string headers = added_headers(envelope, recipient);
   const Message copy{message, headers, envelope.sender};
   if (recipient.format == MailboxFormat::Mbox) {
-    MboxStore store(settings_.delivery, settings_.mbox, in_process_locks_);
+    MboxStore store(settings_.delivery, settings_.mbox, mailbox_queue_);
     return store.append(*path, copy, recipient.quota);
   }
   MaildirStore store(settings_.delivery, settings_.maildir, new_dir_syncs_);

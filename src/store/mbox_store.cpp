@@ -41,12 +41,12 @@ bool uses(const std::vector<LockKind>& locks, LockKind kind) {
 
 }  // namespace
 
-MboxStore::MboxStore(const DeliverySettings& delivery, const MboxSettings& mbox, MailboxQueue& in_process_locks)
-    : delivery_(delivery), mbox_(mbox), in_process_locks_(in_process_locks) {}
+MboxStore::MboxStore(const DeliverySettings& delivery, const MboxSettings& mbox, MailboxQueue& mailbox_queue)
+    : delivery_(delivery), mbox_(mbox), mailbox_queue_(mailbox_queue) {}
 
 Outcome MboxStore::append(const std::filesystem::path& mbox, const Message& message, std::uint64_t quota) {
   LockRetry retry(delivery_.lock_timeout);
-  auto turn = in_process_locks_.acquire(mbox.string(), retry.deadline());
+  auto turn = mailbox_queue_.acquire(mbox.string(), retry.deadline());
   if (const auto* refusal = std::get_if<MailboxQueue::Refusal>(&turn)) {
     return make_outcome(Status::MailboxLocked, *refusal == MailboxQueue::Refusal::TooManyWaiters
                                                    ? "too many deliveries waiting for " + mbox.string()

@@ -32,7 +32,7 @@ struct Recipient {
 
 class Deliverer {
  public:
-  Deliverer(Settings settings, MailboxQueue& in_process_locks);
+  Deliverer(Settings settings, MailboxQueue& mailbox_queue);
 
   Outcome deliver(const Spool& message, const Envelope& envelope, const Recipient& recipient);
 
@@ -42,7 +42,7 @@ class Deliverer {
  private:
   Settings settings_;
   std::string hostname_;
-  MailboxQueue& in_process_locks_;
+  MailboxQueue& mailbox_queue_;
   FsyncBatch new_dir_syncs_;  // shared by every Maildir delivery made through this Deliverer
 };
 

@@ -16,7 +16,7 @@ namespace letterbox {
 
 class MboxStore {
  public:
-  MboxStore(const DeliverySettings& delivery, const MboxSettings& mbox, MailboxQueue& in_process_locks);
+  MboxStore(const DeliverySettings& delivery, const MboxSettings& mbox, MailboxQueue& mailbox_queue);
 
   // `mbox` is already confined under mail_root; `quota` is in bytes, 0 for none.
   Outcome append(const std::filesystem::path& mbox, const Message& message, std::uint64_t quota);
@@ -26,7 +26,7 @@ class MboxStore {
 
   const DeliverySettings& delivery_;
   const MboxSettings& mbox_;
-  MailboxQueue& in_process_locks_;
+  MailboxQueue& mailbox_queue_;
 };
 
 }  // namespace letterbox
