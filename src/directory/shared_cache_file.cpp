@@ -24,7 +24,6 @@ using shared_cache_layout::kHeaderSize;
 using shared_cache_layout::kMagic;
 using shared_cache_layout::kStorePatience;
 using shared_cache_layout::kVersion;
-using shared_cache_layout::Slot;
 
 std::array<char, 37> current_boot_id() {
   std::array<char, 37> id{};
@@ -48,6 +47,8 @@ int create_file(const std::filesystem::path& path, std::size_t entries, bool rep
   const auto size = static_cast<off_t>(kHeaderSize + capacity * SharedCache::kSlotSize);
   Header header{kMagic, kVersion, kHeaderSize, SharedCache::kSlotSize, SharedCache::kWays, capacity, current_boot_id()};
   int err = 0;
+  // Sizing the file and writing its header fail alike (the branches are the same on purpose).
+  // NOLINTNEXTLINE(bugprone-branch-clone)
   if (::fchmod(fd.get(), 0600) != 0 || ::ftruncate(fd.get(), size) != 0) {
     err = errno != 0 ? errno : EIO;
     why = describe_errno("cannot initialise " + temp.string());
