@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "../tests/support/slapd.hpp"
-#include "letterbox/cached_directory.hpp"
-#include "letterbox/ldap_directory.hpp"
+#include "letterbox/directory/cached_directory.hpp"
+#include "letterbox/directory/ldap_directory.hpp"
 
 using namespace letterbox;
 

@@ -12,10 +12,10 @@
 #include <thread>
 #include <vector>
 
-#include "letterbox/config.hpp"
-#include "letterbox/deliverer.hpp"
-#include "letterbox/mailbox_locks.hpp"
-#include "letterbox/spool.hpp"
+#include "letterbox/config/config.hpp"
+#include "letterbox/store/deliverer.hpp"
+#include "letterbox/store/mailbox_queue.hpp"
+#include "letterbox/store/spool.hpp"
 
 using namespace letterbox;
 namespace fs = std::filesystem;
@@ -27,7 +27,7 @@ double run_once(const fs::path& root, MailboxFormat format, unsigned threads, un
   fs::create_directories(root);
   Settings settings = default_settings();
   settings.delivery.mail_root = root.string();
-  MailboxLocks locks(settings.delivery.max_lock_waiters * 100);
+  MailboxQueue locks(settings.delivery.max_lock_waiters * 100);
   settings.delivery.max_lock_waiters = 10000;
   Deliverer deliverer(settings, locks);
   Spool spool;

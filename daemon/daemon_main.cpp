@@ -13,10 +13,10 @@
 #include <thread>
 #include <vector>
 
-#include "letterbox/logging.hpp"
-#include "letterbox/privileges.hpp"
-#include "letterbox/standard_streams.hpp"
-#include "letterbox/version.hpp"
+#include "letterbox/config/privileges.hpp"
+#include "letterbox/observe/logging.hpp"
+#include "letterbox/util/standard_streams.hpp"
+#include "letterbox/util/version.hpp"
 #include "metrics_server.hpp"
 
 namespace letterbox {

@@ -13,9 +13,9 @@
 #include <string>
 #include <string_view>
 
-#include "letterbox/config.hpp"
-#include "letterbox/config_check.hpp"
-#include "letterbox/metrics.hpp"
+#include "letterbox/config/config.hpp"
+#include "letterbox/config/config_check.hpp"
+#include "letterbox/observe/metrics.hpp"
 
 namespace letterbox {
 

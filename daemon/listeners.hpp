@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "letterbox/config.hpp"
+#include "letterbox/config/config.hpp"
 
 namespace letterbox {
 

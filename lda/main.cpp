@@ -1,6 +1,6 @@
 // letterbox-lda: delivers one message from standard input (or -p FILE) to one recipient, for Postfix's
 // mailbox_command or a pipe(8) transport. Exit codes per sysexits.h; stderr starts with the enhanced
-// status code. Everything but the command line lives in the core (src/local_delivery.cpp).
+// status code. The commands themselves are in lda_command.cpp.
 //
 // The command line is read with getopt_long rather than Boost.Program_options: this is a process per
 // message, and loading and initialising that library cost about a millisecond of CPU per start.
@@ -14,10 +14,10 @@
 #include <optional>
 #include <string>
 
-#include "letterbox/config_check.hpp"
-#include "letterbox/local_delivery.hpp"
-#include "letterbox/standard_streams.hpp"
-#include "letterbox/version.hpp"
+#include "lda_command.hpp"
+#include "letterbox/config/config_check.hpp"
+#include "letterbox/util/standard_streams.hpp"
+#include "letterbox/util/version.hpp"
 
 namespace {
 
@@ -113,7 +113,7 @@ int run(int argc, char** argv) {
   request.sender = value('f');
   request.folder = value('m');
   request.input_file = value('p');
-  return letterbox::run_local_delivery(request);
+  return letterbox::run_delivery(request);
 }
 
 }  // namespace

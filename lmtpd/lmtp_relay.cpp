@@ -15,7 +15,8 @@
 #include <optional>
 #include <stdexcept>
 
-#include "letterbox/unique_fd.hpp"
+#include "letterbox/util/text.hpp"
+#include "letterbox/util/unique_fd.hpp"
 
 namespace letterbox {
 namespace {
@@ -224,10 +225,7 @@ bool offers(const std::vector<std::string>& lhlo_reply, std::string_view extensi
     std::string_view keyword(line);
     keyword.remove_prefix(std::min<std::size_t>(4, keyword.size()));
     keyword = keyword.substr(0, keyword.find(' '));
-    return keyword.size() == extension.size() &&
-           std::equal(keyword.begin(), keyword.end(), extension.begin(), [](char a, char b) {
-             return std::toupper(static_cast<unsigned char>(a)) == std::toupper(static_cast<unsigned char>(b));
-           });
+    return iequals_ascii(keyword, extension);
   });
 }
 

@@ -1,5 +1,5 @@
 // LmtpRelay: one message to another delivery host over LMTP, for the recipients whose mailbox the
-// directory puts there ([server] proxy = yes, SPEC.md "Many hosts"). It runs on the worker pool like a
+// directory puts there ([server] proxy = yes, README.md "Several delivery hosts"). It runs on the worker pool like a
 // local delivery: blocking I/O, every step bounded by proxy_timeout, the message streamed from the spool
 // (memory does not grow with its size). Each recipient's answer is that host's reply, unchanged; a host
 // that cannot be reached or stops answering is 451 4.4.1 for every recipient it has not answered yet.
@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "letterbox/config.hpp"
-#include "letterbox/outcome.hpp"
-#include "letterbox/spool.hpp"
+#include "letterbox/config/config.hpp"
+#include "letterbox/mail/outcome.hpp"
+#include "letterbox/store/spool.hpp"
 
 namespace letterbox {
 

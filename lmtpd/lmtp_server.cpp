@@ -1,16 +1,13 @@
 #include "lmtp_server.hpp"
 
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 
-#include "letterbox/logging.hpp"
-#include "letterbox/network.hpp"
-#include "letterbox/shared_cache.hpp"
+#include "config_reload.hpp"
+#include "letterbox/directory/shared_cache.hpp"
+#include "letterbox/util/network.hpp"
 
 namespace letterbox {
 namespace asio = boost::asio;
-using asio::awaitable;
 
 LmtpServer::LmtpServer(asio::io_context& io, Settings settings, std::string config_file, unsigned worker_threads)
     : config_file_(std::move(config_file)), state_(std::move(settings), worker_threads), listeners_(io) {}
@@ -60,7 +57,7 @@ void refuse(LmtpSession::Socket socket, std::string greeting) {
 void LmtpServer::begin(LmtpSession::Socket socket, std::string peer) {
   const auto runtime = state_.runtime();  // held: a reload may replace it meanwhile
   const auto& server = runtime->settings.server;
-  const std::string id = std::to_string(::getpid()) + "-" + std::to_string(++next_id_);
+  const std::string id = sessions_.next_id();
   if (peer != "local") {  // a UNIX socket's client is on this host, and its mode says who may connect
     const auto address = parse_ip_address(peer.substr(0, peer.find('%')));  // fe80::1%eth0: no scope
     if (!address) {
@@ -82,50 +79,25 @@ void LmtpServer::begin(LmtpSession::Socket socket, std::string peer) {
     return;
   }
   auto session = std::make_shared<LmtpSession>(std::move(socket), state_, id, std::move(peer));
-  {
-    std::lock_guard lock(sessions_mutex_);
-    std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
-    sessions_.push_back(session);
-  }
-  // The spawned function owns the session: nothing else keeps it alive until its coroutine starts.
-  auto executor = session->executor();
-  asio::co_spawn(
-      executor, [session]() -> awaitable<void> { co_await session->run(); },
-      [session, id](const std::exception_ptr& error) {
-        if (!error) return;
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          spdlog::error("session {} ended on an unexpected error: {}", id, e.what());
-        } catch (...) {
-          spdlog::error("session {} ended on an unexpected error", id);
-        }
-        asio::post(session->executor(), [session] { session->abandon(); });
-      });
+  sessions_.spawn(std::move(session), id);
 }
 
 void LmtpServer::stop() {
   spdlog::info("stopping: no new sessions; deliveries in flight finish");
   state_.stopping() = true;
   listeners_.close();
-  std::lock_guard lock(sessions_mutex_);
-  for (auto& w : sessions_) {
-    if (auto s = w.lock()) s->shut_down();
-  }
+  sessions_.shut_down_all();
 }
 
 void LmtpServer::reload() {
-  try {
-    Settings fresh = load_config(config_file_);
-    if (fresh.server.listen != state_.runtime()->settings.server.listen) {
-      spdlog::warn("reload: [server] listen changed; it takes effect at the next restart");
-    }
-    setup_logging(fresh.log, "letterbox-lmtpd");
-    state_.replace_runtime(std::move(fresh));
-    spdlog::info("reloaded {}", config_file_);
-  } catch (const std::exception& e) {
-    spdlog::error("reload refused, keeping the running configuration: {}", e.what());
-  }
+  reload_config(
+      config_file_, "letterbox-lmtpd",
+      [this](const Settings& fresh) {
+        if (fresh.server.listen != state_.runtime()->settings.server.listen) {
+          spdlog::warn("reload: [server] listen changed; it takes effect at the next restart");
+        }
+      },
+      [this](Settings fresh) { state_.replace_runtime(std::move(fresh)); });
 }
 
 }  // namespace letterbox

@@ -4,18 +4,16 @@
 // and reload() for SIGHUP (a bad new configuration is refused and the old one kept; the log reopened).
 #pragma once
 
-#include <utility>  // before Asio (see server_state.hpp)
+#include <utility>  // before Asio (see lmtp_runtime.hpp)
 
 #include <boost/asio.hpp>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <vector>
 
 #include "daemon_main.hpp"
 #include "listeners.hpp"
+#include "lmtp_runtime.hpp"
 #include "lmtp_session.hpp"
-#include "server_state.hpp"
+#include "session_registry.hpp"
 
 namespace letterbox {
 
@@ -34,17 +32,15 @@ class LmtpServer : public Service {
   [[nodiscard]] std::string stats_listen() const override;
   [[nodiscard]] MetricsExtras metrics_extras() override;
 
-  [[nodiscard]] ServerState& state() { return state_; }
+  [[nodiscard]] LmtpServerState& state() { return state_; }
 
  private:
   void begin(LmtpSession::Socket socket, std::string peer);
 
   std::string config_file_;
-  ServerState state_;
+  LmtpServerState state_;
   Listeners listeners_;
-  std::mutex sessions_mutex_;
-  std::vector<std::weak_ptr<LmtpSession>> sessions_;
-  std::uint64_t next_id_ = 0;
+  SessionRegistry<LmtpSession> sessions_{"session"};
 };
 
 }  // namespace letterbox

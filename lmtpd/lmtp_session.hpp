@@ -9,7 +9,7 @@
 // bytes cannot hold a session (and max_sessions) for ever.
 #pragma once
 
-#include <utility>  // before Asio (see server_state.hpp)
+#include <utility>  // before Asio (see lmtp_runtime.hpp)
 
 #include <array>
 #include <boost/asio.hpp>
@@ -20,12 +20,12 @@
 #include <string>
 #include <vector>
 
-#include "letterbox/address.hpp"
-#include "letterbox/deliverer.hpp"
-#include "letterbox/outcome.hpp"
-#include "letterbox/spool.hpp"
+#include "letterbox/directory/address.hpp"
+#include "letterbox/mail/outcome.hpp"
+#include "letterbox/store/deliverer.hpp"
+#include "letterbox/store/spool.hpp"
 #include "lmtp_parser.hpp"
-#include "server_state.hpp"
+#include "lmtp_runtime.hpp"
 
 namespace letterbox {
 
@@ -33,7 +33,7 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
  public:
   using Socket = boost::asio::generic::stream_protocol::socket;
 
-  LmtpSession(Socket socket, ServerState& state, std::string id, std::string peer);
+  LmtpSession(Socket socket, LmtpServerState& state, std::string id, std::string peer);
   ~LmtpSession();
 
   // Runs the session to its end; spawn it on the socket's strand.
@@ -62,30 +62,48 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   [[nodiscard]] std::chrono::steady_clock::time_point read_deadline();
   boost::asio::awaitable<void> flush();
   boost::asio::awaitable<void> watchdog();
-  boost::asio::awaitable<bool> handle_command(const std::string& line);
-  bool handle_bdat(std::string_view args);  // false: the session ends
-  boost::asio::awaitable<void> handle_rcpt(std::string_view args);
-  boost::asio::awaitable<void> append_to_spool();  // moves spool_buffer_ to the spool, on the pool
-  boost::asio::awaitable<void> finish_message(bool line_too_long);
-  boost::asio::awaitable<bool> handle_starttls(std::string_view args);  // false: the session ends
+  void reply(std::string_view line);
+  void reply_timed_out();                                             // after the watchdog ended a read
+  boost::asio::awaitable<bool> handle_event(const LmtpEvent& event);  // false: the session ends
+  boost::asio::awaitable<void> append_to_spool();                     // moves spool_buffer_ to the spool, on the pool
   boost::asio::awaitable<void> end_tls();
   [[nodiscard]] bool tls_offered() const;
-  void handle_mail(std::string_view args);
-  void handle_lhlo(std::string_view args);
-  void handle_proxied(std::string_view args);
   void reset_transaction();
+
+  // The commands (lmtp_commands.cpp).
+  boost::asio::awaitable<bool> handle_command(const std::string& line);  // false: the session ends
+  void handle_lhlo(std::string_view args);
+  void handle_mail(std::string_view args);
+  boost::asio::awaitable<void> handle_rcpt(std::string_view args);
+  boost::asio::awaitable<void> accept_recipient(const std::string& path, const Address& address);
+  boost::asio::awaitable<void> handle_data(std::string_view args);
+  bool handle_bdat(std::string_view args);  // false: the session ends
+  void handle_proxied(std::string_view args);
+  boost::asio::awaitable<bool> handle_starttls(std::string_view args);  // false: the session ends
+
+  // The delivery of a finished message (lmtp_delivery.cpp).
+  struct DeliveryBatch;
+  boost::asio::awaitable<void> finish_message(bool line_too_long);
+  boost::asio::awaitable<std::vector<Outcome>> deliver_copies(std::chrono::steady_clock::time_point started);
+  void deliver_here(const std::shared_ptr<DeliveryBatch>& batch, std::size_t i, const Envelope& envelope,
+                    std::chrono::steady_clock::time_point started);
+  void relay_to(const std::shared_ptr<DeliveryBatch>& batch, const std::string& host,
+                const std::vector<std::size_t>& indexes, const Envelope& envelope,
+                std::chrono::steady_clock::time_point started);
+  std::vector<Outcome> collect_outcomes(DeliveryBatch& batch, const Envelope& envelope,
+                                        std::chrono::steady_clock::time_point started);
+  void answer_recipients(std::vector<Outcome>& outcomes, bool delivered_on_pool,
+                         std::chrono::steady_clock::time_point started);
   // The mailbox a recipient's copy went to, or where it was relayed: for the delivery log.
   [[nodiscard]] std::string destination(const Accepted& accepted) const;
-  void reply(std::string_view line);
-  void reply_timed_out();  // after the watchdog ended a read
 
   using TlsStream = boost::asio::ssl::stream<Socket&>;
 
   Socket socket_;
   std::shared_ptr<boost::asio::ssl::context> tls_context_;  // the one tls_ was made with: a reload may drop it
   std::unique_ptr<TlsStream> tls_;  // set once the handshake succeeded; allocated only then (32 KiB of buffers)
-  ServerState& state_;
-  std::shared_ptr<Runtime> runtime_;
+  LmtpServerState& state_;
+  std::shared_ptr<LmtpRuntime> runtime_;
   std::string id_;
   std::string peer_;
   std::string helo_;

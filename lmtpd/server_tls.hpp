@@ -1,14 +1,14 @@
 // The server side of STARTTLS (RFC 3207 for LMTP): the TLS context built from [server] tls_cert_file,
-// tls_key_file and tls_required. Built with each Runtime (at start and at every reload), so a renewed
+// tls_key_file and tls_required. Built with each LmtpRuntime (at start and at every reload), so a renewed
 // certificate is picked up by SIGHUP; sessions hold the context they started TLS with.
 #pragma once
 
-#include <utility>  // before Asio (see server_state.hpp)
+#include <utility>  // before Asio (see lmtp_runtime.hpp)
 
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
 
-#include "letterbox/config.hpp"
+#include "letterbox/config/config.hpp"
 
 namespace letterbox {
 

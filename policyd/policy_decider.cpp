@@ -4,8 +4,8 @@
 #include <charconv>
 #include <variant>
 
-#include "letterbox/quota_check.hpp"
-#include "letterbox/recipient_resolver.hpp"
+#include "letterbox/directory/recipient_resolver.hpp"
+#include "quota_probe.hpp"
 
 namespace letterbox {
 namespace {
@@ -77,7 +77,7 @@ std::optional<PolicyDecision> PolicyDecider::decide(const PolicyRequest& request
     const auto* recipient = std::get_if<Recipient>(&resolved);
     if (recipient != nullptr && policy.check_quota && recipient->quota != 0) {
       if (mode == Mode::NoWait) return std::nullopt;  // counting a mailbox reads the disk
-      const auto quota = check_quota(settings_, *recipient, message_size(request));
+      const auto quota = probe_quota(settings_, *recipient, message_size(request));
       if (quota && !quota->delivered()) return refuse(*quota);
     }
   }

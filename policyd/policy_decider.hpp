@@ -1,5 +1,5 @@
-// PolicyDecider: SPEC.md's table of letterbox-policyd's answers, as one function of a request. The
-// recipient goes through the same parse_address, Directory, resolve_recipient and quota limits as a
+// PolicyDecider: the table of letterbox-policyd's answers (letterbox-policyd(8), "Decisions"), as one function of a
+// request. The recipient goes through the same parse_address, Directory, resolve_recipient and quota limits as a
 // delivery; the Outcome it comes to is mapped to a Postfix action by policy_action(), the one mapping
 // (outcome.hpp). Greylisting comes last, so that a refused recipient never enters the greylist.
 #pragma once
@@ -7,10 +7,10 @@
 #include <optional>
 #include <string>
 
-#include "letterbox/config.hpp"
-#include "letterbox/directory.hpp"
-#include "letterbox/greylist.hpp"
-#include "letterbox/network.hpp"
+#include "greylist.hpp"
+#include "letterbox/config/config.hpp"
+#include "letterbox/directory/directory.hpp"
+#include "letterbox/util/network.hpp"
 #include "policy_protocol.hpp"
 
 namespace letterbox {

@@ -1,15 +1,12 @@
 #include "policy_server.hpp"
 
-#include <unistd.h>
-
 #include <spdlog/spdlog.h>
 
-#include "letterbox/logging.hpp"
+#include "config_reload.hpp"
 #include "policy_session.hpp"
 
 namespace letterbox {
 namespace asio = boost::asio;
-using asio::awaitable;
 
 PolicyServer::PolicyServer(asio::io_context& io, Settings settings, std::string config_file, unsigned worker_threads)
     : io_(io),
@@ -101,7 +98,7 @@ void PolicyServer::schedule_flush() {
 }
 
 void PolicyServer::begin(Listeners::Socket socket, std::string peer) {
-  const std::string id = std::to_string(::getpid()) + "-" + std::to_string(++next_id_);
+  const std::string id = live_.next_id();
   const unsigned limit = runtime()->settings.policy.max_sessions;
   if (sessions_ >= limit || stopping_) {
     // Closed at once: Postfix's smtpd retries, then applies its default_action (DUNNO).
@@ -112,22 +109,7 @@ void PolicyServer::begin(Listeners::Socket socket, std::string peer) {
   }
   ++sessions_;
   auto session = std::make_shared<PolicySession>(std::move(socket), *this, id, std::move(peer));
-  {
-    std::lock_guard lock(mutex_);
-    std::erase_if(live_, [](const auto& w) { return w.expired(); });
-    live_.push_back(session);
-  }
-  auto executor = session->executor();
-  asio::co_spawn(
-      executor, [session]() -> awaitable<void> { co_await session->run(); },
-      [id](const std::exception_ptr& error) {
-        if (!error) return;
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          spdlog::error("policy session {} ended on an unexpected error: {}", id, e.what());
-        }
-      });
+  live_.spawn(std::move(session), id);
 }
 
 void PolicyServer::stop() {
@@ -135,35 +117,31 @@ void PolicyServer::stop() {
   stopping_ = true;
   flush_timer_.cancel();
   listeners_.close();
-  std::lock_guard lock(mutex_);
-  for (auto& w : live_) {
-    if (auto s = w.lock()) s->shut_down();
-  }
+  live_.shut_down_all();
 }
 
 void PolicyServer::reload() {
-  try {
-    std::lock_guard opening(greylist_mutex_);
-    Settings fresh = load_config(config_file_);
-    const auto current = runtime();
-    if (fresh.policy.listen != current->settings.policy.listen) {
-      spdlog::warn("reload: [policy] listen changed; it takes effect at the next restart");
-    }
-    if (greylist_ && fresh.policy.greylist_db != current->settings.policy.greylist_db) {
-      spdlog::warn("reload: [policy] greylist_db changed; it takes effect at the next restart");
-    }
-    setup_logging(fresh.log, "letterbox-policyd");
-    if (greylist_) greylist_->configure(fresh.policy);
-    auto next = std::make_shared<PolicyRuntime>(std::move(fresh), greylist_.get());
-    {
-      std::lock_guard lock(mutex_);
-      runtime_ = std::move(next);
-    }
-    open_greylist_locked();  // greylisting turned on by this reload
-    spdlog::info("reloaded {}", config_file_);
-  } catch (const std::exception& e) {
-    spdlog::error("reload refused, keeping the running configuration: {}", e.what());
-  }
+  std::lock_guard opening(greylist_mutex_);
+  reload_config(
+      config_file_, "letterbox-policyd",
+      [this](const Settings& fresh) {
+        const auto current = runtime();
+        if (fresh.policy.listen != current->settings.policy.listen) {
+          spdlog::warn("reload: [policy] listen changed; it takes effect at the next restart");
+        }
+        if (greylist_ && fresh.policy.greylist_db != current->settings.policy.greylist_db) {
+          spdlog::warn("reload: [policy] greylist_db changed; it takes effect at the next restart");
+        }
+      },
+      [this](Settings fresh) {
+        if (greylist_) greylist_->configure(fresh.policy);
+        auto next = std::make_shared<PolicyRuntime>(std::move(fresh), greylist_.get());
+        {
+          std::lock_guard lock(mutex_);
+          runtime_ = std::move(next);
+        }
+        open_greylist_locked();  // greylisting turned on by this reload
+      });
 }
 
 }  // namespace letterbox

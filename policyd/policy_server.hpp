@@ -16,12 +16,14 @@
 #include <vector>
 
 #include "daemon_main.hpp"
-#include "letterbox/cached_directory.hpp"
-#include "letterbox/config.hpp"
-#include "letterbox/greylist.hpp"
-#include "letterbox/ldap_directory.hpp"
+#include "greylist.hpp"
+#include "letterbox/config/config.hpp"
+#include "letterbox/directory/cached_directory.hpp"
+#include "letterbox/directory/ldap_directory.hpp"
 #include "listeners.hpp"
 #include "policy_decider.hpp"
+#include "policy_session.hpp"
+#include "session_registry.hpp"
 
 namespace letterbox {
 
@@ -40,8 +42,6 @@ struct PolicyRuntime {
   CachedDirectory directory;
   PolicyDecider decider;
 };
-
-class PolicySession;
 
 class PolicyServer : public Service {
  public:
@@ -87,8 +87,7 @@ class PolicyServer : public Service {
   std::atomic<std::uint64_t> greylist_entries_{0};  // counted on the pool every few flushes, for the metrics
   unsigned flushes_ = 0;
   std::atomic<bool> stopping_{false};
-  std::vector<std::weak_ptr<PolicySession>> live_;
-  std::uint64_t next_id_ = 0;
+  SessionRegistry<PolicySession> live_{"policy session"};
 };
 
 }  // namespace letterbox

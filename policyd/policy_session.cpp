@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "letterbox/metrics.hpp"
+#include "letterbox/observe/metrics.hpp"
 
 #include "on_pool.hpp"
 #include "policy_server.hpp"

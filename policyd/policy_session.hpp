@@ -31,6 +31,8 @@ class PolicySession : public std::enable_shared_from_this<PolicySession> {
   [[nodiscard]] Listeners::Socket::executor_type executor() { return socket_.get_executor(); }
   // SIGTERM: an idle session closes now; one waiting for a decision closes after answering it.
   void shut_down();
+  // After run() ended with an exception: close the connection and stop the watchdog.
+  void abandon() { close(); }
 
  private:
   boost::asio::awaitable<void> watchdog();

@@ -4,7 +4,7 @@
 #include <string>
 
 #include "fuzz_targets.hpp"
-#include "letterbox/address.hpp"
+#include "letterbox/directory/address.hpp"
 
 namespace letterbox::fuzz {
 

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "fuzz_targets.hpp"
-#include "letterbox/config.hpp"
+#include "letterbox/config/config.hpp"
 
 namespace letterbox::fuzz {
 

@@ -9,11 +9,11 @@
 #include <vector>
 
 #include "fuzz_targets.hpp"
-#include "letterbox/config.hpp"
-#include "letterbox/directory_sync.hpp"
-#include "letterbox/mail_path.hpp"
-#include "letterbox/maildir_store.hpp"
-#include "letterbox/recipient_resolver.hpp"
+#include "letterbox/config/config.hpp"
+#include "letterbox/directory/recipient_resolver.hpp"
+#include "letterbox/store/fsync_batch.hpp"
+#include "letterbox/store/mail_path.hpp"
+#include "letterbox/store/maildir_store.hpp"
 
 namespace letterbox::fuzz {
 namespace {
@@ -68,7 +68,7 @@ int mail_path(const std::uint8_t* data, std::size_t size) {
   static constexpr const char* kTemplates[] = {"%d/%u/Maildir", "%a", "%u", "%d/%u.mbox", "x/%u/%d/", "%%/%u/%a"};
   const Address address{parts[0], parts[1], parts[2]};
   const std::string expanded = expand_mailbox_template(kTemplates[data[0] % 6], address);
-  static DirectorySync syncs;
+  static FsyncBatch syncs;
   static const Settings settings = default_settings();
   const MaildirStore store(settings.delivery, settings.maildir, syncs);
   for (const std::string& mailbox : {expanded, parts[3]}) {

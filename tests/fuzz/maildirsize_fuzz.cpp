@@ -3,7 +3,7 @@
 #include <string>
 
 #include "fuzz_targets.hpp"
-#include "letterbox/maildir_quota.hpp"
+#include "letterbox/store/maildir_quota.hpp"
 
 namespace letterbox::fuzz {
 

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "fuzz_targets.hpp"
-#include "letterbox/mbox_format.hpp"
+#include "letterbox/store/mbox_format.hpp"
 
 namespace letterbox::fuzz {
 namespace {

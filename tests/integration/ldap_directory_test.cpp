@@ -5,9 +5,9 @@
 #include <thread>
 
 #include "../support/slapd.hpp"
-#include "letterbox/cached_directory.hpp"
-#include "letterbox/ldap_directory.hpp"
-#include "letterbox/recipient_resolver.hpp"
+#include "letterbox/directory/cached_directory.hpp"
+#include "letterbox/directory/ldap_directory.hpp"
+#include "letterbox/directory/recipient_resolver.hpp"
 
 using namespace letterbox;
 using namespace letterbox::test;

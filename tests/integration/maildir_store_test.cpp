@@ -5,10 +5,10 @@
 #include <atomic>
 #include <thread>
 
-#include "letterbox/directory_sync.hpp"
-#include "letterbox/mail_path.hpp"
-#include "letterbox/maildir_store.hpp"
-#include "letterbox/message.hpp"
+#include "letterbox/store/fsync_batch.hpp"
+#include "letterbox/store/mail_path.hpp"
+#include "letterbox/store/maildir_store.hpp"
+#include "letterbox/store/message.hpp"
 #include "store_fixture.hpp"
 
 using namespace letterbox;
@@ -149,7 +149,7 @@ TEST_F(MaildirStoreTest, SymlinkedMaildirIsRefused) {
 
 TEST_F(MaildirStoreTest, ConcurrentDeliveriesAllLand) {
   Spool spool(tmp_.path());
-  MailboxLocks locks(10);
+  MailboxQueue locks(10);
   Deliverer deliverer(settings_, locks);
   std::vector<std::thread> threads;
   std::atomic<int> delivered{0};
@@ -171,7 +171,7 @@ TEST_F(MaildirStoreTest, ConcurrentDeliveriesAllLand) {
 
 // The qmail way, used where O_TMPFILE or /proc is missing: a named tmp/ file, linked, then removed.
 TEST_F(MaildirStoreTest, NamedTmpFilesWhereUnnamedOnesAreUnavailable) {
-  DirectorySync syncs;
+  FsyncBatch syncs;
   MaildirStore store(settings_.delivery, settings_.maildir, syncs, MaildirStore::TmpFiles::Named);
   const auto spool = spool_of(test_message("m1"));
   const std::string headers = "Delivered-To: alice@example.org\n";
@@ -187,7 +187,7 @@ TEST_F(MaildirStoreTest, NamedTmpFilesWhereUnnamedOnesAreUnavailable) {
 
 TEST_F(MaildirStoreTest, NamedTmpFileIsRemovedWhenTheDiskIsFull) {
   if (!mount_tiny_filesystem("256k")) GTEST_SKIP() << "needs root to mount a tmpfs";
-  DirectorySync syncs;
+  FsyncBatch syncs;
   MaildirStore store(settings_.delivery, settings_.maildir, syncs, MaildirStore::TmpFiles::Named);
   std::string big = test_message("big");
   big.insert(big.find("\n\n") + 2, std::string(512 * 1024, 'x') + "\n");

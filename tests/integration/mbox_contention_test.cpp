@@ -24,7 +24,7 @@ TEST_F(StoreTest, FiftyThreadsAndProcmailIntoOneMbox) {
   const auto rcfile = tmp_ / "procmailrc";
   write_file(rcfile, "");
 
-  MailboxLocks locks(settings_.delivery.max_lock_waiters);
+  MailboxQueue locks(settings_.delivery.max_lock_waiters);
   Deliverer deliverer(settings_, locks);
   std::mutex failures_mutex;
   std::vector<std::string> failures;

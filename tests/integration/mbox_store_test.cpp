@@ -2,7 +2,7 @@
 #include <sys/resource.h>
 #include <utime.h>
 
-#include "letterbox/mbox_format.hpp"
+#include "letterbox/store/mbox_format.hpp"
 #include "store_fixture.hpp"
 
 using namespace letterbox;

@@ -11,10 +11,10 @@
 #include <regex>
 
 #include "../support/test_support.hpp"
-#include "letterbox/deliverer.hpp"
-#include "letterbox/mailbox_locks.hpp"
-#include "letterbox/outcome.hpp"
-#include "letterbox/spool.hpp"
+#include "letterbox/mail/outcome.hpp"
+#include "letterbox/store/deliverer.hpp"
+#include "letterbox/store/mailbox_queue.hpp"
+#include "letterbox/store/spool.hpp"
 
 namespace letterbox::test {
 
@@ -37,7 +37,7 @@ class StoreTest : public ::testing::Test {
   }
 
   Outcome deliver(const Spool& spool, Recipient recipient, const std::string& sender = "sender@example.org") {
-    MailboxLocks locks(settings_.delivery.max_lock_waiters);
+    MailboxQueue locks(settings_.delivery.max_lock_waiters);
     Deliverer deliverer(settings_, locks);
     return deliverer.deliver(spool, Envelope{sender, "", ""}, recipient);
   }

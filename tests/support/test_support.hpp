@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "letterbox/config.hpp"
+#include "letterbox/config/config.hpp"
 
 namespace letterbox::test {
 

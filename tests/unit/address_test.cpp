@@ -1,4 +1,4 @@
-#include "letterbox/address.hpp"
+#include "letterbox/directory/address.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 // check_config() on the STARTTLS keys: a half-configured pair, tls_required without a certificate, a key
 // file others can read or the delivery user cannot. The files need not hold a certificate: only their
 // presence and modes are checked here (letterbox-lmtpd loads them at start, tests/integration/lmtpd_test).
-#include "letterbox/config_check.hpp"
+#include "letterbox/config/config_check.hpp"
 
 #include <gtest/gtest.h>
 
@@ -34,7 +34,7 @@ class ConfigCheck : public ::testing::Test {
                              "[ldap]\nbase = dc=example,dc=org\n[delivery]\nmail_root = " + (tmp_ / "mail").string() +
                              "\n");
     std::vector<std::string> out;
-    for (const auto& p : check_config(load_config(config()), {.listeners = true})) {
+    for (const auto& p : check_config(load_config(config()), {.lmtpd = true})) {
       if (p.text.find("tls_") != std::string::npos) out.push_back(format_problem(p));
     }
     return out;

@@ -1,4 +1,4 @@
-#include "letterbox/config.hpp"
+#include "letterbox/config/config.hpp"
 
 #include <gtest/gtest.h>
 

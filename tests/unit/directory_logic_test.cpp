@@ -4,9 +4,9 @@
 
 #include <deque>
 
-#include "letterbox/cached_directory.hpp"
-#include "letterbox/ldap_directory.hpp"
-#include "letterbox/recipient_resolver.hpp"
+#include "letterbox/directory/cached_directory.hpp"
+#include "letterbox/directory/ldap_directory.hpp"
+#include "letterbox/directory/recipient_resolver.hpp"
 
 using namespace letterbox;
 using namespace std::chrono_literals;

@@ -1,4 +1,4 @@
-#include "letterbox/directory_sync.hpp"
+#include "letterbox/store/fsync_batch.hpp"
 
 #include <gtest/gtest.h>
 
@@ -60,9 +60,9 @@ class GatedSync {
 
 }  // namespace
 
-TEST(DirectorySync, ConcurrentCallersShareOneSync) {
+TEST(FsyncBatch, ConcurrentCallersShareOneSync) {
   GatedSync gate;
-  DirectorySync syncs([&](const std::filesystem::path& dir) { return gate(dir); });
+  FsyncBatch syncs([&](const std::filesystem::path& dir) { return gate(dir); });
   std::thread leader([&] { EXPECT_EQ(syncs.sync("/m/new"), 0); });
   ASSERT_TRUE(gate.wait_started(1));
   // These arrive while the first sync runs: they must not ride on it, but all of them share the next.
@@ -85,10 +85,10 @@ TEST(DirectorySync, ConcurrentCallersShareOneSync) {
   EXPECT_EQ(gate.started(), 2);
 }
 
-TEST(DirectorySync, EveryCallerOfAFailedSyncSeesTheError) {
+TEST(FsyncBatch, EveryCallerOfAFailedSyncSeesTheError) {
   GatedSync gate;
   gate.fail_with(EIO);
-  DirectorySync syncs([&](const std::filesystem::path& dir) { return gate(dir); });
+  FsyncBatch syncs([&](const std::filesystem::path& dir) { return gate(dir); });
   std::thread leader([&] { EXPECT_EQ(syncs.sync("/m/new"), EIO); });
   ASSERT_TRUE(gate.wait_started(1));
   std::vector<std::thread> followers;
@@ -101,9 +101,9 @@ TEST(DirectorySync, EveryCallerOfAFailedSyncSeesTheError) {
   EXPECT_EQ(syncs.sync("/m/new"), 0);  // a later sync starts afresh
 }
 
-TEST(DirectorySync, DifferentDirectoriesDoNotWaitForEachOther) {
+TEST(FsyncBatch, DifferentDirectoriesDoNotWaitForEachOther) {
   GatedSync gate;
-  DirectorySync syncs([&](const std::filesystem::path& dir) { return dir == "/a/new" ? gate(dir) : 0; });
+  FsyncBatch syncs([&](const std::filesystem::path& dir) { return dir == "/a/new" ? gate(dir) : 0; });
   std::thread slow([&] { EXPECT_EQ(syncs.sync("/a/new"), 0); });
   ASSERT_TRUE(gate.wait_started(1));
   EXPECT_EQ(syncs.sync("/b/new"), 0);  // returns although /a/new's sync is still blocked
@@ -111,9 +111,9 @@ TEST(DirectorySync, DifferentDirectoriesDoNotWaitForEachOther) {
   slow.join();
 }
 
-TEST(DirectorySync, RealDirectory) {
+TEST(FsyncBatch, RealDirectory) {
   test::TempDir tmp;
-  DirectorySync syncs;
+  FsyncBatch syncs;
   EXPECT_EQ(syncs.sync(tmp.path()), 0);
   EXPECT_EQ(syncs.sync(tmp / "missing"), ENOENT);
 }

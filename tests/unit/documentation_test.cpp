@@ -8,9 +8,9 @@
 #include <set>
 
 #include "../support/test_support.hpp"
-#include "letterbox/config.hpp"
-#include "letterbox/metrics.hpp"
-#include "letterbox/version.hpp"
+#include "letterbox/config/config.hpp"
+#include "letterbox/observe/metrics.hpp"
+#include "letterbox/util/version.hpp"
 
 using namespace letterbox;
 using letterbox::test::read_file;

@@ -1,7 +1,7 @@
 // Greylist: the triplet's life (defer, early retry, pass, known, retry window, expiry, auto-allow), the
 // normalisation that makes a retry match, and the store on a real file: it persists, stays bounded,
 // and a damaged file or entry is never a crash.
-#include "letterbox/greylist.hpp"
+#include "greylist.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-#include "letterbox/logging.hpp"
+#include "letterbox/observe/logging.hpp"
 
 #include <gtest/gtest.h>
 

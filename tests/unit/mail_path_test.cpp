@@ -1,4 +1,4 @@
-#include "letterbox/mail_path.hpp"
+#include "letterbox/store/mail_path.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "letterbox/maildir_name.hpp"
+#include "letterbox/store/maildir_name.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

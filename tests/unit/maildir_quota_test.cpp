@@ -1,4 +1,4 @@
-#include "letterbox/maildir_quota.hpp"
+#include "letterbox/store/maildir_quota.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

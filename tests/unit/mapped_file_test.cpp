@@ -1,6 +1,6 @@
 // MappedFile: reserved before mapped, a file that shrank is seen before it is touched, and a SIGBUS in
 // the moment between the two ends the access, not the process.
-#include "letterbox/mapped_file.hpp"
+#include "letterbox/util/mapped_file.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>

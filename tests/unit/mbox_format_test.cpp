@@ -1,4 +1,4 @@
-#include "letterbox/mbox_format.hpp"
+#include "letterbox/store/mbox_format.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,9 +1,9 @@
-#include "letterbox/metrics.hpp"
+#include "letterbox/observe/metrics.hpp"
 
 #include <gtest/gtest.h>
 
 #include "../support/test_support.hpp"
-#include "letterbox/shared_cache.hpp"
+#include "letterbox/directory/shared_cache.hpp"
 
 using namespace letterbox;
 using namespace letterbox::test;

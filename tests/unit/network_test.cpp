@@ -1,5 +1,5 @@
 // Addresses and networks as Postfix sends them and administrators write them.
-#include "letterbox/network.hpp"
+#include "letterbox/util/network.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "letterbox/outcome.hpp"
+#include "letterbox/mail/outcome.hpp"
 
 #include <gtest/gtest.h>
 #include <sysexits.h>

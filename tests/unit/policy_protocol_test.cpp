@@ -5,7 +5,7 @@
 
 #include <vector>
 
-#include "letterbox/outcome.hpp"
+#include "letterbox/mail/outcome.hpp"
 
 using namespace letterbox;
 

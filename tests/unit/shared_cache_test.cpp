@@ -1,6 +1,6 @@
 // SharedCache's table on a real file in a temporary directory: insert, lookup, expiry, eviction, a torn
 // entry, and every kind of file that must not be trusted.
-#include "letterbox/shared_cache.hpp"
+#include "letterbox/directory/shared_cache.hpp"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "../support/test_support.hpp"
-#include "letterbox/cached_directory.hpp"
+#include "letterbox/directory/cached_directory.hpp"
 
 using namespace letterbox;
 using namespace std::chrono_literals;

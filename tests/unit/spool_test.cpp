@@ -1,4 +1,4 @@
-#include "letterbox/spool.hpp"
+#include "letterbox/store/spool.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,26 @@
+#include "config_reload.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <exception>
+#include <utility>
+
+#include "letterbox/observe/logging.hpp"
+
+namespace letterbox {
+
+void reload_config(const std::string& config_file, std::string_view program,
+                   const std::function<void(const Settings& fresh)>& inspect,
+                   const std::function<void(Settings fresh)>& apply) {
+  try {
+    Settings fresh = load_config(config_file);
+    inspect(fresh);  // to the log in force until now
+    setup_logging(fresh.log, program);
+    apply(std::move(fresh));
+    spdlog::info("reloaded {}", config_file);
+  } catch (const std::exception& e) {
+    spdlog::error("reload refused, keeping the running configuration: {}", e.what());
+  }
+}
+
+}  // namespace letterbox

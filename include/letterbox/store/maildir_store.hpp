@@ -1,0 +1,47 @@
+// MaildirStore: delivers one message into a Maildir (or its Maildir++ folder) the qmail way: a file in
+// tmp/, written, fsync'd, linked into new/ under a unique name, then new/ fsync'd. The tmp/ file is an
+// unnamed O_TMPFILE one where the filesystem allows (no name in tmp/ to create, remove or leave behind
+// after a crash), else a named one that is removed after the link.
+// Contract: Delivered only once the new/ name is durable (when [delivery] fsync is on); on failure nothing
+// is left in new/ and the tmp/ file is removed; every failure is a 4xx outcome. Deliveries hold a shared
+// flock on <maildir>/<lock_file>, so an administrator who holds it exclusively makes them wait (up to
+// lock_timeout) and then answer "locked". Maildir needs no exclusion between deliveries, so unlike mbox
+// they run concurrently, in this process and across processes.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "letterbox/config/config.hpp"
+#include "letterbox/mail/outcome.hpp"
+#include "letterbox/store/fsync_batch.hpp"
+#include "letterbox/store/message.hpp"
+
+namespace letterbox {
+
+class MaildirStore {
+ public:
+  enum class TmpFiles { Unnamed, Named };  // Named: always the qmail way (the fallback, tested on its own)
+
+  // `new_dir_syncs` coalesces the fsyncs of new/ across concurrent deliveries.
+  MaildirStore(const DeliverySettings& delivery, const MaildirSettings& maildir, FsyncBatch& new_dir_syncs,
+               TmpFiles tmp_files = TmpFiles::Unnamed);
+
+  // `maildir` is already confined under mail_root. `folder` is the subaddress ("" for the inbox); it
+  // selects the Maildir++ folder ".<folder>" when subaddress_folders is on and that folder exists.
+  Outcome deliver(const std::filesystem::path& maildir, std::string_view folder, const Message& message,
+                  std::uint64_t quota);
+
+  // The directory the message goes to: ".<folder>" if usable, else the inbox.
+  std::filesystem::path target_for(const std::filesystem::path& maildir, std::string_view folder) const;
+
+ private:
+  Outcome write_message(const std::filesystem::path& target, const Message& message);
+
+  const DeliverySettings& delivery_;
+  const MaildirSettings& maildir_;
+  FsyncBatch& new_dir_syncs_;
+  TmpFiles tmp_files_;
+};
+
+}  // namespace letterbox

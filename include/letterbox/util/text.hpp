@@ -1,0 +1,26 @@
+// Text helpers that know nothing about mail: ASCII case folding (the protocols and the directory compare
+// names without regard to case, and never by the locale's rules), splitting into words, and reading a
+// decimal number that must be the whole of its text.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace letterbox {
+
+// Only A-Z and a-z change; every other byte, UTF-8 included, is kept as it is.
+char ascii_lower(char c);
+std::string ascii_lower(std::string_view text);
+std::string ascii_upper(std::string_view text);
+bool iequals_ascii(std::string_view a, std::string_view b);
+
+// The words of `text` between runs of any of the `separators`; no empty words.
+std::vector<std::string> split_words(std::string_view text, std::string_view separators);
+
+// A decimal number written with digits only (no sign, no space) that fits in 64 bits; nullopt otherwise.
+std::optional<std::uint64_t> parse_decimal(std::string_view text);
+
+}  // namespace letterbox

@@ -1,0 +1,182 @@
+#include "letterbox/store/maildir_store.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <optional>
+
+#include "letterbox/store/mail_path.hpp"
+#include "letterbox/store/mailbox_file_locks.hpp"
+#include "letterbox/store/maildir_name.hpp"
+#include "letterbox/store/maildir_quota.hpp"
+#include "letterbox/util/file_io.hpp"
+#include "letterbox/util/unique_fd.hpp"
+
+namespace letterbox {
+namespace {
+
+// tmp/, new/ and cur/ (0700), created on first delivery.
+int make_maildir_subdirs(const std::filesystem::path& dir) {
+  bool any_created = false;
+  for (const char* sub : {"tmp", "new", "cur"}) {
+    bool created = false;
+    if (const int err = make_directory(dir / sub, created); err != 0) return err;
+    any_created = any_created || created;
+  }
+  // new/ must be durable in the Maildir before a message linked into it is acknowledged.
+  return any_created ? sync_directory(dir) : 0;
+}
+
+// Linking an O_TMPFILE file by its /proc/self/fd name needs /proc (linkat's AT_EMPTY_PATH would need
+// CAP_DAC_READ_SEARCH, which a delivery running as the mailbox owner does not have).
+bool proc_fd_links_work() {
+  static const bool works = ::access("/proc/self/fd", X_OK) == 0;
+  return works;
+}
+
+// A subaddress names a folder only if it is a plain Maildir++ name: no '/', no leading '.', no empty
+// level ("a..b"), nothing that could climb out of the Maildir.
+bool usable_folder_name(std::string_view folder) {
+  if (folder.empty() || folder.front() == '.' || folder.back() == '.') return false;
+  if (folder.find('/') != std::string_view::npos || folder.find("..") != std::string_view::npos) return false;
+  return std::none_of(folder.begin(), folder.end(), [](char c) { return c == '\0' || c == '\n'; });
+}
+
+}  // namespace
+
+MaildirStore::MaildirStore(const DeliverySettings& delivery, const MaildirSettings& maildir, FsyncBatch& new_dir_syncs,
+                           TmpFiles tmp_files)
+    : delivery_(delivery), maildir_(maildir), new_dir_syncs_(new_dir_syncs), tmp_files_(tmp_files) {}
+
+std::filesystem::path MaildirStore::target_for(const std::filesystem::path& maildir, std::string_view folder) const {
+  if (!delivery_.subaddress_folders || !usable_folder_name(folder)) return maildir;
+  auto candidate = maildir / ("." + std::string(folder));
+  struct stat st {};
+  if (::lstat(candidate.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return candidate;
+  return maildir;
+}
+
+Outcome MaildirStore::deliver(const std::filesystem::path& maildir, std::string_view folder, const Message& message,
+                              std::uint64_t quota) {
+  const auto reply = delivery_.quota_full_reply;
+  if (const int err = make_directories(delivery_.mail_root, maildir); err != 0) {
+    return outcome_from_errno(err, "cannot create " + maildir.string(), reply);
+  }
+  if (const int err = make_maildir_subdirs(maildir); err != 0) {
+    return outcome_from_errno(err, "cannot create the subdirectories of " + maildir.string(), reply);
+  }
+  const auto target = target_for(maildir, folder);
+  if (target != maildir) {
+    if (const int err = make_maildir_subdirs(target); err != 0) {
+      return outcome_from_errno(err, "cannot create the subdirectories of " + target.string(), reply);
+    }
+  }
+
+  const auto lock_path = maildir / maildir_.lock_file;
+  // Without O_CREAT first: creating (even an existing name) locks the whole Maildir directory.
+  UniqueFd lock_fd(::open(lock_path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
+  if (!lock_fd && errno == ENOENT) {
+    lock_fd = UniqueFd(::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+  }
+  if (!lock_fd && errno == EACCES) {
+    // flock needs no write access, and an administrator's `flock -x letterbox.lock rsync ...` run as root
+    // creates the file 0644 root: that must not defer every delivery to this Maildir.
+    lock_fd = UniqueFd(::open(lock_path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+  }
+  if (!lock_fd) return outcome_from_errno(errno, "cannot open " + lock_path.string(), reply);
+  FlockLock lock;
+  LockRetry retry(delivery_.lock_timeout);
+  for (;;) {
+    const auto attempt = lock.try_lock(lock_fd.get(), false);
+    if (attempt.result == LockTry::Acquired) break;
+    if (attempt.result == LockTry::Failed) return outcome_from_errno(attempt.error, attempt.detail, reply);
+    if (!retry.backoff()) {
+      return make_outcome(Status::MailboxLocked, lock_path.string() + " is held exclusively");
+    }
+  }
+
+  std::optional<MaildirQuota> quota_file;
+  if (quota != 0) {
+    quota_file.emplace(maildir, maildir_.quota_file, quota);
+    bool fits = false;
+    if (const int err = quota_file->check(message.size(), fits); err != 0) {
+      return outcome_from_errno(err, "cannot read the quota of " + maildir.string(), reply);
+    }
+    if (!fits) {
+      return make_outcome(Status::MailboxFull,
+                          maildir.string() + " is over its quota of " + std::to_string(quota) + " bytes", reply);
+    }
+  }
+
+  Outcome result = write_message(target, message);
+  if (result.delivered() && quota_file) {
+    if (const int err = quota_file->record(message.size()); err != 0) {
+      // The message is safe; a missing line only means the next check rebuilds the file.
+      spdlog::warn("cannot update {}: {}", (maildir / maildir_.quota_file).string(), std::strerror(err));
+    }
+  }
+  return result;
+}
+
+Outcome MaildirStore::write_message(const std::filesystem::path& target, const Message& message) {
+  const auto reply = delivery_.quota_full_reply;
+  const std::string name = maildir_unique_name(message.size());
+  const auto tmp_dir = target / "tmp";
+  const auto tmp_path = tmp_dir / name;
+  const auto new_path = target / "new" / name;
+
+  // Preferably an unnamed file in tmp/ (O_TMPFILE): creating it does not lock tmp/ against the other
+  // deliveries, and a crash before the link leaves nothing behind to clean up. Where the filesystem or
+  // /proc cannot do that (NFS, a chroot), a named tmp/ file, the qmail way.
+  const bool unnamed = tmp_files_ == TmpFiles::Unnamed && proc_fd_links_work();
+  UniqueFd fd;
+  if (unnamed) fd = UniqueFd(::open(tmp_dir.c_str(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600));
+  const bool named = !fd;
+  if (named) fd = UniqueFd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!fd) return outcome_from_errno(errno, "cannot create a file in " + tmp_dir.string(), reply);
+
+  // Headers and the first chunk of the body go out in one write() for a typical small message.
+  std::string buffer(message.added_headers);
+  int err = message.body.for_each_chunk([&](std::string_view chunk) {
+    if (buffer.size() + chunk.size() <= 256 * 1024) {
+      buffer.append(chunk);
+      return 0;
+    }
+    const int e = write_all(fd.get(), buffer);
+    buffer.clear();
+    return e != 0 ? e : write_all(fd.get(), chunk);
+  });
+  if (err == 0) err = write_all(fd.get(), buffer);
+  if (err == 0 && delivery_.fsync && ::fsync(fd.get()) != 0) err = errno;
+  if (named) {
+    if (err == 0) err = fd.close();  // close() can report a deferred write error (NFS)
+    if (err == 0 && ::link(tmp_path.c_str(), new_path.c_str()) != 0) err = errno;
+    if (err != 0) ::unlink(tmp_path.c_str());
+  } else {
+    const std::string by_fd = "/proc/self/fd/" + std::to_string(fd.get());
+    if (err == 0 && ::linkat(AT_FDCWD, by_fd.c_str(), AT_FDCWD, new_path.c_str(), AT_SYMLINK_FOLLOW) != 0) err = errno;
+    if (const int close_err = fd.close(); err == 0 && close_err != 0) {
+      err = close_err;
+      ::unlink(new_path.c_str());
+    }
+  }
+  if (err != 0) return outcome_from_errno(err, "writing a copy into " + target.string(), reply);
+  if (delivery_.fsync) {
+    if (const int sync_err = new_dir_syncs_.sync(target / "new"); sync_err != 0) {
+      // Without a durable name the copy may vanish in a crash: take it back and let the MTA retry.
+      ::unlink(new_path.c_str());
+      if (named) ::unlink(tmp_path.c_str());
+      return outcome_from_errno(sync_err, "syncing " + (target / "new").string(), reply);
+    }
+  }
+  if (named) ::unlink(tmp_path.c_str());
+  return make_outcome(Status::Delivered);
+}
+
+}  // namespace letterbox
