@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <string>
 
-#include "../tests/support/slapd.hpp"
+#include "slapd.hpp"
 
 namespace letterbox::bench {
 

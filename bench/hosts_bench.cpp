@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "../tests/support/delivery_host.hpp"
-#include "../tests/support/slapd.hpp"
-#include "../tests/support/test_support.hpp"
 #include "bench_util.hpp"
+#include "delivery_host.hpp"
+#include "slapd.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using namespace letterbox::test;

@@ -9,9 +9,9 @@
 #include <thread>
 #include <vector>
 
-#include "../tests/support/slapd.hpp"
 #include "letterbox/directory/cached_directory.hpp"
 #include "letterbox/directory/ldap_directory.hpp"
+#include "slapd.hpp"
 
 using namespace letterbox;
 

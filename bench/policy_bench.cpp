@@ -21,9 +21,9 @@
 #include <thread>
 #include <vector>
 
-#include "../tests/support/slapd.hpp"
-#include "../tests/support/test_support.hpp"
 #include "bench_util.hpp"
+#include "slapd.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using bench::median;

@@ -5,10 +5,10 @@
 
 #include <regex>
 
-#include "../support/delivery_host.hpp"
-#include "../support/postfix.hpp"
-#include "../support/slapd.hpp"
-#include "../support/test_support.hpp"
+#include "delivery_host.hpp"
+#include "postfix.hpp"
+#include "slapd.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox::test;
 

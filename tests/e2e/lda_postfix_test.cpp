@@ -3,9 +3,9 @@
 // queue, and the mailbox.
 #include <gtest/gtest.h>
 
-#include "../support/postfix.hpp"
-#include "../support/slapd.hpp"
-#include "../support/test_support.hpp"
+#include "postfix.hpp"
+#include "slapd.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox::test;
 

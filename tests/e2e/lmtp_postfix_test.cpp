@@ -2,9 +2,9 @@
 // as etc/postfix/main.cf.lmtp documents, and over TCP with STARTTLS, as between hosts.
 #include <gtest/gtest.h>
 
-#include "../support/postfix.hpp"
-#include "../support/slapd.hpp"
-#include "../support/test_support.hpp"
+#include "postfix.hpp"
+#include "slapd.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox::test;
 

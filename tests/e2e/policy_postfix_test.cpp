@@ -5,9 +5,9 @@
 
 #include <thread>
 
-#include "../support/postfix.hpp"
-#include "../support/slapd.hpp"
-#include "../support/test_support.hpp"
+#include "postfix.hpp"
+#include "slapd.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox::test;
 using namespace std::chrono_literals;

@@ -13,9 +13,9 @@
 #include <mutex>
 #include <thread>
 
-#include "../support/delivery_host.hpp"
-#include "../support/slapd.hpp"
-#include "../support/test_support.hpp"
+#include "delivery_host.hpp"
+#include "slapd.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using namespace letterbox::test;

@@ -12,8 +12,8 @@
 #include <regex>
 #include <thread>
 
-#include "../support/slapd.hpp"
-#include "../support/test_support.hpp"
+#include "slapd.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using namespace letterbox::test;

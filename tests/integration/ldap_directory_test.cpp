@@ -4,10 +4,10 @@
 #include <atomic>
 #include <thread>
 
-#include "../support/slapd.hpp"
 #include "letterbox/directory/cached_directory.hpp"
 #include "letterbox/directory/ldap_directory.hpp"
 #include "letterbox/directory/recipient_resolver.hpp"
+#include "slapd.hpp"
 
 using namespace letterbox;
 using namespace letterbox::test;

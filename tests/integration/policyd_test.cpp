@@ -13,8 +13,8 @@
 #include <mutex>
 #include <thread>
 
-#include "../support/slapd.hpp"
-#include "../support/test_support.hpp"
+#include "slapd.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using namespace letterbox::test;

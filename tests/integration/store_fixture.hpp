@@ -10,11 +10,11 @@
 #include <optional>
 #include <regex>
 
-#include "../support/test_support.hpp"
 #include "letterbox/mail/outcome.hpp"
 #include "letterbox/store/deliverer.hpp"
 #include "letterbox/store/mailbox_queue.hpp"
 #include "letterbox/store/spool.hpp"
+#include "test_support.hpp"
 
 namespace letterbox::test {
 

@@ -7,7 +7,7 @@
 
 #include <filesystem>
 
-#include "../support/test_support.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using letterbox::test::TempDir;

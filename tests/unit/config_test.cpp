@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "../support/test_support.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using namespace std::chrono_literals;

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "../support/test_support.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using namespace std::chrono_literals;

@@ -7,10 +7,10 @@
 #include <regex>
 #include <set>
 
-#include "../support/test_support.hpp"
 #include "letterbox/config/config.hpp"
 #include "letterbox/observe/metrics.hpp"
 #include "letterbox/util/version.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using letterbox::test::read_file;

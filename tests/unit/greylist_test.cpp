@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "../support/test_support.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using namespace std::chrono_literals;

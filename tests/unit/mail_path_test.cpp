@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "../support/test_support.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using letterbox::test::TempDir;

@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 #include <utime.h>
 
-#include "../support/test_support.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using letterbox::test::read_file;

@@ -9,7 +9,7 @@
 
 #include <cstring>
 
-#include "../support/test_support.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using namespace letterbox::test;

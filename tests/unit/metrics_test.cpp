@@ -2,8 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "../support/test_support.hpp"
 #include "letterbox/directory/shared_cache.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using namespace letterbox::test;

@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "../support/test_support.hpp"
 #include "letterbox/directory/cached_directory.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 using namespace std::chrono_literals;

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "../support/test_support.hpp"
+#include "test_support.hpp"
 
 using namespace letterbox;
 
