@@ -40,11 +40,7 @@ int main(int argc, char** argv) {
   }
   unsigned runs = 5;
   unsigned messages = 2000;
-  for (int i = 2; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    if (flag == "--runs") runs = static_cast<unsigned>(std::stoul(argv[i + 1]));
-    if (flag == "--messages") messages = static_cast<unsigned>(std::stoul(argv[i + 1]));
-  }
+  bench::Options(argc, argv, 2).option("--runs", runs).option("--messages", messages);
   DeliveryHost::program() = argv[1];
   become_unprivileged();
   if (!started_as_root()) {

@@ -57,11 +57,7 @@ int main(int argc, char** argv) {
   const std::string letterbox_lda = argv[1];
   unsigned runs = 5;
   unsigned messages = 200;
-  for (int i = 2; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    if (flag == "--runs") runs = static_cast<unsigned>(std::stoul(argv[i + 1]));
-    if (flag == "--messages") messages = static_cast<unsigned>(std::stoul(argv[i + 1]));
-  }
+  bench::Options(argc, argv, 2).option("--runs", runs).option("--messages", messages);
   test::become_unprivileged();
   if (!test::started_as_root()) {
     std::fprintf(stderr, "bench_lda: run as root (Dovecot is started as root; deliveries run as nobody)\n");

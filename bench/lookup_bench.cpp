@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "letterbox/directory/cached_directory.hpp"
 #include "letterbox/directory/ldap_directory.hpp"
 #include "slapd.hpp"
@@ -38,11 +39,7 @@ double rate(Directory& directory, unsigned threads, unsigned lookups, const std:
 int main(int argc, char** argv) {
   unsigned runs = 5;
   unsigned lookups = 4000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    if (flag == "--runs") runs = static_cast<unsigned>(std::stoul(argv[i + 1]));
-    if (flag == "--lookups") lookups = static_cast<unsigned>(std::stoul(argv[i + 1]));
-  }
+  bench::Options(argc, argv, 1).option("--runs", runs).option("--lookups", lookups);
   test::Slapd slapd;
   const std::vector<Address> addresses{{"alice", "example.org", ""},
                                        {"bob.builder", "example.org", ""},
@@ -61,8 +58,7 @@ int main(int argc, char** argv) {
         Directory& directory = cached ? static_cast<Directory&>(cache) : ldap;
         rates.push_back(rate(directory, threads, cached ? lookups * 50 : lookups, addresses));
       }
-      std::sort(rates.begin(), rates.end());
-      std::printf("%-10s %-8u %12.0f\n", cached ? "cached" : "uncached", threads, rates[rates.size() / 2]);
+      std::printf("%-10s %-8u %12.0f\n", cached ? "cached" : "uncached", threads, bench::median(rates));
     }
   }
   return 0;

@@ -155,11 +155,7 @@ int main(int argc, char** argv) {
   const std::string policyd = argv[1];
   unsigned runs = 5;
   unsigned requests = 20000;
-  for (int i = 2; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    if (flag == "--runs") runs = static_cast<unsigned>(std::stoul(argv[i + 1]));
-    if (flag == "--requests") requests = static_cast<unsigned>(std::stoul(argv[i + 1]));
-  }
+  bench::Options(argc, argv, 2).option("--runs", runs).option("--requests", requests);
   test::become_unprivileged();  // slapd, both servers and this client run as nobody
   if (!test::started_as_root()) {
     std::fprintf(stderr, "bench_policy: run as root (slapd and the servers then run as nobody)\n");

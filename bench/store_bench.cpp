@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "letterbox/config/config.hpp"
 #include "letterbox/store/deliverer.hpp"
 #include "letterbox/store/mailbox_queue.hpp"
@@ -63,17 +64,11 @@ int main(int argc, char** argv) {
   unsigned messages = 2000;
   std::size_t size = 4096;
   fs::path dir = fs::temp_directory_path() / ("letterbox-bench-" + std::to_string(getpid()));
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string flag = argv[i];
-    if (flag == "--runs")
-      runs = static_cast<unsigned>(std::stoul(argv[i + 1]));
-    else if (flag == "--messages")
-      messages = static_cast<unsigned>(std::stoul(argv[i + 1]));
-    else if (flag == "--size")
-      size = std::stoul(argv[i + 1]);
-    else if (flag == "--dir")
-      dir = argv[i + 1];
-  }
+  bench::Options(argc, argv, 1)
+      .option("--runs", runs)
+      .option("--messages", messages)
+      .option("--size", size)
+      .option("--dir", dir);
   if (geteuid() == 0) {
     std::fprintf(stderr, "bench_store: run as a non-root user (Letterbox never delivers as root)\n");
     return 1;
@@ -84,9 +79,8 @@ int main(int argc, char** argv) {
     for (unsigned threads : {1U, 8U}) {
       std::vector<double> rates;
       for (unsigned r = 0; r < runs; ++r) rates.push_back(run_once(dir, format, threads, messages, size));
-      std::sort(rates.begin(), rates.end());
       std::printf("%-8s %-8u %12.0f\n", format == MailboxFormat::Mbox ? "mbox" : "maildir", threads,
-                  rates[rates.size() / 2]);
+                  bench::median(rates));
     }
   }
   fs::remove_all(dir);
