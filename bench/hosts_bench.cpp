@@ -1,4 +1,4 @@
-// bench_hosts: what relaying costs ([server] proxy = yes, SPEC.md "Many hosts"). Two delivery hosts on
+// bench_hosts: what relaying costs ([server] proxy = yes, docs/scaling.md). Two delivery hosts on
 // 127.0.0.2 and 127.0.0.3, one slapd; Postfix's smtp-source sends 4 KiB messages over 20 sessions to a
 // mailbox on host 2, (direct) to host 2 itself, (proxied) to host 1, which relays each copy to host 2.
 // Alternating, median of --runs; prints messages/s and the ratio. Run as root (deliveries run as nobody).

@@ -54,7 +54,7 @@ class LmtpPostfixTest : public LmtpdForPostfix {
   }
 };
 
-// Between hosts (SPEC.md "Many hosts"): Postfix delivers over TCP and, with lmtp_tls_security_level =
+// Between hosts (docs/scaling.md): Postfix delivers over TCP and, with lmtp_tls_security_level =
 // encrypt, sends nothing unless STARTTLS succeeds.
 class LmtpTlsPostfixTest : public LmtpdForPostfix {
  protected:

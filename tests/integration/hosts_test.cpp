@@ -1,4 +1,4 @@
-// Several hosts on this one machine (SPEC.md "Many hosts"): each server on its own loopback address
+// Several hosts on this one machine (docs/scaling.md): each server on its own loopback address
 // (127.0.0.2, 127.0.0.3, ...). A replicated directory is two real slapd with syncrepl, a provider and
 // a consumer; delivery hosts are real letterbox-lmtpd processes.
 #include <arpa/inet.h>

@@ -1,5 +1,5 @@
 // letterbox-lda as Postfix runs it: a real process, a real slapd, real lock holders. Every row of
-// SPEC.md's table: the exit code, the stderr line's start, and the mailbox bytes.
+// the table in letterbox-lda(8), EXIT STATUS: the exit code, the stderr line's start, and the mailbox bytes.
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <signal.h>

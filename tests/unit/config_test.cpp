@@ -191,7 +191,7 @@ TEST(Config, SizesAndDurations) {
   EXPECT_EQ(parse_duration("10"), 10s);
   EXPECT_EQ(parse_duration("3m"), 3min);
   EXPECT_EQ(parse_duration("1h"), 1h);
-  EXPECT_EQ(parse_duration("2d"), 48h);  // SPEC.md: durations also take d ([policy] greylist_expire = 35d)
+  EXPECT_EQ(parse_duration("2d"), 48h);  // letterbox.conf(5): durations also take d ([policy] greylist_expire = 35d)
   EXPECT_THROW(parse_duration("1w"), std::invalid_argument);
   EXPECT_THROW(parse_duration("m"), std::invalid_argument);
 }
