@@ -1,0 +1,25 @@
+// The tests run unprivileged: Letterbox refuses to deliver as root, and CI runs as root.
+#pragma once
+
+namespace letterbox::test {
+
+// When started as root, becomes nobody/nogroup for the rest of the process but keeps root as the saved
+// uid, so RootScope can come back for a moment (to mount a tmpfs). Children exec'd later are fully
+// unprivileged. Called by the tests' main().
+void become_unprivileged();
+bool started_as_root();
+
+// Drops the saved root uid for good. LeakSanitizer's exit check attaches to this process's threads, which
+// the kernel refuses while the saved uid differs from the real one; main() calls this after the tests.
+void give_up_root();
+
+// Root while in scope (only if the process started as root).
+class RootScope {
+ public:
+  RootScope();
+  ~RootScope();
+  RootScope(const RootScope&) = delete;
+  RootScope& operator=(const RootScope&) = delete;
+};
+
+}  // namespace letterbox::test
