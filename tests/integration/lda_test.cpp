@@ -598,18 +598,7 @@ TEST_F(LdaTest, ClosedStandardDescriptorsLeaveTheSharedCacheAndTheLogIntact) {
 // Every exit is 0 or 67, never 135 (SIGBUS), which every letterbox-lda on the host exited with before.
 TEST_F(LdaTest, SharedCacheOnAFullTmpfsNeverKillsTheLda) {
   if (!started_as_root()) GTEST_SKIP() << "needs root to mount a tmpfs";
-  std::filesystem::create_directories(cache_file().parent_path());
-  {
-    RootScope root;
-    ASSERT_EQ(mount("tmpfs", cache_file().parent_path().c_str(), "tmpfs", 0, "size=64k,mode=0777"), 0);
-  }
-  struct Unmount {
-    std::filesystem::path where;
-    ~Unmount() {
-      RootScope root;
-      umount2(where.c_str(), MNT_DETACH);
-    }
-  } unmount{cache_file().parent_path()};
+  const TmpfsMount small_run_dir(cache_file().parent_path(), "64k");
   use_shared_cache();  // 1,000 entries: 1 MB
   const auto deliveries = [&](const std::string& round) {
     for (int i = 0; i < 20; ++i) {
@@ -631,11 +620,7 @@ TEST_F(LdaTest, SharedCacheOnAFullTmpfsNeverKillsTheLda) {
              std::regex_replace(read_file(config()), std::regex("cache_entries = 1000"), "cache_entries = 8"));
   deliveries("fits");
   ASSERT_EQ(read_file(cache_file()).substr(0, 8), "LBXCACHE");
-  {
-    std::ofstream filler(cache_file().parent_path() / "filler");
-    const std::string block(4096, 'f');
-    for (int i = 0; i < 64 && filler.write(block.data(), block.size()); ++i) filler.flush();
-  }
+  fill_filesystem(cache_file().parent_path());
   deliveries("full");
   r = lda({"--lookup", "alice@example.org"}, "");
   EXPECT_NE(r.out.find("(shared cache " + cache_file().string() + ")"), std::string::npos) << r.out;

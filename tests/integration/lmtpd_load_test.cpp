@@ -2,7 +2,6 @@
 // 1,000 idle sessions, SIGTERM and kill -9 while clients deliver. What was acknowledged must be there.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -49,22 +48,13 @@ class LmtpdLoadTest : public ::testing::Test {
     start_server();
   }
   // `where` (mail_root by default) becomes a tmpfs of `size` owned by the test (root only), unmounted by
-  // TearDown.
+  // TearDown once the server has stopped.
   void mount_tmpfs(const std::string& size, std::filesystem::path where = {}) {
-    if (where.empty()) where = mail_root();
-    std::filesystem::create_directories(where);
-    RootScope root;
-    ASSERT_EQ(mount("tmpfs", where.c_str(), "tmpfs", 0, ("size=" + size + ",mode=0755").c_str()), 0)
-        << std::strerror(errno);
-    mounts_.push_back(where);
-    ASSERT_EQ(chown(where.c_str(), getuid(), getgid()), 0);
+    mounts_.push_back(std::make_unique<TmpfsMount>(where.empty() ? mail_root() : where, size));
   }
   void TearDown() override {
     if (server_) server_->stop();
-    for (const auto& where : mounts_) {
-      RootScope root;
-      umount2(where.c_str(), MNT_DETACH);
-    }
+    mounts_.clear();
   }
   // `command` runs the server (empty: letterbox-lmtpd alone); a wrapper such as prlimit goes in front.
   void start_server(std::vector<std::string> command = {}) {
@@ -130,25 +120,33 @@ class LmtpdLoadTest : public ::testing::Test {
     return acknowledged;
   }
 
-  // Runs 8 clients (half to a Maildir, half to an mbox), then `interrupt` while they deliver.
-  std::set<std::string> deliver_and_interrupt(int signal, int& exit_code) {
+  // Runs 8 clients (half to a Maildir, half to an mbox) while `meanwhile` runs; the ids acknowledged.
+  std::set<std::string> deliver_from_eight_clients(const std::string& prefix, const std::function<void()>& meanwhile) {
     std::atomic<bool> stop{false};
     std::mutex mutex;
     std::set<std::string> acknowledged;
     std::vector<std::thread> clients;
     for (int t = 0; t < 8; ++t) {
       clients.emplace_back([&, t] {
-        auto mine = deliver_until("c" + std::to_string(t), stop, t % 2 == 0 ? "alice@example.org" : "erin@example.org");
+        auto mine =
+            deliver_until(prefix + std::to_string(t), stop, t % 2 == 0 ? "alice@example.org" : "erin@example.org");
         std::lock_guard lock(mutex);
         acknowledged.insert(mine.begin(), mine.end());
       });
     }
-    std::this_thread::sleep_for(1500ms);
-    exit_code = server_->signal_and_wait(signal);
-    server_.reset();
+    meanwhile();
     stop = true;
     for (auto& c : clients) c.join();
     return acknowledged;
+  }
+
+  // `signal` to the server while 8 clients deliver.
+  std::set<std::string> deliver_and_interrupt(int signal, int& exit_code) {
+    return deliver_from_eight_clients("c", [&] {
+      std::this_thread::sleep_for(1500ms);
+      exit_code = server_->signal_and_wait(signal);
+      server_.reset();
+    });
   }
 
   // After the fault: one message to each mailbox, each acknowledged with 250 at once.
@@ -193,7 +191,7 @@ class LmtpdLoadTest : public ::testing::Test {
   TempDir tmp_;
   int port_ = 0;
   std::unique_ptr<Background> server_;
-  std::vector<std::filesystem::path> mounts_;
+  std::vector<std::unique_ptr<TmpfsMount>> mounts_;
 };
 
 std::size_t files_in(const std::filesystem::path& dir) {
@@ -414,12 +412,6 @@ TEST_F(LmtpdLoadTest, HundredThousandDeliveriesKeepDescriptorsAndMemoryFlat) {
 
 namespace {
 
-std::size_t occurrences(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
-  return n;
-}
-
 std::vector<std::string> unknown_users(int count) {
   std::vector<std::string> addresses;
   for (int i = 0; i < count; ++i) addresses.push_back("user" + std::to_string(i) + "@example.org");
@@ -477,12 +469,7 @@ TEST_F(LmtpdLoadTest, SharedCacheOnAFullTmpfsNeverKillsTheServer) {
   restart_with_ldap("cache_entries = 8\n");
   EXPECT_EQ(rcpt_codes({"alice@example.org"}), "250");
   ASSERT_EQ(read_file(cache_file()).substr(0, 8), "LBXCACHE");
-  // Fill the rest of the filesystem.
-  {
-    std::ofstream filler(cache_file().parent_path() / "filler");
-    const std::string block(4096, 'f');
-    for (int i = 0; i < 64 && filler.write(block.data(), block.size()); ++i) filler.flush();
-  }
+  fill_filesystem(cache_file().parent_path());
   EXPECT_EQ(rcpt_codes(unknown_users(100)), repeated("550", 100));
   deliver_one_to_each("full-", acknowledged);
   EXPECT_TRUE(process_running(server_->pid()));
@@ -530,28 +517,14 @@ TEST_F(LmtpdLoadTest, SharedCacheTruncatedUnderTheServerIsDroppedThenTakenBack) 
 // (under ThreadSanitizer, no logger is freed while a session thread formats a line), everything
 // acknowledged is there, and the log file, moved away meanwhile, is reopened.
 TEST_F(LmtpdLoadTest, SighupEveryFiftyMillisecondsWhileEightClientsDeliver) {
-  std::atomic<bool> stop{false};
-  std::mutex mutex;
-  std::set<std::string> acknowledged;
-  std::vector<std::thread> clients;
-  for (int t = 0; t < 8; ++t) {
-    clients.emplace_back([&, t] {
-      const auto mine =
-          deliver_until("h" + std::to_string(t), stop, t % 2 == 0 ? "alice@example.org" : "erin@example.org");
-      std::lock_guard lock(mutex);
-      acknowledged.insert(mine.begin(), mine.end());
-    });
-  }
   int sent = 0;
-  {
+  auto acknowledged = deliver_from_eight_clients("h", [&] {
     SighupStorm storm(server_->pid());
     std::this_thread::sleep_for(1500ms);
     std::filesystem::rename(log(), tmp_ / "lmtpd.log.1");  // logrotate's move
     std::this_thread::sleep_for(1500ms);
     sent = storm.sent();
-  }
-  stop = true;
-  for (auto& c : clients) c.join();
+  });
   EXPECT_GE(sent, 40);
   EXPECT_TRUE(process_running(server_->pid()));
   EXPECT_GT(acknowledged.size(), 16U);

@@ -2,7 +2,6 @@
 // policy delegation protocol byte for byte. Every action is asserted exactly.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -79,19 +78,11 @@ class PolicydTest : public ::testing::Test {
   void SetUp() override { std::filesystem::create_directories(mail_root()); }
   void TearDown() override {
     if (server_) server_->stop();
-    for (const auto& where : mounts_) {
-      RootScope root;
-      umount2(where.c_str(), MNT_DETACH);
-    }
+    mounts_.clear();
   }
   // `where` becomes a tmpfs of `size` owned by the test (root only), unmounted by TearDown.
   void mount_tmpfs(const std::string& size, const std::filesystem::path& where) {
-    std::filesystem::create_directories(where);
-    RootScope root;
-    ASSERT_EQ(mount("tmpfs", where.c_str(), "tmpfs", 0, ("size=" + size + ",mode=0755").c_str()), 0)
-        << std::strerror(errno);
-    mounts_.push_back(where);
-    ASSERT_EQ(chown(where.c_str(), getuid(), getgid()), 0);
+    mounts_.push_back(std::make_unique<TmpfsMount>(where, size));
   }
 
   std::filesystem::path mail_root() const { return tmp_ / "mail"; }
@@ -128,7 +119,7 @@ class PolicydTest : public ::testing::Test {
   TempDir tmp_;
   std::filesystem::path greylist_db_ = tmp_ / "greylist.db";
   std::unique_ptr<Background> server_;
-  std::vector<std::filesystem::path> mounts_;
+  std::vector<std::unique_ptr<TmpfsMount>> mounts_;
 };
 
 }  // namespace
@@ -417,12 +408,6 @@ TEST_F(PolicydTest, SocketActivationServesThePassedSocketInsteadOfListen) {
 
 namespace {
 
-std::size_t occurrences(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
-  return n;
-}
-
 // A triplet of its own for each `n`: greylisted on first sight. The number is spelled in letters, as the
 // greylist makes every run of digits in a sender one '#' (VERP and bounce counters).
 std::string new_triplet(const std::string& tag, int n) {
@@ -456,11 +441,7 @@ TEST_F(PolicydTest, GreylistStoreOnAFullTmpfsNeverKillsTheService) {
   start("greylist = yes\ngreylist_delay = 1h\ngreylist_max_entries = 64\n");
   c = connect();
   EXPECT_EQ(c->ask(new_triplet("small", 0)), "DEFER_IF_PERMIT 4.7.1 Greylisted, try again in 3600 seconds");
-  {
-    std::ofstream filler(tmp_ / "lib" / "filler");
-    const std::string block(4096, 'f');
-    for (int i = 0; i < 64 && filler.write(block.data(), block.size()); ++i) filler.flush();
-  }
+  fill_filesystem(tmp_ / "lib");
   for (int i = 1; i < 200; ++i) {
     EXPECT_EQ(c->ask(new_triplet("small", i)), "DEFER_IF_PERMIT 4.7.1 Greylisted, try again in 3600 seconds") << i;
   }

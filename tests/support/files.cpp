@@ -48,4 +48,18 @@ std::filesystem::path fixture(const std::string& name) {
   return std::filesystem::path(LETTERBOX_SOURCE_DIR) / "tests" / "fixtures" / name;
 }
 
+void fill_filesystem(const std::filesystem::path& dir) {
+  std::ofstream filler(dir / "filler");
+  const std::string block(4096, 'f');
+  for (int i = 0; i < 64 && filler.write(block.data(), static_cast<std::streamsize>(block.size())); ++i) {
+    filler.flush();
+  }
+}
+
+std::size_t occurrences(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+  return n;
+}
+
 }  // namespace letterbox::test

@@ -2,6 +2,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -54,6 +55,22 @@ RootScope::RootScope() {
 RootScope::~RootScope() {
   // Going on as root would run the rest of the tests with privileges they must not have.
   if (g_started_as_root && seteuid(g_uid) != 0) die("seteuid back to the test user");
+}
+
+TmpfsMount::TmpfsMount(std::filesystem::path where, const std::string& size) : where_(std::move(where)) {
+  std::filesystem::create_directories(where_);
+  const uid_t uid = getuid();
+  const gid_t gid = getgid();
+  RootScope root;
+  if (mount("tmpfs", where_.c_str(), "tmpfs", 0, ("size=" + size + ",mode=0755").c_str()) != 0) {
+    die("mount a tmpfs on " + where_.string());
+  }
+  if (chown(where_.c_str(), uid, gid) != 0) die("chown " + where_.string());
+}
+
+TmpfsMount::~TmpfsMount() {
+  RootScope root;
+  umount2(where_.c_str(), MNT_DETACH);
 }
 
 }  // namespace letterbox::test

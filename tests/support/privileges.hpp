@@ -1,6 +1,9 @@
 // The tests run unprivileged: Letterbox refuses to deliver as root, and CI runs as root.
 #pragma once
 
+#include <filesystem>
+#include <string>
+
 namespace letterbox::test {
 
 // When started as root, becomes nobody/nogroup for the rest of the process but keeps root as the saved
@@ -20,6 +23,20 @@ class RootScope {
   ~RootScope();
   RootScope(const RootScope&) = delete;
   RootScope& operator=(const RootScope&) = delete;
+};
+
+// A tmpfs of `size` ("64k") mounted at `where` (made if missing) and owned by the tests' user, for as
+// long as the object lives: a small filesystem to fill. Only when the process started as root; throws
+// if the mount fails.
+class TmpfsMount {
+ public:
+  TmpfsMount(std::filesystem::path where, const std::string& size);
+  ~TmpfsMount();
+  TmpfsMount(const TmpfsMount&) = delete;
+  TmpfsMount& operator=(const TmpfsMount&) = delete;
+
+ private:
+  std::filesystem::path where_;
 };
 
 }  // namespace letterbox::test
