@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -537,7 +538,17 @@ TEST_F(LmtpdLoadTest, SighupEveryFiftyMillisecondsWhileEightClientsDeliver) {
 // Out of descriptors (a low RLIMIT_NOFILE and more clients than it allows): the accept error is logged
 // once, not ten times a second, and the server serves again once clients leave.
 TEST_F(LmtpdLoadTest, AcceptErrorsWhileOutOfDescriptorsAreLoggedOnce) {
-  restart_with_ldap("", {"prlimit", "--nofile=40:40", "--"});
+  std::vector<std::string> command{"prlimit", "--nofile=40:40", "--"};
+#if defined(__SANITIZE_ADDRESS__)
+  // UndefinedBehaviorSanitizer reads an object's vtable through a pipe(2), which it cannot open while the
+  // process is out of descriptors: every vptr check then reports an "invalid vptr" (and a suppression cannot
+  // name the type it could not read). The build lets vptr reports recover, and this one server is told
+  // to go on after them; every other report of every other process still halts it.
+  const char* inherited = std::getenv("UBSAN_OPTIONS");
+  command.insert(command.begin(),
+                 {"env", std::string("UBSAN_OPTIONS=") + (inherited ? inherited : "") + ":halt_on_error=0"});
+#endif
+  restart_with_ldap("", command);
   std::vector<std::unique_ptr<LineClient>> clients;
   for (int i = 0; i < 60; ++i) clients.push_back(std::make_unique<LineClient>(port_));
   std::this_thread::sleep_for(3s);  // 30 accept attempts, one every 100 ms
