@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "../../lmtpd/lmtp_parser.hpp"
 #include "fuzz_targets.hpp"
+#include "lmtp_parser.hpp"
 
 namespace letterbox::fuzz {
 namespace {

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "../../policyd/policy_protocol.hpp"
 #include "fuzz_targets.hpp"
+#include "policy_protocol.hpp"
 
 namespace letterbox::fuzz {
 namespace {

@@ -8,7 +8,7 @@
 #include <iterator>
 #include <string>
 
-#include "../fuzz/fuzz_targets.hpp"
+#include "fuzz_targets.hpp"
 
 namespace {
 

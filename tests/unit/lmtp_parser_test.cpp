@@ -1,4 +1,4 @@
-#include "../../lmtpd/lmtp_parser.hpp"
+#include "lmtp_parser.hpp"
 
 #include <gtest/gtest.h>
 
