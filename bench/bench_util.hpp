@@ -2,9 +2,12 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
+#include <cstdio>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace letterbox::bench {
@@ -41,6 +44,52 @@ class Options {
   int argc_;
   char** argv_;
   int first_;
+};
+
+// One report format for every benchmark. On stdout: the title and the setup as `#` lines, then a table of
+// one row per scenario — the median of Letterbox's runs, the median of the peer's and the ratio when there
+// is a peer, and a note — then any closing `#` lines. On stderr, one progress line per run. Rates are
+// printed whole, other values (latencies) with two decimals.
+class Report {
+ public:
+  // `ours` and `peer` head the value columns; without a peer the table has neither its column nor a ratio.
+  Report(const std::string& title, const std::string& setup, std::string unit, std::string ours, std::string peer = "")
+      : unit_(std::move(unit)), peer_(!peer.empty()) {
+    std::printf("# %s\n# %s\n%-34s %20s", title.c_str(), setup.c_str(), "scenario", ours.c_str());
+    if (peer_) std::printf(" %20s %8s", peer.c_str(), "ratio");
+    std::printf("   note\n");
+    std::fflush(stdout);
+  }
+
+  void progress(const std::string& scenario, unsigned run, double ours, double theirs = NAN) const {
+    std::fprintf(stderr, "%s, run %u: %s", scenario.c_str(), run + 1, value(ours).c_str());
+    if (!std::isnan(theirs)) std::fprintf(stderr, " vs %s", value(theirs).c_str());
+    std::fprintf(stderr, "\n");
+  }
+
+  void row(const std::string& scenario, const std::vector<double>& ours, const std::vector<double>& theirs = {},
+           const std::string& note = "") const {
+    std::printf("%-34s %20s", scenario.c_str(), value(median(ours)).c_str());
+    if (peer_) {
+      const double a = median(ours);
+      const double b = median(theirs);
+      std::printf(" %20s %7.2fx", value(b).c_str(), b > 0 ? a / b : 0.0);
+    }
+    std::printf("   %s\n", note.c_str());
+    std::fflush(stdout);
+  }
+
+  void closing(const std::string& text) const { std::printf("# %s\n", text.c_str()); }
+
+ private:
+  std::string value(double v) const {
+    char text[64];
+    std::snprintf(text, sizeof text, v >= 100 ? "%.0f %s" : "%.2f %s", v, unit_.c_str());
+    return text;
+  }
+
+  std::string unit_;
+  bool peer_;
 };
 
 }  // namespace letterbox::bench

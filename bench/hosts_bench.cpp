@@ -55,8 +55,11 @@ int main(int argc, char** argv) {
   DeliveryHost host1("127.0.0.2", port, {&slapd}, "proxy = yes\nmax_sessions = 500\n",
                      "host_attribute = letterboxHost\n");
   DeliveryHost host2("127.0.0.3", port, {&slapd}, "max_sessions = 500\n", "host_attribute = letterboxHost\n");
-  std::printf("smtp-source -L -s 20 -m %u -l 4096 to a Maildir on host 2; fsync on; median of %u runs\n", messages,
-              runs);
+  const bench::Report report("LMTP to the host that holds the mailbox, directly and proxied through another host",
+                             "smtp-source -L -s 20 -m " + std::to_string(messages) +
+                                 " -l 4096 to a Maildir on host 2; fsync on; median of " + std::to_string(runs) +
+                                 " runs",
+                             "msg/s", "proxied via host 1", "direct to host 2");
   std::vector<double> direct;
   std::vector<double> proxied;
   for (unsigned r = 0; r < runs; ++r) {
@@ -68,16 +71,15 @@ int main(int argc, char** argv) {
       proxied.push_back(drive("127.0.0.2", port, messages));
       direct.push_back(drive("127.0.0.3", port, messages));
     }
-    std::fprintf(stderr, "run %u: direct %.0f, proxied %.0f msg/s\n", r + 1, direct.back(), proxied.back());
+    report.progress("proxied vs direct", r, proxied.back(), direct.back());
   }
   std::size_t delivered = 0;
   for (const auto& e : std::filesystem::directory_iterator(host2.maildir("judy") / "new")) {
     (void)e;
     ++delivered;
   }
-  std::printf("%-10s %12s\n", "path", "msg/s");
-  std::printf("%-10s %12.0f\n%-10s %12.0f\nproxied/direct: %.2f; %zu of %u messages in host 2's Maildir\n", "direct",
-              median(direct), "proxied", median(proxied), median(direct) > 0 ? median(proxied) / median(direct) : 0,
-              delivered, 2 * runs * messages);
+  report.row(
+      "judy@ on host 2", proxied, direct,
+      std::to_string(delivered) + " of " + std::to_string(2 * runs * messages) + " messages in host 2's Maildir");
   return 0;
 }

@@ -92,11 +92,10 @@ int main(int argc, char** argv) {
   const std::vector<Scenario> scenarios{{"1 stream, LDAP lookup each", 1, "uncached.conf"},
                                         {"4 streams, LDAP lookup each", 4, "uncached.conf"},
                                         {"4 streams, shared cache", 4, "cached.conf"}};
-  std::printf(
-      "whole-process LDA deliveries into one Maildir, 4 KiB, fsync on (median of %u x %u; dovecot-lda asks "
-      "its auth service, which asks LDAP, every time)\n",
-      runs, messages);
-  std::printf("%-30s %14s %12s %8s\n", "scenario", "letterbox-lda", "dovecot-lda", "ratio");
+  const bench::Report report("whole-process LDA deliveries into one Maildir, 4 KiB, fsync on",
+                             "median of " + std::to_string(runs) + " runs of " + std::to_string(messages) +
+                                 " deliveries; dovecot-lda asks its auth service, which asks LDAP, every time",
+                             "msg/s", "letterbox-lda", "dovecot-lda");
   for (const auto& scenario : scenarios) {
     const std::vector<std::string> ours{
         letterbox_lda, "-c", (tmp / scenario.config).string(), "-f", "sender@example.org", "-a", "alice@example.org"};
@@ -106,12 +105,9 @@ int main(int argc, char** argv) {
       if (r % 2 == 0) ours_rates.push_back(rate(ours, messages, scenario.streams, message));
       theirs_rates.push_back(rate(theirs, messages, scenario.streams, message));
       if (r % 2 == 1) ours_rates.push_back(rate(ours, messages, scenario.streams, message));
-      std::fprintf(stderr, "%s run %u: letterbox-lda %.0f/s dovecot-lda %.0f/s\n", scenario.name, r + 1,
-                   ours_rates.back(), theirs_rates.back());
+      report.progress(scenario.name, r, ours_rates.back(), theirs_rates.back());
     }
-    const double a = median(ours_rates);
-    const double b = median(theirs_rates);
-    std::printf("%-30s %12.0f/s %10.0f/s %7.2fx\n", scenario.name, a, b, b > 0 ? a / b : 0.0);
+    report.row(scenario.name, ours_rates, theirs_rates);
   }
   return 0;
 }

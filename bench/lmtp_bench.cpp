@@ -200,9 +200,11 @@ int main(int argc, char** argv) {
       {"(a) one Maildir", "alice@example.org", false, theirs_port, theirs_root, messages},
       {"(b) 1,000 Maildirs", "u@example.org", true, theirs_port, theirs_root, 1000},
       {"(c) one mbox", "erin@example.org", false, theirs_mbox_port, theirs_mbox_root, std::max(messages / 10, 20U)}};
-  std::printf("smtp-source -L -s 20 -m %u -l 4096; fsync on for both; median of %u runs\n", messages, runs);
-  std::printf("%-20s %16s %16s %8s   %s\n", "scenario", "letterbox msg/s", "dovecot msg/s", "ratio",
-              "messages delivered in the last run (ours/theirs)");
+  const bench::Report report("LMTP deliveries, letterbox-lmtpd and Dovecot's LMTP on the same machine",
+                             "smtp-source -L -s 20 -m " + std::to_string(messages) +
+                                 " -l 4096; fsync on for both; median of " + std::to_string(runs) +
+                                 " runs; note: messages delivered in the last run (ours/theirs)",
+                             "msg/s", "letterbox-lmtpd", "dovecot-lmtp");
   for (const auto& s : scenarios) {
     if (wanted.find(s.name[1]) == std::string::npos) continue;
     std::vector<double> a;
@@ -230,20 +232,21 @@ int main(int argc, char** argv) {
         run_theirs();
         run_ours();
       }
-      std::fprintf(stderr, "%s run %u: %.0f vs %.0f msg/s\n", s.name, r + 1, a.back(), b.back());
+      report.progress(s.name, r, a.back(), b.back());
     }
     test::run_as_root({"rm", "-rf", trash.string()});
     test::run_as_root({"sync"});
-    std::printf("%-20s %16.0f %16.0f %7.2fx   %zu/%zu of %u\n", s.name, median(a), median(b),
-                median(b) > 0 ? median(a) / median(b) : 0, ours_count, theirs_count, s.messages);
+    report.row(s.name, a, b,
+               std::to_string(ours_count) + "/" + std::to_string(theirs_count) + " of " + std::to_string(s.messages));
   }
   std::vector<double> ceiling;
   for (unsigned r = 0; r < runs; ++r) {
     test::run_as_root({"sync"});
     ceiling.push_back(fsync_ceiling(tmp / "ceiling" / std::to_string(r), messages));
-    std::fprintf(stderr, "ceiling run %u: %.0f/s\n", r + 1, ceiling.back());
+    report.progress("machine ceiling", r, ceiling.back());
   }
   fs::remove_all(tmp / "ceiling");
-  std::printf("machine ceiling: %.0f fsync'd 4 KiB file creations/s from 20 threads\n", median(ceiling));
+  report.closing("machine ceiling: " + std::to_string(static_cast<long>(median(ceiling))) +
+                 " fsync'd 4 KiB file creations/s from 20 threads");
   return 0;
 }

@@ -45,8 +45,10 @@ int main(int argc, char** argv) {
                                        {"bob.builder", "example.org", ""},
                                        {"nosuchuser", "example.org", ""},
                                        {"carol", "example.org", ""}};
-  std::printf("%-10s %-8s %12s   (median of %u runs, %u lookups, slapd on loopback)\n", "mode", "threads", "lookups/s",
-              runs, lookups);
+  const bench::Report report("directory lookups, with and without the in-memory cache",
+                             "median of " + std::to_string(runs) + " runs, " + std::to_string(lookups) +
+                                 " lookups (50 times as many cached), slapd on loopback",
+                             "lookups/s", "letterbox");
   for (const bool cached : {false, true}) {
     for (unsigned threads : {1U, 8U}) {
       std::vector<double> rates;
@@ -58,7 +60,7 @@ int main(int argc, char** argv) {
         Directory& directory = cached ? static_cast<Directory&>(cache) : ldap;
         rates.push_back(rate(directory, threads, cached ? lookups * 50 : lookups, addresses));
       }
-      std::printf("%-10s %-8u %12.0f\n", cached ? "cached" : "uncached", threads, bench::median(rates));
+      report.row(std::string(cached ? "cached" : "uncached") + ", " + std::to_string(threads) + " threads", rates);
     }
   }
   return 0;

@@ -190,8 +190,11 @@ int main(int argc, char** argv) {
   warm_up(ours_port);
   warm_up(theirs_port);
 
-  std::printf("%u connections, %u requests a run (half known triplets, half new), greylisting on; median of %u\n",
-              kConnections, requests, runs);
+  const bench::Report report("policy requests, letterbox-policyd and postgrey",
+                             std::to_string(kConnections) + " connections, " + std::to_string(requests) +
+                                 " requests a run (half known triplets, half new), greylisting on; median of " +
+                                 std::to_string(runs),
+                             "requests/s", "letterbox-policyd", "postgrey");
   std::vector<double> a;
   std::vector<double> b;
   std::vector<double> a99;
@@ -216,14 +219,15 @@ int main(int argc, char** argv) {
       run_theirs();
       run_ours();
     }
-    std::fprintf(stderr, "run %u: %.0f vs %.0f requests/s; p99 %.2f vs %.2f ms\n", r + 1, a.back(), b.back(),
-                 a99.back(), b99.back());
+    report.progress("throughput", r, a.back(), b.back());
   }
-  std::printf("%-18s %14s %10s   %s\n", "", "requests/s", "p99 ms", "last run: deferred/passed/failed");
-  std::printf("%-18s %14.0f %10.2f   %u/%u/%u\n", "letterbox-policyd", median(a), median(a99), last_ours.deferred,
-              last_ours.passed, last_ours.failed);
-  std::printf("%-18s %14.0f %10.2f   %u/%u/%u\n", "postgrey", median(b), median(b99), last_theirs.deferred,
-              last_theirs.passed, last_theirs.failed);
-  std::printf("ratio: %.1fx\n", median(b) > 0 ? median(a) / median(b) : 0);
+  const auto counts = [](const RunResult& run) {
+    return std::to_string(run.deferred) + "/" + std::to_string(run.passed) + "/" + std::to_string(run.failed);
+  };
+  report.row("throughput", a, b,
+             "last run deferred/passed/failed: " + counts(last_ours) + " vs " + counts(last_theirs));
+  char p99[128];
+  std::snprintf(p99, sizeof p99, "p99 latency: %.2f ms vs %.2f ms", median(a99), median(b99));
+  report.closing(p99);
   return 0;
 }

@@ -73,14 +73,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "bench_store: run as a non-root user (Letterbox never delivers as root)\n");
     return 1;
   }
-  std::printf("%-8s %-8s %12s   (median of %u runs, %u messages of %zu bytes, fsync on)\n", "format", "threads",
-              "msgs/s", runs, messages, size);
+  const bench::Report report("the stores alone, in process",
+                             "median of " + std::to_string(runs) + " runs, " + std::to_string(messages) +
+                                 " messages of " + std::to_string(size) + " bytes, fsync on",
+                             "msg/s", "letterbox");
   for (MailboxFormat format : {MailboxFormat::Maildir, MailboxFormat::Mbox}) {
     for (unsigned threads : {1U, 8U}) {
       std::vector<double> rates;
       for (unsigned r = 0; r < runs; ++r) rates.push_back(run_once(dir, format, threads, messages, size));
-      std::printf("%-8s %-8u %12.0f\n", format == MailboxFormat::Mbox ? "mbox" : "maildir", threads,
-                  bench::median(rates));
+      report.row(
+          std::string(format == MailboxFormat::Mbox ? "mbox" : "maildir") + ", " + std::to_string(threads) + " threads",
+          rates);
     }
   }
   fs::remove_all(dir);
