@@ -52,7 +52,9 @@ const ast::Argument* Arguments::next_tag() {
   return argument;
 }
 
-std::string Arguments::tag_name(const ast::Argument& tag) const { return ascii_lower(tag.tag); }
+std::string Arguments::tag_name(const ast::Argument& tag) const {
+  return ascii_lower(tag.tag);
+}
 
 bool Arguments::claim(const ast::Argument& tag, std::string_view family) {
   const std::string name = tag_name(tag);
@@ -104,8 +106,8 @@ bool Arguments::tag_number(const ast::Argument& tag, std::uint64_t& out) {
 bool Arguments::missing(const char* what, const char* type) {
   const ast::Argument* found = peek();
   if (found != nullptr && found->kind == ast::Argument::Kind::tag) return finish();
-  return context_.error(found ? found->where : end_, node_.quoted() + ": expected " + what + " (" + type +
-                                                         "), found " + describe(found));
+  return context_.error(found ? found->where : end_,
+                        node_.quoted() + ": expected " + what + " (" + type + "), found " + describe(found));
 }
 
 bool Arguments::string(const char* what, String& out) {
@@ -144,8 +146,8 @@ bool Arguments::finish() {
     return context_.error(extra->where, "tag \":" + extra->tag + "\" after the positional arguments of " +
                                             node_.quoted() + " (tags come first)");
   }
-  return context_.error(extra->where, "too many arguments for " + node_.quoted() + " (unexpected " +
-                                          describe(extra) + ")");
+  return context_.error(extra->where, "too many arguments for " + node_.quoted() + " (an extra " +
+                                          describe(extra).substr(describe(extra).find(' ') + 1) + ")");
 }
 
 }  // namespace letterbox::sieve

@@ -46,8 +46,7 @@ struct NodeName {
 
 class Arguments {
  public:
-  Arguments(Context& context, NodeName node, const std::vector<ast::Argument>& arguments, Position where,
-            Position end)
+  Arguments(Context& context, NodeName node, const std::vector<ast::Argument>& arguments, Position where, Position end)
       : context_(context), node_(std::move(node)), arguments_(arguments), where_(where), end_(end) {}
 
   // The next tagged argument, lower-cased in tag_name(); null once the positional ones begin.

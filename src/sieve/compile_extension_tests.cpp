@@ -15,8 +15,7 @@ bool match_only(Arguments& arguments, Test& test) {
 }
 
 bool finish(Arguments& arguments, Test& test) {
-  return arguments.finish() &&
-         finish_match(arguments.context(), arguments.node_where(), test.match, test.keys);
+  return arguments.finish() && finish_match(arguments.context(), arguments.node_where(), test.match, test.keys);
 }
 
 // RFC 5260 §4: "+hhmm" or "-hhmm".
@@ -30,9 +29,9 @@ bool check_zone(Context& context, Position where, const String& zone) {
 
 // RFC 5260 §4.2.
 bool check_date_part(Context& context, Position where, String& part) {
-  static constexpr std::array<std::string_view, 13> kParts = {
-      "year", "month", "day", "date", "julian", "hour", "minute", "second", "time", "iso8601", "std11", "zone",
-      "weekday"};
+  static constexpr std::array<std::string_view, 13> kParts = {"year",  "month",  "day",    "date", "julian",
+                                                              "hour",  "minute", "second", "time", "iso8601",
+                                                              "std11", "zone",   "weekday"};
   if (part.has_variables) return true;
   part.text = ascii_lower(part.text);
   if (std::find(kParts.begin(), kParts.end(), part.text) != kParts.end()) return true;
@@ -72,8 +71,8 @@ bool compile_envelope(Arguments& arguments, Test& test) {
     if (part.has_variables) continue;
     part.text = ascii_lower(part.text);
     if (part.text != "from" && part.text != "to") {
-      return arguments.context().error(arguments.node_where(), "unknown envelope part \"" + part.text +
-                                                                   "\" (\"from\" or \"to\")");
+      return arguments.context().error(arguments.node_where(),
+                                       "unknown envelope part \"" + part.text + "\" (\"from\" or \"to\")");
     }
   }
   return finish(arguments, test);
@@ -169,8 +168,9 @@ bool compile_ihave(Arguments& arguments, Test& test) {
   if (!arguments.string_list("the capabilities", test.names) || !arguments.finish()) return false;
   for (const auto& name : test.names) {
     if (name.has_variables) {
-      return arguments.context().error(arguments.node_where(), "the capabilities of \"ihave\" cannot contain "
-                                                               "variables");
+      return arguments.context().error(arguments.node_where(),
+                                       "the capabilities of \"ihave\" cannot contain "
+                                       "variables");
     }
   }
   return true;

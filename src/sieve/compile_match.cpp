@@ -14,11 +14,11 @@ struct MatchTypeName {
   MatchType type;
 };
 constexpr std::array<MatchTypeName, 6> kMatchTypes = {{{"is", MatchType::is},
-                                                      {"contains", MatchType::contains},
-                                                      {"matches", MatchType::matches},
-                                                      {"regex", MatchType::regex},
-                                                      {"count", MatchType::count},
-                                                      {"value", MatchType::value}}};
+                                                       {"contains", MatchType::contains},
+                                                       {"matches", MatchType::matches},
+                                                       {"regex", MatchType::regex},
+                                                       {"count", MatchType::count},
+                                                       {"value", MatchType::value}}};
 
 constexpr std::array<std::string_view, 7> kRelations = {"", "gt", "ge", "lt", "le", "eq", "ne"};
 
@@ -53,8 +53,9 @@ void relation(Arguments& arguments, const ast::Argument& tag, Match& match) {
       return;
     }
   }
-  arguments.context().error(tag.where, "tag \":" + arguments.tag_name(tag) + "\" needs a relational operator "
-                                       "(\"gt\", \"ge\", \"lt\", \"le\", \"eq\" or \"ne\"), found \"" +
+  arguments.context().error(tag.where, "tag \":" + arguments.tag_name(tag) +
+                                           "\" needs a relational operator "
+                                           "(\"gt\", \"ge\", \"lt\", \"le\", \"eq\" or \"ne\"), found \"" +
                                            name.text + "\"");
 }
 

@@ -125,8 +125,8 @@ bool compile_include(Arguments& arguments, Command& command) {
   const String& script = command.arguments.front();
   if (!arguments.string("the script name", command.arguments.front()) || !arguments.finish()) return false;
   if (script.has_variables || valid_script_name(script.text)) return true;
-  return arguments.context().error(arguments.node_where(), "invalid script name \"" + script.text +
-                                                               "\" (no '/', no '..', not empty)");
+  return arguments.context().error(arguments.node_where(),
+                                   "invalid script name \"" + script.text + "\" (no '/', no '..', not empty)");
 }
 
 // global <value: string-list>: needs "variables" as well (RFC 6609 §3.3).

@@ -22,11 +22,16 @@ bool header_or_address(Arguments& arguments, Test& test, bool address) {
   Context& context = arguments.context();
   const auto where = arguments.node_where();
   return arguments.string_list("the header names", test.names) && arguments.string_list("the keys", test.keys) &&
-         arguments.finish() && finish_index(context, where, test.index) && finish_match(context, where, test.match, test.keys);
+         arguments.finish() && finish_index(context, where, test.index) &&
+         finish_match(context, where, test.match, test.keys);
 }
 
-bool address(Arguments& arguments, Test& test) { return header_or_address(arguments, test, true); }
-bool header(Arguments& arguments, Test& test) { return header_or_address(arguments, test, false); }
+bool address(Arguments& arguments, Test& test) {
+  return header_or_address(arguments, test, true);
+}
+bool header(Arguments& arguments, Test& test) {
+  return header_or_address(arguments, test, false);
+}
 
 // exists <header-names>. Malformed header names are not an error: they never match (Pigeonhole only warns,
 // and scripts moved from Dovecot must keep compiling).
@@ -93,7 +98,9 @@ const TestSpec* find_test(std::string_view name) {
 
 bool check_children(Context& context, const ast::Test& node, const TestSpec& spec) {
   if (spec.children == 0 && !node.tests.empty()) {
-    return context.error(node.tests.front().where, "test \"" + node.name + "\" takes no tests");
+    if (node.test_list) return context.error(node.tests.front().where, "test \"" + node.name + "\" takes no tests");
+    return context.error(node.tests.front().where, "unexpected test \"" + node.tests.front().name + "\" after test \"" +
+                                                       node.name + "\" (missing ','?)");
   }
   if (spec.children == 1 && (node.tests.size() != 1 || node.test_list)) {
     return context.error(node.end, "test \"not\" needs exactly one test (not a list in parentheses)");

@@ -64,11 +64,17 @@ class BlockCompiler {
   // A command that is not a control structure: no block, no test, its own arguments.
   bool shape(const ast::Command& node, const std::string& name, bool block) {
     if (!node.tests.empty()) {
-      return context_.error(node.tests.front().where, "command \"" + name + "\" takes no test");
+      // The grammar reads `keep <newline> stop;` as keep with the test "stop": a forgotten ';'.
+      const auto& test = node.tests.front();
+      if (!node.test_list) {
+        return context_.error(test.where,
+                              "missing ';' after command \"" + name + "\" (found identifier \"" + test.name + "\")");
+      }
+      return context_.error(test.where, "command \"" + name + "\" takes no test");
     }
     if (node.has_block != block) {
-      return context_.error(node.end, block ? "\"" + name + "\" needs a block" : "command \"" + name +
-                                                                                    "\" takes no block (missing ';'?)");
+      return context_.error(node.end, block ? "\"" + name + "\" needs a block"
+                                            : "command \"" + name + "\" takes no block (missing ';'?)");
     }
     return true;
   }
@@ -77,8 +83,8 @@ class BlockCompiler {
     out.where = node.where;
     const CommandSpec* spec = find_command(name);
     if (spec == nullptr || (spec->extension && !context_.enabled.has(*spec->extension))) {
-      return context_.error(node.where, "unknown command \"" + node.name + "\"" +
-                                            unknown_name_hint(context_, name, true));
+      return context_.error(node.where,
+                            "unknown command \"" + node.name + "\"" + unknown_name_hint(context_, name, true));
     }
     out.kind = spec->kind;
     if (!shape(node, name, false)) return false;

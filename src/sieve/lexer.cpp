@@ -6,8 +6,12 @@
 namespace letterbox::sieve {
 namespace {
 
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 std::string describe_byte(char c) {
   const auto byte = static_cast<unsigned char>(c);
@@ -112,9 +116,9 @@ Token Lexer::next() {
   static constexpr std::string_view kPunctuation = ";,()[]{}";
   const auto found = kPunctuation.find(c);
   if (found == std::string_view::npos) return error(token.where, "unexpected " + describe_byte(c));
-  static constexpr TokenKind kKinds[] = {TokenKind::semicolon,     TokenKind::comma,       TokenKind::left_paren,
-                                         TokenKind::right_paren,   TokenKind::left_bracket, TokenKind::right_bracket,
-                                         TokenKind::left_brace,    TokenKind::right_brace};
+  static constexpr TokenKind kKinds[] = {TokenKind::semicolon,   TokenKind::comma,        TokenKind::left_paren,
+                                         TokenKind::right_paren, TokenKind::left_bracket, TokenKind::right_bracket,
+                                         TokenKind::left_brace,  TokenKind::right_brace};
   token.kind = kKinds[found];
   advance();
   return token;
@@ -148,9 +152,12 @@ Token Lexer::number() {
   }
   std::uint64_t scale = 1;
   switch (peek()) {
-    case 'K': case 'k': scale = 1ULL << 10; break;
-    case 'M': case 'm': scale = 1ULL << 20; break;
-    case 'G': case 'g': scale = 1ULL << 30; break;
+    case 'K':
+    case 'k': scale = 1ULL << 10; break;
+    case 'M':
+    case 'm': scale = 1ULL << 20; break;
+    case 'G':
+    case 'g': scale = 1ULL << 30; break;
     default: break;
   }
   if (scale != 1) {

@@ -11,14 +11,26 @@
 namespace letterbox::sieve {
 
 enum class TokenKind {
-  identifier, tag, number, string, semicolon, comma,
-  left_paren, right_paren, left_bracket, right_bracket, left_brace, right_brace, end, error,
+  identifier,
+  tag,
+  number,
+  string,
+  semicolon,
+  comma,
+  left_paren,
+  right_paren,
+  left_bracket,
+  right_bracket,
+  left_brace,
+  right_brace,
+  end,
+  error,
 };
 
 struct Token {
   TokenKind kind = TokenKind::end;
   Position where;
-  std::string text;           // identifier, tag (without ':'), string value, or the error message
+  std::string text;  // identifier, tag (without ':'), string value, or the error message
   std::uint64_t number = 0;
 };
 

@@ -97,8 +97,8 @@ class Parser {
       return true;
     }
     if (current_.kind != TokenKind::left_brace) {
-      return fail(current_.where, "missing ';' after command \"" + command.name + "\" (found " +
-                                      describe(current_) + ")");
+      return fail(current_.where,
+                  "missing ';' after command \"" + command.name + "\" (found " + describe(current_) + ")");
     }
     command.has_block = true;
     return block(command.block);
@@ -162,8 +162,8 @@ class Parser {
         return fail(current_.where, "expected a string in the list, found " + describe(current_));
       }
       if (argument.strings.size() >= limits_.max_string_list) {
-        return fail(current_.where, "string list too long (more than " +
-                                        std::to_string(limits_.max_string_list) + " strings)");
+        return fail(current_.where,
+                    "string list too long (more than " + std::to_string(limits_.max_string_list) + " strings)");
       }
       argument.strings.push_back({std::move(current_.text), current_.where});
       advance();
@@ -213,8 +213,9 @@ class Parser {
 ParseResult parse(std::string_view text, const CompileLimits& limits) {
   ParseResult result;
   if (text.size() > limits.max_script_bytes) {
-    result.errors.push_back({{1, 1}, "script too large (" + std::to_string(text.size()) + " bytes, at most " +
-                                         std::to_string(limits.max_script_bytes) + ")"});
+    result.errors.push_back({{1, 1},
+                             "script too large (" + std::to_string(text.size()) + " bytes, at most " +
+                                 std::to_string(limits.max_script_bytes) + ")"});
     return result;
   }
   Parser parser(text, limits, result.errors);

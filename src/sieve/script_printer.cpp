@@ -14,11 +14,12 @@ constexpr std::array<std::string_view, 7> kRelations = {"", "gt", "ge", "lt", "l
 constexpr std::array<std::string_view, 3> kComparators = {"i;octet", "i;ascii-casemap", "i;ascii-numeric"};
 constexpr std::array<std::string_view, 5> kAddressParts = {"all", "localpart", "domain", "user", "detail"};
 constexpr std::array<std::string_view, 19> kTests = {
-    "address", "allof",  "anyof", "exists",  "false",         "true",      "header", "not",   "size",      "envelope",
-    "body",    "date", "currentdate", "string", "hasflag", "mailboxexists", "duplicate", "ihave",  "environment"};
+    "address", "allof",         "anyof",     "exists", "false",      "true",        "header",
+    "not",     "size",          "envelope",  "body",   "date",       "currentdate", "string",
+    "hasflag", "mailboxexists", "duplicate", "ihave",  "environment"};
 constexpr std::array<std::string_view, 17> kCommands = {
-    "if",      "stop",       "keep", "discard", "redirect", "fileinto", "reject", "ereject", "vacation",
-    "setflag", "addflag", "removeflag", "set",  "include",  "return",   "global", "error"};
+    "if",      "stop",    "keep",       "discard", "redirect", "fileinto", "reject", "ereject", "vacation",
+    "setflag", "addflag", "removeflag", "set",     "include",  "return",   "global", "error"};
 constexpr std::array<std::string_view, 7> kModifiers = {"lower",         "upper",      "lowerfirst", "upperfirst",
                                                         "quotewildcard", "quoteregex", "length"};
 

@@ -22,8 +22,8 @@ void print_argument(std::string& out, const ast::Argument& argument) {
 
 void print_test(std::string& out, const ast::Test& test);
 
-void print_arguments(std::string& out, const std::vector<ast::Argument>& arguments,
-                     const std::vector<ast::Test>& tests, bool test_list) {
+void print_arguments(std::string& out, const std::vector<ast::Argument>& arguments, const std::vector<ast::Test>& tests,
+                     bool test_list) {
   for (const auto& argument : arguments) {
     out += ' ';
     print_argument(out, argument);

@@ -13,7 +13,7 @@
 namespace letterbox::sieve {
 
 struct ParseResult {
-  ast::Tree tree;                        // complete only when errors is empty
+  ast::Tree tree;  // complete only when errors is empty
   std::vector<Diagnostic> errors;
 };
 

@@ -51,23 +51,40 @@ struct FieldIndex {
 enum class ZoneKind { none, zone, original };
 
 enum class TestKind {
-  address, allof, anyof, exists, false_, true_, header, not_, size,  // RFC 5228
-  envelope, body, date, currentdate, string, hasflag, mailboxexists, duplicate, ihave, environment,
+  address,
+  allof,
+  anyof,
+  exists,
+  false_,
+  true_,
+  header,
+  not_,
+  size,  // RFC 5228
+  envelope,
+  body,
+  date,
+  currentdate,
+  string,
+  hasflag,
+  mailboxexists,
+  duplicate,
+  ihave,
+  environment,
 };
 
 struct Test {
   TestKind kind = TestKind::true_;
   Position where;
-  Match match;                                   // address envelope header body date currentdate string
-                                                 // hasflag environment
-  AddressPart address_part = AddressPart::all;   // address envelope
-  FieldIndex index;                              // address header date
-  ZoneKind zone_kind = ZoneKind::none;           // date currentdate
-  String zone;                                   //   "+0100" with ZoneKind::zone
-  String date_part;                              // date currentdate: lower-case when literal
-  BodyTransform transform = BodyTransform::text; // body
-  StringList content_types;                      //   with BodyTransform::content
-  bool size_over = false;                        // size: :over (else :under)
+  Match match;                                    // address envelope header body date currentdate string
+                                                  // hasflag environment
+  AddressPart address_part = AddressPart::all;    // address envelope
+  FieldIndex index;                               // address header date
+  ZoneKind zone_kind = ZoneKind::none;            // date currentdate
+  String zone;                                    //   "+0100" with ZoneKind::zone
+  String date_part;                               // date currentdate: lower-case when literal
+  BodyTransform transform = BodyTransform::text;  // body
+  StringList content_types;                       //   with BodyTransform::content
+  bool size_over = false;                         // size: :over (else :under)
   std::uint64_t size_limit = 0;
   // The first list: header names (address header exists date), envelope parts, string sources,
   // hasflag variables (may be empty), mailbox names, the environment item, ihave capabilities.
@@ -81,8 +98,23 @@ struct Test {
 };
 
 enum class CommandKind {
-  if_, stop, keep, discard, redirect, fileinto, reject, ereject, vacation,
-  setflag, addflag, removeflag, set, include, return_, global, error,
+  if_,
+  stop,
+  keep,
+  discard,
+  redirect,
+  fileinto,
+  reject,
+  ereject,
+  vacation,
+  setflag,
+  addflag,
+  removeflag,
+  set,
+  include,
+  return_,
+  global,
+  error,
 };
 
 // RFC 5229 §4.1, kept in the order they apply (highest precedence first).
@@ -111,9 +143,9 @@ struct Command {
   // redirect: the address; fileinto: the mailbox; reject ereject: the reason; setflag addflag removeflag:
   // the flags; set: the value; include: the script name; global: the variable names; error: the message.
   StringList arguments;
-  std::optional<String> variable;  // set: the name; setflag addflag removeflag: the variable if given
-  bool copy = false;               // redirect fileinto
-  bool create = false;             // fileinto
+  std::optional<String> variable;   // set: the name; setflag addflag removeflag: the variable if given
+  bool copy = false;                // redirect fileinto
+  bool create = false;              // fileinto
   std::optional<StringList> flags;  // keep fileinto :flags
   std::vector<SetModifier> modifiers;
   Vacation vacation;

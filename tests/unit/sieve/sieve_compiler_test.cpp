@@ -87,7 +87,7 @@ fileinto "$${hex:24 24}"; fileinto "${unicode:263A}"; fileinto "${hex:}"; filein
   ASSERT_TRUE(script);
   EXPECT_EQ(script->commands[0].arguments.front().text, "$$$");
   EXPECT_EQ(script->commands[1].arguments.front().text, "\xE2\x98\xBA");
-  EXPECT_EQ(script->commands[2].arguments.front().text, "${hex:}");  // not well-formed: left as written
+  EXPECT_EQ(script->commands[2].arguments.front().text, "${hex:}");    // not well-formed: left as written
   EXPECT_EQ(script->commands[3].arguments.front().text, "${hex:41}");  // one pass only
   const auto plain = compiled(R"(require "fileinto"; fileinto "${hex:41}";)");
   ASSERT_TRUE(plain);

@@ -251,7 +251,7 @@ if header :contains "from" "imap@cac.washington.example.edu" {
     fileinto :flags "${flagvar}" "INBOX.imap-list";
 }
 if hasflag :contains "MyVar" "Junk" { discard; }
-if hasflag :count "ge" :comparator "i;ascii-numeric" "2" { keep :flags ["\\Seen", "$Work"]; }
+if hasflag "\\Flagged" { keep :flags ["\\Seen", "$Work"]; }
 )"},
       {"rfc5232_require_relational", R"(require ["imap4flags", "relational", "comparator-i;ascii-numeric"];
 if hasflag :count "ge" :comparator "i;ascii-numeric" "2" { keep; }
