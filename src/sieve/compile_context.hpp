@@ -31,7 +31,6 @@ class Context {
 
   const CompileLimits& limits;
   ExtensionSet enabled;
-  bool in_ihave_block = false;
 
  private:
   std::vector<Diagnostic>& errors_;

@@ -135,6 +135,13 @@ TEST(SieveCompiler, NamesAreCaseInsensitive) {
   EXPECT_TRUE(compiled(R"(IF Header :IS "a" "b" { KEEP; } ELSE { Discard; })"));
 }
 
+TEST(SieveCompiler, AcceptsWhatPigeonholeOnlyWarnsAbout) {
+  EXPECT_TRUE(compiled(R"(if header "not a:header" "x" { keep; })"));
+  EXPECT_TRUE(compiled(R"(require "vacation"; vacation :days 0 "x";)"));
+  // RFC 6131 §2's example requires only vacation-seconds; Pigeonhole agrees that it implies vacation.
+  EXPECT_TRUE(compiled(R"(require "vacation-seconds"; vacation :seconds 0 "x";)"));
+}
+
 TEST(SieveCompiler, LimitsAreChecked) {
   CompileOptions options;
   options.limits.max_script_bytes = 10;
