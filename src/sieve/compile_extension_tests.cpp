@@ -5,6 +5,7 @@
 
 #include "compile_match.hpp"
 #include "letterbox/util/text.hpp"
+#include "strings.hpp"
 
 namespace letterbox::sieve {
 namespace {
@@ -129,6 +130,12 @@ bool compile_hasflag(Arguments& arguments, Test& test) {
   if (arguments.positional_left()) {
     test.names = std::move(test.keys);
     if (!arguments.string_list("the flags", test.keys)) return false;
+    Context& context = arguments.context();
+    const Position where = arguments.node_where();
+    if (!context.needs(Extension::variables, where, "a variable list in \"hasflag\"")) return false;
+    for (const auto& name : test.names) {
+      if (!is_identifier(name.text)) return context.error(where, "invalid variable name \"" + name.text + "\"");
+    }
   }
   return finish(arguments, test);
 }
