@@ -2,6 +2,7 @@
 // RFC's syntax line, quoted above its function; the tests of extensions are in compile_extension_tests.
 #include "compile_tests.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include "compile_extension_tests.hpp"
@@ -11,6 +12,39 @@
 
 namespace letterbox::sieve {
 namespace {
+
+// RFC 5228 §5.1: the address test only reads headers that hold addresses. The list is the one Pigeonhole
+// accepts (probed with sievec name by name), so that a script moved from Dovecot compiles alike.
+bool check_address_headers(Context& context, Position where, const StringList& names) {
+  static constexpr std::array<std::string_view, 20> kAddressHeaders = {"from",
+                                                                       "to",
+                                                                       "cc",
+                                                                       "bcc",
+                                                                       "sender",
+                                                                       "resent-from",
+                                                                       "resent-to",
+                                                                       "resent-cc",
+                                                                       "resent-bcc",
+                                                                       "resent-sender",
+                                                                       "resent-reply-to",
+                                                                       "reply-to",
+                                                                       "delivered-to",
+                                                                       "x-original-to",
+                                                                       "errors-to",
+                                                                       "mail-followup-to",
+                                                                       "mail-reply-to",
+                                                                       "apparently-to",
+                                                                       "x-beenthere",
+                                                                       "return-receipt-to"};
+  for (const auto& name : names) {
+    if (name.has_variables) continue;
+    const std::string lower = ascii_lower(name.text);
+    if (std::find(kAddressHeaders.begin(), kAddressHeaders.end(), lower) == kAddressHeaders.end()) {
+      return context.error(where, "header \"" + name.text + "\" holds no addresses (test \"address\")");
+    }
+  }
+  return true;
+}
 
 // address [COMPARATOR] [ADDRESS-PART] [MATCH-TYPE] [:index N [:last]] <header-list> <key-list>
 // header [COMPARATOR] [MATCH-TYPE] [:index N [:last]] <header-names> <key-list>
@@ -22,8 +56,8 @@ bool header_or_address(Arguments& arguments, Test& test, bool address) {
   Context& context = arguments.context();
   const auto where = arguments.node_where();
   return arguments.string_list("the header names", test.names) && arguments.string_list("the keys", test.keys) &&
-         arguments.finish() && finish_index(context, where, test.index) &&
-         finish_match(context, where, test.match, test.keys);
+         arguments.finish() && (!address || check_address_headers(context, where, test.names)) &&
+         finish_index(context, where, test.index) && finish_match(context, where, test.match, test.keys);
 }
 
 bool address(Arguments& arguments, Test& test) {

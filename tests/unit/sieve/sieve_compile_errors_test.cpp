@@ -172,6 +172,8 @@ const BadScript kBadScripts[] = {
      "invalid variable name \"a.b\""},
     {"empty_command", "keep;;", 1, 6, "expected a command, found ';'"},
     {"capability_case", "require \"FILEINTO\";", 1, 9, "unknown extension \"FILEINTO\""},
+    {"address_of_subject", "if address :all \"Subject\" \"x\" { keep; }", 1, 4,
+     "header \"Subject\" holds no addresses (test \"address\")"},
     {"flags_without_imap4flags", "keep :flags \"\\\\Seen\";", 1, 6, "tag \":flags\" needs require \"imap4flags\""},
     {"create_without_mailbox", "require \"fileinto\";\nfileinto :create \"a\";", 2, 10,
      "tag \":create\" needs require \"mailbox\""},
