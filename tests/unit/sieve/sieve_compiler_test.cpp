@@ -152,3 +152,29 @@ TEST(SieveCompiler, LimitsAreChecked) {
 
 }  // namespace
 }  // namespace letterbox::sieve
+
+namespace letterbox::sieve {
+namespace {
+
+std::string decoded(std::string_view literal) {
+  const auto result =
+      compile("require [\"encoded-character\", \"fileinto\"]; fileinto \"" + std::string(literal) + "\";");
+  if (!result.ok()) return "error: " + result.errors.front().message;
+  return result.script->commands.front().arguments.front().text;
+}
+
+TEST(SieveEncodedCharacter, FollowsTheGrammarOfRfc5228) {
+  EXPECT_EQ(decoded("${hex:41 42\t43}"), "ABC");
+  EXPECT_EQ(decoded("${HEX: 4}"), "\x04");
+  EXPECT_EQ(decoded("${hex:414}"), "${hex:414}");  // a hex-pair has at most two digits: not an encoding
+  EXPECT_EQ(decoded("${hex:4g}"), "${hex:4g}");
+  EXPECT_EQ(decoded("${hex:41"), "${hex:41");
+  EXPECT_EQ(decoded("${unicode:0000010FFFF}"), "\xF4\x8F\xBF\xBF");
+  EXPECT_EQ(decoded("${unicode:e9}"), "\xC3\xA9");
+  EXPECT_EQ(decoded("${unicode:110000}"), "error: invalid Unicode code point in \"${unicode:110000}\"");
+  EXPECT_EQ(decoded("${unicode:DFFF}"), "error: invalid Unicode code point in \"${unicode:DFFF}\"");
+  EXPECT_EQ(decoded("$${hex:24}{unicode:41}"), "$${unicode:41}");
+}
+
+}  // namespace
+}  // namespace letterbox::sieve
