@@ -79,6 +79,10 @@ std::string unknown_name_hint(const Context& context, std::string_view name, boo
   if (best == 0 && missing_require) {
     return " (missing require \"" + std::string(extension_name(*nearest->extension)) + "\"?)";
   }
+  if (missing_require) {
+    return " (did you mean \"" + std::string(nearest->name) + "\", with require \"" +
+           std::string(extension_name(*nearest->extension)) + "\"?)";
+  }
   return " (did you mean \"" + std::string(nearest->name) + "\"?)";
 }
 

@@ -76,6 +76,8 @@ const BadScript kBadScripts[] = {
     // Names and require.
     {"unknown_command_typo", "require \"fileinto\";\nfilein \"x\";", 2, 1,
      "unknown command \"filein\" (did you mean \"fileinto\"?)"},
+    {"typo_and_missing_require", "filein \"x\";", 1, 1,
+     "unknown command \"filein\" (did you mean \"fileinto\", with require \"fileinto\"?)"},
     {"missing_require", "fileinto \"x\";", 1, 1, "unknown command \"fileinto\" (missing require \"fileinto\"?)"},
     {"unknown_command", "frobnicate;", 1, 1, "unknown command \"frobnicate\""},
     {"test_used_as_command", "header \"a\" \"b\";", 1, 1, "unknown command \"header\" (\"header\" is a test)"},
