@@ -3,6 +3,7 @@
 
 #include "compile_commands.hpp"
 #include "strings.hpp"
+#include "utf8.hpp"
 
 namespace letterbox::sieve {
 namespace {
@@ -75,8 +76,10 @@ bool compile_fileinto(Arguments& arguments, Command& command) {
   command.arguments.emplace_back();
   if (!arguments.string("the mailbox", command.arguments.front()) || !arguments.finish()) return false;
   const String& mailbox = command.arguments.front();
-  if (mailbox.has_variables || !mailbox.text.empty()) return true;
-  return arguments.context().error(arguments.node_where(), "the mailbox name is empty");
+  if (mailbox.has_variables) return true;
+  if (mailbox.text.empty()) return arguments.context().error(arguments.node_where(), "the mailbox name is empty");
+  if (is_valid_utf8(mailbox.text)) return true;
+  return arguments.context().error(arguments.node_where(), "the mailbox name is not valid UTF-8");
 }
 
 // reject <reason: string>, ereject <reason: string>

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <limits>
+#include <optional>
+#include <utility>
 
 namespace letterbox::sieve {
 namespace {
@@ -22,6 +24,13 @@ std::string describe_byte(char c) {
 }
 
 }  // namespace
+
+// RFC 5228 §8.1 allows any octet but NUL in strings and comments, and CR only before LF.
+const char* Lexer::forbidden_here() const {
+  if (peek() == '\0' && !at_end()) return "NUL byte (not allowed in a Sieve script)";
+  if (peek() == '\r' && peek(1) != '\n') return "carriage return without a line feed";
+  return nullptr;
+}
 
 std::string describe(const Token& token) {
   switch (token.kind) {
@@ -59,8 +68,15 @@ void Lexer::advance() {
   ++at_;
 }
 
-void Lexer::skip_line() {
-  while (!at_end() && peek() != '\n') advance();
+bool Lexer::skip_line(Token& failure) {
+  while (!at_end() && peek() != '\n') {
+    if (const char* problem = forbidden_here()) {
+      failure = error(here(), problem);
+      return false;
+    }
+    advance();
+  }
+  return true;
 }
 
 bool Lexer::skip_bracket_comment(Token& failure) {
@@ -73,6 +89,10 @@ bool Lexer::skip_bracket_comment(Token& failure) {
       advance();
       return true;
     }
+    if (const char* problem = forbidden_here()) {
+      failure = error(here(), problem);
+      return false;
+    }
     advance();
   }
   failure = error(start, "unterminated comment (missing '*/')");
@@ -82,10 +102,10 @@ bool Lexer::skip_bracket_comment(Token& failure) {
 bool Lexer::skip_space_and_comments(Token& failure) {
   while (!at_end()) {
     const char c = peek();
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+    if (c == ' ' || c == '\t' || c == '\n' || (c == '\r' && peek(1) == '\n')) {
       advance();
     } else if (c == '#') {
-      skip_line();
+      if (!skip_line(failure)) return false;
     } else if (c == '/' && peek(1) == '*') {
       if (!skip_bracket_comment(failure)) return false;
     } else {
@@ -102,6 +122,7 @@ Token Lexer::next() {
   token.where = here();
   if (at_end()) return token;
   const char c = peek();
+  if (const char* problem = forbidden_here()) return error(token.where, problem);
   if (is_alpha(c)) return identifier();
   if (is_digit(c)) return number();
   if (c == '"') return quoted_string();
@@ -175,12 +196,14 @@ Token Lexer::quoted_string() {
   token.where = here();
   advance();
   while (!at_end()) {
+    if (const char* problem = forbidden_here()) return error(here(), problem);
     const char c = peek();
     advance();
     if (c == '"') return token;
     // RFC 5228 §2.4.2: "\\" and "\"" are the escapes; before any other character the backslash is dropped.
     if (c == '\\') {
       if (at_end()) break;
+      if (const char* problem = forbidden_here()) return error(here(), problem);
       token.text += peek();
       advance();
     } else {
@@ -188,6 +211,17 @@ Token Lexer::quoted_string() {
     }
   }
   return error(token.where, "unterminated string (missing closing '\"')");
+}
+
+// The first forbidden byte of a line of a multi-line string: its column and what is wrong.
+std::optional<std::pair<unsigned, const char*>> Lexer::forbidden_in(std::string_view line) {
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '\0') return std::pair{static_cast<unsigned>(i + 1), "NUL byte (not allowed in a Sieve script)"};
+    if (line[i] == '\r' && i + 1 != line.size()) {
+      return std::pair{static_cast<unsigned>(i + 1), "carriage return without a line feed"};
+    }
+  }
+  return std::nullopt;
 }
 
 // One line, without its LF (a CR before it stays); false at the end of the text.
@@ -204,8 +238,9 @@ bool Lexer::read_line(std::string_view& line) {
 
 Token Lexer::multiline_string(Position start) {
   while (peek() == ' ' || peek() == '\t') advance();
+  Token failure;
   if (peek() == '#') {
-    skip_line();
+    if (!skip_line(failure)) return failure;
   } else if (peek() == '\r' && peek(1) == '\n') {
     advance();
   } else if (peek() != '\n') {
@@ -216,7 +251,8 @@ Token Lexer::multiline_string(Position start) {
   token.kind = TokenKind::string;
   token.where = start;
   std::string_view line;
-  while (read_line(line)) {
+  for (Position line_start = here(); read_line(line); line_start = here()) {
+    if (auto problem = forbidden_in(line)) return error({line_start.line, problem->first}, problem->second);
     const bool had_newline = text_[at_ - 1] == '\n';
     if (line == "." || line == ".\r") return token;
     if (!line.empty() && line.front() == '.') line.remove_prefix(1);  // dot-stuffing (RFC 5228 §2.4.2)

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "letterbox/sieve/diagnostic.hpp"
 
@@ -49,7 +51,9 @@ class Lexer {
   Position here() const { return {line_, static_cast<unsigned>(at_ - line_start_ + 1)}; }
   bool skip_space_and_comments(Token& error);
   bool skip_bracket_comment(Token& error);
-  void skip_line();
+  bool skip_line(Token& error);
+  const char* forbidden_here() const;
+  static std::optional<std::pair<unsigned, const char*>> forbidden_in(std::string_view line);
   Token identifier();
   Token number();
   Token quoted_string();

@@ -143,7 +143,7 @@ bool has_variable_reference(std::string_view text) {
 }
 
 bool is_identifier(std::string_view text) {
-  if (text.empty() || !is_alpha(text.front())) return false;
+  if (text.empty() || text.size() > kMaxIdentifier || !is_alpha(text.front())) return false;
   return std::all_of(text.begin(), text.end(), [](char c) { return is_alpha(c) || is_digit(c); });
 }
 

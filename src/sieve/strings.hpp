@@ -19,7 +19,9 @@ std::string quote(std::string_view text, bool encoded_characters);
 // Whether the text holds a ${name}, ${namespace.name} or ${digits} reference.
 bool has_variable_reference(std::string_view text);
 
-// ALPHA / "_" followed by ALPHA / DIGIT / "_": a variable name or a command's name.
+// ALPHA / "_" followed by ALPHA / DIGIT / "_", at most kMaxIdentifier bytes: a variable name. RFC 5229 §3
+// asks for at least 32; 64 is Pigeonhole's limit, which scripts moved from Dovecot already respect.
+inline constexpr std::size_t kMaxIdentifier = 64;
 bool is_identifier(std::string_view text);
 
 // The Damerau-free edit distance, for names of at most a few dozen bytes (longer ones never match).

@@ -17,9 +17,11 @@
 namespace letterbox::sieve {
 namespace {
 
+using namespace std::literals;
+
 struct BadScript {
   const char* name;
-  const char* text;
+  std::string_view text;  // a view, so that a NUL byte inside counts
   unsigned line;
   unsigned column;
   const char* message;
@@ -54,6 +56,11 @@ const BadScript kBadScripts[] = {
     {"lonely_colon", "if header : \"a\" \"b\" { keep; }", 1, 11, "expected a tag name after ':'"},
     {"bad_character", "keep; @", 1, 7, "unexpected '@'"},
     {"control_byte", "keep;\x01", 1, 6, "unexpected byte 0x01"},
+    {"nul_in_string", "keep;\nreject \"ab\0c\";"sv, 2, 11, "NUL byte (not allowed in a Sieve script)"},
+    {"stray_cr_in_string", "reject \"a\rb\";", 1, 10, "carriage return without a line feed"},
+    {"stray_cr_between_tokens", "keep;\r stop;", 1, 6, "carriage return without a line feed"},
+    {"nul_in_comment", "keep; # a\0"sv, 1, 10, "NUL byte (not allowed in a Sieve script)"},
+    {"nul_in_multiline", "reject text:\nok\nb\0d\n.\n;"sv, 3, 2, "NUL byte (not allowed in a Sieve script)"},
     // The grammar.
     {"missing_semicolon", "keep\nstop;", 2, 1, "missing ';' after command \"keep\" (found identifier \"stop\")"},
     {"missing_semicolon_at_end", "discard", 1, 8,
@@ -176,6 +183,10 @@ const BadScript kBadScripts[] = {
     {"capability_case", "require \"FILEINTO\";", 1, 9, "unknown extension \"FILEINTO\""},
     {"address_of_subject", "if address :all \"Subject\" \"x\" { keep; }", 1, 4,
      "header \"Subject\" holds no addresses (test \"address\")"},
+    {"mailbox_not_utf8", "require \"fileinto\";\nfileinto \"a\xff\";", 2, 1, "the mailbox name is not valid UTF-8"},
+    {"variable_name_too_long",
+     "require \"variables\";\nset \"a1234567890123456789012345678901234567890123456789012345678901234\" \"\";", 2, 1,
+     "invalid variable name \"a1234567890123456789012345678901234567890123456789012345678901234\""},
     {"flags_without_imap4flags", "keep :flags \"\\\\Seen\";", 1, 6, "tag \":flags\" needs require \"imap4flags\""},
     {"create_without_mailbox", "require \"fileinto\";\nfileinto :create \"a\";", 2, 10,
      "tag \":create\" needs require \"mailbox\""},
