@@ -28,6 +28,11 @@ bool copy_tag(Arguments& arguments, const ast::Argument& tag, Command& command) 
 bool plausible_address(std::string_view text) {
   const auto at = text.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == text.size()) return false;
+  // No SMTPUTF8 for redirect: the local part is ASCII (Pigeonhole agrees).
+  if (std::any_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at),
+                  [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
+    return false;
+  }
   return std::none_of(text.begin(), text.end(), [](char c) {
     return static_cast<unsigned char>(c) <= 32 || c == '<' || c == '>' || c == ',' || c == 127;
   });

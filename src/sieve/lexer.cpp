@@ -70,8 +70,8 @@ void Lexer::advance() {
 
 bool Lexer::skip_line(Token& failure) {
   while (!at_end() && peek() != '\n') {
-    if (const char* problem = forbidden_here()) {
-      failure = error(here(), problem);
+    if (peek() == '\0') {
+      failure = error(here(), forbidden_here());
       return false;
     }
     advance();
@@ -89,8 +89,8 @@ bool Lexer::skip_bracket_comment(Token& failure) {
       advance();
       return true;
     }
-    if (const char* problem = forbidden_here()) {
-      failure = error(here(), problem);
+    if (peek() == '\0') {
+      failure = error(here(), forbidden_here());
       return false;
     }
     advance();
@@ -102,7 +102,9 @@ bool Lexer::skip_bracket_comment(Token& failure) {
 bool Lexer::skip_space_and_comments(Token& failure) {
   while (!at_end()) {
     const char c = peek();
-    if (c == ' ' || c == '\t' || c == '\n' || (c == '\r' && peek(1) == '\n')) {
+    // A lone CR between tokens is taken as white space, as Pigeonhole does: RFC 5228 wants CRLF, but
+    // refusing a script for a stray CR there helps nobody. In strings it stays an error (both agree).
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
       advance();
     } else if (c == '#') {
       if (!skip_line(failure)) return false;

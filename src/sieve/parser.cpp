@@ -42,6 +42,7 @@ class Parser {
   }
 
   bool fail(Position where, std::string message) {
+    if (fatal_) return false;  // after a lexer error the rest is noise
     if (errors_.size() < limits_.max_errors) errors_.push_back({where, std::move(message)});
     return false;
   }
