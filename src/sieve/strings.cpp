@@ -120,6 +120,11 @@ std::string quote(std::string_view text, bool encoded_characters) {
       out += "${hex:24}";
       continue;
     }
+    // Only a decoded ${hex:00} or ${hex:0D} puts these in a string; as such they print back.
+    if (encoded_characters && (c == '\0' || (c == '\r' && (i + 1 == text.size() || text[i + 1] != '\n')))) {
+      out += c == '\0' ? "${hex:00}" : "${hex:0D}";
+      continue;
+    }
     out += c;
   }
   out += '"';

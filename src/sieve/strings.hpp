@@ -13,7 +13,8 @@ namespace letterbox::sieve {
 std::optional<std::string> decode_encoded_characters(std::string& text);
 
 // The text as a Sieve quoted string. With encoded characters on, each "${" is written "${hex:24}{" so
-// that reading it back does not decode what was already decoded.
+// that reading it back does not decode what was already decoded; a NUL or lone CR (which only a decoded
+// encoded character can hold) is written encoded again.
 std::string quote(std::string_view text, bool encoded_characters);
 
 // Whether the text holds a ${name}, ${namespace.name} or ${digits} reference.

@@ -60,5 +60,16 @@ TEST(SievePrinter, KeepsDecodedDollarsFromBeingDecodedTwice) {
   EXPECT_EQ(again.script->commands.front().arguments.front().text, "${hex:41}");
 }
 
+TEST(SievePrinter, EncodesAgainTheBytesOnlyAnEncodingCanWrite) {
+  // Found by the fuzz target: ${unicode:0} is a valid code point, and a raw NUL would not parse back.
+  const auto result = compile(R"(require ["encoded-character", "fileinto"]; fileinto "a${unicode:0}${hex:0d}b";)");
+  ASSERT_TRUE(result.ok());
+  const std::string printed = print(*result.script);
+  EXPECT_NE(printed.find(R"(fileinto "a${hex:00}${hex:0D}b";)"), std::string::npos) << printed;
+  const auto again = compile(printed);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.script->commands.front().arguments.front().text, std::string("a\0\rb", 4));
+}
+
 }  // namespace
 }  // namespace letterbox::sieve
