@@ -24,16 +24,34 @@ bool copy_tag(Arguments& arguments, const ast::Argument& tag, Command& command) 
   return true;
 }
 
+// RFC 5322 §3.4.1: a dot-atom or a quoted string, in ASCII (no SMTPUTF8 for redirect, as Pigeonhole).
+bool plausible_local_part(std::string_view local) {
+  if (local.size() >= 2 && local.front() == '"' && local.back() == '"') {
+    return std::all_of(local.begin(), local.end(), [](char c) { return c >= 32 && c < 127; });
+  }
+  static constexpr std::string_view kSpecials = "!#$%&'*+-/=?^_`{|}~";
+  bool after_dot = true;  // no leading dot, no two in a row
+  for (char c : local) {
+    if (c == '.') {
+      if (after_dot) return false;
+      after_dot = true;
+      continue;
+    }
+    const bool atext = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       kSpecials.find(c) != std::string_view::npos;
+    if (!atext) return false;
+    after_dot = false;
+  }
+  return !after_dot;
+}
+
 // An addr-spec without display name or angle brackets (RFC 5228 §4.2); the MTA checks the rest.
 bool plausible_address(std::string_view text) {
   const auto at = text.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == text.size()) return false;
-  // No SMTPUTF8 for redirect: the local part is ASCII (Pigeonhole agrees).
-  if (std::any_of(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at),
-                  [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
-    return false;
-  }
-  return std::none_of(text.begin(), text.end(), [](char c) {
+  if (!plausible_local_part(text.substr(0, at))) return false;
+  const std::string_view domain = text.substr(at + 1);
+  return std::none_of(domain.begin(), domain.end(), [](char c) {
     return static_cast<unsigned char>(c) <= 32 || c == '<' || c == '>' || c == ',' || c == 127;
   });
 }

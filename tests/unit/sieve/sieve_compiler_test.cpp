@@ -138,7 +138,10 @@ TEST(SieveCompiler, NamesAreCaseInsensitive) {
 TEST(SieveCompiler, AcceptsWhatPigeonholeOnlyWarnsAbout) {
   EXPECT_TRUE(compiled(R"(if header "not a:header" "x" { keep; })"));
   EXPECT_TRUE(compiled(R"(require "vacation"; vacation :days 0 "x";)"));
-  EXPECT_TRUE(compiled("keep;\r stop; # lone\rCR\n"));  // RFC 5228 wants CRLF; a lone CR is white space
+  EXPECT_TRUE(compiled("keep;\r stop; # lone\rCR\n"));
+  EXPECT_TRUE(compiled(
+      R"(redirect "\"odd local\"@example.com"; redirect "first.o'last+tag@example.com";)"));  // RFC 5228 wants CRLF; a
+                                                                                              // lone CR is white space
   // RFC 6131 §2's example requires only vacation-seconds; Pigeonhole agrees that it implies vacation.
   EXPECT_TRUE(compiled(R"(require "vacation-seconds"; vacation :seconds 0 "x";)"));
 }
