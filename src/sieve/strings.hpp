@@ -1,0 +1,31 @@
+// What the compiler does to and asks of a string argument: encoded characters (RFC 5228 §2.4.2.4),
+// variable references (RFC 5229 §3), identifiers, and a spelling check for "did you mean".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace letterbox::sieve {
+
+// Replaces each well-formed ${hex:…} and ${unicode:…} by what it encodes, in one pass (a decoded "${" is
+// not decoded again). Returns the error for a code point outside Unicode or a surrogate.
+std::optional<std::string> decode_encoded_characters(std::string& text);
+
+// The text as a Sieve quoted string. With encoded characters on, each "${" is written "${hex:24}{" so
+// that reading it back does not decode what was already decoded; a NUL or lone CR (which only a decoded
+// encoded character can hold) is written encoded again.
+std::string quote(std::string_view text, bool encoded_characters);
+
+// Whether the text holds a ${name}, ${namespace.name} or ${digits} reference.
+bool has_variable_reference(std::string_view text);
+
+// ALPHA / "_" followed by ALPHA / DIGIT / "_", at most kMaxIdentifier bytes: a variable name. RFC 5229 §3
+// asks for at least 32; 64 is Pigeonhole's limit, which scripts moved from Dovecot already respect.
+inline constexpr std::size_t kMaxIdentifier = 64;
+bool is_identifier(std::string_view text);
+
+// The Damerau-free edit distance, for names of at most a few dozen bytes (longer ones never match).
+unsigned edit_distance(std::string_view a, std::string_view b);
+
+}  // namespace letterbox::sieve

@@ -1,0 +1,2 @@
+if header :contains "a" "b" {
+ keep
