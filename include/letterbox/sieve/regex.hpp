@@ -7,8 +7,8 @@
 // Pigeonhole (POSIX regcomp with REG_EXTENDED, in newer releases PCRE2):
 //   - no back-references (\1): they are what makes matching exponential, so they are refused;
 //   - a '\' inside brackets quotes (RE2) instead of being a literal backslash (POSIX): "[\.]" is only '.';
-//   - the whole match is leftmost-longest as in POSIX, but groups are filled leftmost-first, which can
-//     differ from POSIX's subexpression rules for ambiguous expressions such as "(a|ab)(c|bcd)";
+//   - the whole match is leftmost-longest as in POSIX, but the groups follow RE2's rules, which for some
+//     ambiguous expressions differ from POSIX's subexpression rules (they agree on "(a|ab)(c|bcd)(d*)");
 //   - i;ascii-casemap folds case the Unicode way, so non-ASCII letters fold too;
 //   - an expression needing more than 4 MiB of automaton is refused, as an invalid one is.
 // i;ascii-numeric cannot be used (no substring operation).

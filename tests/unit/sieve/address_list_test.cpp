@@ -90,5 +90,14 @@ TEST(AddressPart, InvalidAddressHasOnlyAll) {
   EXPECT_EQ(address_part(bad, AddressPart::user), std::nullopt);
 }
 
+TEST(AddressList, Utf8AddressesAndAngleOnly) {
+  EXPECT_EQ(alls("J\xc3\xb6rg <j\xc3\xb6rg@b\xc3\xbc"
+                 "cher.example>"),
+            Strings{"j\xc3\xb6rg@b\xc3\xbc"
+                    "cher.example"});
+  EXPECT_EQ(alls("<a@b>"), Strings{"a@b"});
+  EXPECT_EQ(alls("(only a comment)"), Strings{});
+}
+
 }  // namespace
 }  // namespace letterbox::sieve

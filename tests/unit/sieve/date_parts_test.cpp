@@ -97,5 +97,11 @@ TEST(DateParts, FromUnixTime) {
   EXPECT_EQ(date_part(from_unix_time(0, {}), "julian"), "40587");
 }
 
+TEST(DateParts, LeapYearsChecked) {
+  EXPECT_EQ(part("29 Feb 2000 00:00:00 +0000", "date"), "2000-02-29");
+  EXPECT_EQ(part("29 Feb 1900 00:00:00 +0000", "date"), "unparsed");
+  EXPECT_EQ(part("29 Feb 2023 00:00:00 +0000", "date"), "unparsed");
+}
+
 }  // namespace
 }  // namespace letterbox::sieve

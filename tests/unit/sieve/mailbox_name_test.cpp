@@ -73,5 +73,13 @@ TEST(MailboxName, MboxFolders) {
   EXPECT_FALSE(mbox_folder("../etc/passwd", why));
 }
 
+TEST(MailboxName, LevelsAreReturnedEncoded) {
+  std::string why;
+  const auto levels = mailbox_levels("A&B/Caf\xc3\xa9.x", why);
+  ASSERT_TRUE(levels);
+  EXPECT_EQ(*levels, (std::vector<std::string>{"A&-B", "Caf&AOk-", "x"}));
+  EXPECT_TRUE(mailbox_levels("Inbox", why)->empty());
+}
+
 }  // namespace
 }  // namespace letterbox::sieve

@@ -110,6 +110,9 @@ TEST(Regex, LongestLeftmostMatchAndEmptyGroups) {
   MatchVariables vars;
   ASSERT_TRUE(match(spec(MatchType::regex), Strings{"xabcd"}, Strings{"(a|ab)(c|bcd)?"}, &vars).matched);
   EXPECT_EQ(vars.get(0), "abcd");
+  // As Pigeonhole's sieve-test gives it (POSIX regexec): [abcd] [a] [bcd] [].
+  ASSERT_TRUE(match(spec(MatchType::regex), Strings{"xabcd"}, Strings{"(a|ab)(c|bcd)(d*)"}, &vars).matched);
+  EXPECT_EQ(vars.values, (Strings{"abcd", "a", "bcd", ""}));
   ASSERT_TRUE(match(spec(MatchType::regex), Strings{"b"}, Strings{"(a)?b"}, &vars).matched);
   EXPECT_EQ(vars.values, (Strings{"b", ""}));
 }
@@ -139,6 +142,21 @@ TEST(Regex, PathologicalExpressionIsLinear) {
   const std::string value(100 * 1024, 'a');
   EXPECT_FALSE(match(spec(MatchType::regex), Strings{value}, Strings{"(a*)*b"}).matched);
   EXPECT_FALSE(match(spec(MatchType::regex), Strings{value}, Strings{"(a|aa)+$x"}).matched);
+}
+
+TEST(Match, NumericIsComparesNumbers) {
+  EXPECT_TRUE(match(spec(MatchType::is, Comparator::ascii_numeric), Strings{"012abc"}, Strings{"12"}).matched);
+  EXPECT_TRUE(match(spec(MatchType::is, Comparator::ascii_numeric), Strings{"none"}, Strings{"other"}).matched);
+  EXPECT_FALSE(match(spec(MatchType::is, Comparator::ascii_numeric), Strings{"1"}, Strings{"x"}).matched);
+}
+
+TEST(Match, MatchOneWithoutCacheCompilesTheExpression) {
+  std::string error;
+  std::vector<std::string> captures;
+  EXPECT_TRUE(match_one(spec(MatchType::regex), "abc", "b(c)", &captures, nullptr, error));
+  EXPECT_EQ(captures, (Strings{"bc", "c"}));
+  EXPECT_FALSE(match_one(spec(MatchType::regex), "abc", "[", nullptr, nullptr, error));
+  EXPECT_FALSE(error.empty());
 }
 
 }  // namespace

@@ -147,5 +147,17 @@ TEST(Charset, ConvertsOrRefuses) {
             "b");
 }
 
+TEST(MessageHeaders, NulOctetsDoNotEndAValue) {
+  const std::string msg("X-Nul: a\0b\r\n\r\n", 14);
+  EXPECT_EQ(MessageHeaders::parse(msg).values("x-nul"), (Views{std::string_view("a\0b", 3)}));
+}
+
+TEST(MessageHeaders, EmptyMessage) {
+  const auto h = MessageHeaders::parse("");
+  EXPECT_TRUE(h.fields().empty());
+  EXPECT_EQ(h.body_offset(), 0U);
+  EXPECT_FALSE(h.truncated());
+}
+
 }  // namespace
 }  // namespace letterbox::sieve

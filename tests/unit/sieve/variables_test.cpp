@@ -137,5 +137,11 @@ TEST(SetModifiers, Conflicts) {
   EXPECT_EQ(modifier_precedence(M::length), 10);
 }
 
+TEST(Expand, PlainTextAndEmpty) {
+  VariableStore store(1, 10);
+  EXPECT_EQ(expand("", store), "");
+  EXPECT_EQ(expand("no references $ here {}", store), "no references $ here {}");
+}
+
 }  // namespace
 }  // namespace letterbox::sieve

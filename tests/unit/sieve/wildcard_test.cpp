@@ -96,6 +96,17 @@ TEST(MatchesCaptures, QuestionMarksAndStarsInPatternOrder) {
   EXPECT_EQ(c, (Strings{"a", "b", "c"}));
 }
 
+TEST(MatchesCaptures, SameAsPigeonholeSieveTest) {
+  // Each checked against Pigeonhole's sieve-test with debug_log "${1}"...
+  Strings c;
+  ASSERT_TRUE(wildcard_match("banana split", "*a*a*", kCasemap, &c));
+  EXPECT_EQ(c, (Strings{"b", "n", "na split"}));
+  ASSERT_TRUE(wildcard_match("banana split", "?*n?*", kCasemap, &c));
+  EXPECT_EQ(c, (Strings{"b", "a", "a", "na split"}));
+  ASSERT_TRUE(wildcard_match("x*y*z", "*\\*?", kCasemap, &c));
+  EXPECT_EQ(c, (Strings{"x*y", "z"}));
+}
+
 TEST(MatchesCaptures, LeftUntouchedWithoutAMatch) {
   Strings c{"kept"};
   EXPECT_FALSE(wildcard_match("abc", "x*", kOctet, &c));
