@@ -27,6 +27,8 @@ int mbox_quoting(const std::uint8_t* data, std::size_t size);
 int maildirsize(const std::uint8_t* data, std::size_t size);
 int mail_path(const std::uint8_t* data, std::size_t size);
 int policy_protocol(const std::uint8_t* data, std::size_t size);
+int sieve_message(const std::uint8_t* data, std::size_t size);
+int sieve_match(const std::uint8_t* data, std::size_t size);
 
 struct Target {
   std::string_view name;  // also the corpus directory: tests/fuzz/corpus/<name>/
@@ -34,9 +36,15 @@ struct Target {
 };
 
 inline constexpr Target kTargets[] = {
-    {"lmtp_parser", lmtp_parser},         {"address", address},         {"config", config},
-    {"mbox_quoting", mbox_quoting},       {"maildirsize", maildirsize}, {"mail_path", mail_path},
+    {"lmtp_parser", lmtp_parser},
+    {"address", address},
+    {"config", config},
+    {"mbox_quoting", mbox_quoting},
+    {"maildirsize", maildirsize},
+    {"mail_path", mail_path},
     {"policy_protocol", policy_protocol},
+    {"sieve_message", sieve_message},
+    {"sieve_match", sieve_match},
 };
 
 }  // namespace letterbox::fuzz
