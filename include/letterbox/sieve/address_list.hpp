@@ -21,7 +21,10 @@ struct AddressItem {
 
 // Never fails; empty members ("a@b,,c@d", "undisclosed-recipients:;") give no item. At most `max_items`.
 // An invalid address (no '@', an empty side) is kept, marked invalid: RFC 5228 §2.7.4 says only that
-// :localpart and :domain never match it; like Pigeonhole, :all compares its text as written.
+// :localpart and :domain never match it; like Pigeonhole, :all compares its text as written. Unlike
+// Pigeonhole, which on a header it cannot parse as a whole makes the whole value one invalid item, each
+// member stands alone: "junk, a@b" still yields a@b, and an empty group yields nothing (it holds no
+// address; Pigeonhole's :all sees "undisclosed-recipients:;").
 std::vector<AddressItem> parse_address_list(std::string_view value, std::size_t max_items = 1000);
 
 enum class AddressPart { all, localpart, domain, user, detail };

@@ -99,5 +99,19 @@ TEST(AddressList, Utf8AddressesAndAngleOnly) {
   EXPECT_EQ(alls("(only a comment)"), Strings{});
 }
 
+TEST(AddressList, SameAsPigeonholeSieveTest) {
+  // Each checked against Pigeonhole's sieve-test: address :all / :user / :detail :matches "*".
+  EXPECT_EQ(alls("not an address"), Strings{"not an address"});
+  EXPECT_EQ(alls("<@r1,@r2:u@v>"), Strings{"u@v"});
+  EXPECT_EQ(alls("\"john doe\"@example.com"), Strings{"\"john doe\"@example.com"});
+  const auto item = parse_address_list("a+b+c@x")[0];
+  EXPECT_EQ(address_part(item, AddressPart::user), "a");
+  EXPECT_EQ(address_part(item, AddressPart::detail), "b+c");
+}
+
+TEST(AddressList, MembersStandAloneUnlikePigeonhole) {
+  EXPECT_EQ(alls("junk, a@b"), (Strings{"junk", "a@b"}));
+}
+
 }  // namespace
 }  // namespace letterbox::sieve
