@@ -174,8 +174,11 @@ std::optional<std::string> date_part(const DateTime& t, std::string_view part) {
   if (name == "minute") return two(t.minute);
   if (name == "second") return two(t.second);
   if (name == "time") return time;
-  if (name == "iso8601")
-    return std::string(year) + "-" + two(t.month) + "-" + two(t.day) + "T" + time + zone_text(t.zone, true);
+  if (name == "iso8601") {
+    // RFC 3339's "Z" for a zero offset, known or not, as Pigeonhole writes it (scripts compare the text).
+    const std::string offset = t.zone.minutes == 0 ? "Z" : zone_text(t.zone, true);
+    return std::string(year) + "-" + two(t.month) + "-" + two(t.day) + "T" + time + offset;
+  }
   if (name == "zone") return zone_text(t.zone, false);
   const unsigned wd = weekday(days).c_encoding();
   if (name == "weekday") return std::to_string(wd);

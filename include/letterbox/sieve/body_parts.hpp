@@ -49,7 +49,8 @@ enum class BodyTransform { raw, content, text };
 // The strings the body test compares with its keys. :raw: the whole undecoded body. :content: each part
 // whose type matches one of `content_types` — a multipart's prologue and epilogue, a message/rfc822's
 // nested header, any other part's decoded content. :text: the decoded content of every text/* leaf (RFC
-// 5173 §5.3 allows this simple form; mark-up is not stripped).
+// 5173 §5.3 allows this simple form; mark-up is not stripped). The body test never sets match variables
+// (RFC 5173 §6): match() it without them.
 std::vector<std::string> body_values(std::string_view message, BodyTransform transform,
                                      std::span<const std::string> content_types = {}, const BodyLimits& limits = {});
 

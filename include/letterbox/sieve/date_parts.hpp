@@ -26,7 +26,8 @@ struct DateTime {
 };
 
 // nullopt if the text is not a date (RFC 5260 §4.2: the test is then false). Unknown alphabetic zones and
-// the military letters count as "-0000" (RFC 5322 §4.3); a missing zone too.
+// the military letters count as "-0000" (RFC 5322 §4.3); a missing zone too. A three-digit year is 1900
+// plus it (RFC 5322 §4.3), where Pigeonhole refuses the date.
 std::optional<DateTime> parse_date_header(std::string_view text);
 
 // The :zone argument: "+hhmm" or "-hhmm" exactly (RFC 5260 §4.1), hh up to 23 and mm up to 59.
@@ -39,7 +40,8 @@ DateTime in_zone(const DateTime& t, ZoneOffset zone);
 DateTime from_unix_time(std::int64_t seconds, ZoneOffset zone);
 
 // "year" "month" "day" "date" "julian" "hour" "minute" "second" "time" "iso8601" "std11" "zone" "weekday",
-// in any case, formatted as RFC 5260 §4.2 says; nullopt for another name.
+// in any case, formatted as RFC 5260 §4.2 says; nullopt for another name. "zone" of an unknown zone is
+// "-0000" (RFC 5322 §3.3; Pigeonhole says "+0000"), and iso8601 ends in "Z" for any zero offset.
 std::optional<std::string> date_part(const DateTime& t, std::string_view part);
 
 }  // namespace letterbox::sieve

@@ -67,6 +67,10 @@ TEST(DateParts, ObsoleteZones) {
   EXPECT_EQ(part("Wed, 03 Aug 2005 12:30:00 Z", "zone"), "-0000");  // military: unknown
   EXPECT_EQ(part("Wed, 03 Aug 2005 12:30:00 XYZT", "zone"), "-0000");
   EXPECT_EQ(part("Wed, 03 Aug 2005 12:30:00", "zone"), "-0000");
+  // Pigeonhole's sieve-test: a zero offset, known or not, is "Z" in iso8601.
+  EXPECT_EQ(part("Wed, 03 Aug 2005 12:30:00 Z", "iso8601"), "2005-08-03T12:30:00Z");
+  EXPECT_EQ(part("Wed, 03 Aug 2005 12:30:00 +0000", "iso8601"), "2005-08-03T12:30:00Z");
+  EXPECT_EQ(part("3 Aug 05 12:30 EST", "iso8601"), "2005-08-03T12:30:00-05:00");
   EXPECT_EQ(part_in("Wed, 03 Aug 2005 12:30:00 EST", "+0000", "hour"), "17");
 }
 
