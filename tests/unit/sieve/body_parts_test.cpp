@@ -126,5 +126,17 @@ TEST(BodyParts, ManyPartsStopAtThePartLimit) {
   EXPECT_TRUE(truncated);
 }
 
+TEST(BodyParts, SameAsPigeonholeSieveTest) {
+  // Each checked against Pigeonhole's sieve-test with body :content / :text :contains and :is.
+  const std::string msg =
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\npro\r\n--b\r\n"
+      "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+      "caf=E9\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nSubject: s\r\n\r\ninner body\r\n--b--\r\nepi\r\n";
+  EXPECT_EQ(body_values(msg, BodyTransform::content, Strings{"multipart"}), (Strings{"pro", "epi\r\n"}));
+  EXPECT_EQ(body_values(msg, BodyTransform::content, Strings{"text/plain"}), (Strings{"caf\xc3\xa9", "inner body"}));
+  EXPECT_EQ(body_values(msg, BodyTransform::content, Strings{"message/rfc822"}), (Strings{"Subject: s\r\n\r\n"}));
+  EXPECT_EQ(body_values(msg, BodyTransform::text), (Strings{"caf\xc3\xa9", "inner body"}));
+}
+
 }  // namespace
 }  // namespace letterbox::sieve
