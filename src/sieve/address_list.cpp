@@ -112,12 +112,12 @@ std::vector<AddressItem> parse_address_list(std::string_view value, std::size_t 
   std::vector<AddressItem> items;
   for (const Member& m : split_members(value, max_items)) {
     if (items.size() >= max_items) break;
-    std::string_view spec = m.has_angle ? std::string_view(m.angle) : trim(m.outside);
-    if (m.has_angle && !spec.empty() && trim(spec).front() == '@') {
+    std::string_view spec = trim(m.has_angle ? std::string_view(m.angle) : std::string_view(m.outside));
+    if (m.has_angle && !spec.empty() && spec.front() == '@') {
       const std::size_t colon = spec.find(':');  // obsolete route: "@a,@b:" before the address
       spec = colon == std::string_view::npos ? std::string_view() : spec.substr(colon + 1);
     }
-    if (trim(spec).empty() && !m.has_angle) continue;
+    if (spec.empty() && !m.has_angle) continue;
     items.push_back(parse_addr_spec(spec));
   }
   return items;

@@ -53,6 +53,11 @@ TEST(AddressList, EmptyMembersSkippedInvalidKept) {
   for (const auto& item : items) EXPECT_FALSE(item.valid);
   EXPECT_EQ(items[0].all, "not an address");
   EXPECT_EQ(items[3].all, "");
+  // Found by the sieve_message fuzz target: white space alone between <> (front() of an empty view).
+  const auto blank = parse_address_list("one <   (comment) >");
+  ASSERT_EQ(blank.size(), 1U);
+  EXPECT_FALSE(blank[0].valid);
+  EXPECT_EQ(blank[0].all, "");
 }
 
 TEST(AddressList, CappedItems) {
