@@ -3,7 +3,8 @@
 //
 // Hierarchy: both '/' and '.' separate levels, so "Lists/dev" and "Lists.dev" are one folder, ".Lists.dev".
 // Dovecot accepts exactly one of the two, depending on its namespace separator: with its Maildir++ default
-// '.', "Lists.dev" is Lists → dev and "Lists/dev" is an invalid name; with "separator = /", "Lists/dev" is
+// '.', "Lists.dev" is Lists → dev (".Lists.dev") and "Lists/dev" is refused ("Invalid mailbox name: Name
+// must not have '/' characters", seen with Pigeonhole's sieve-test); with "separator = /", "Lists/dev" is
 // Lists → dev and "Lists.dev" is refused ("Character not allowed in mailbox name: '.'"). Scripts written
 // for either set-up thus land where Dovecot put them, and a folder name can never hold a '.' of its own
 // (Maildir++ has no room for one without an escape character, which Dovecot leaves unset by default).

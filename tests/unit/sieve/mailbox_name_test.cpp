@@ -37,6 +37,10 @@ TEST(ModifiedUtf7, InvalidUtf8Refused) {
 }
 
 TEST(MailboxName, MaildirFolders) {
+  // Pigeonhole's sieve-test with Dovecot's defaults stores "Other.sub" in .Other.sub and "Café" in
+  // .Caf&AOk-; it refuses "Lists/dev", which letterbox.conf(5) puts in .Lists.dev.
+  EXPECT_EQ(maildir("Other.sub"), ".Other.sub");
+  EXPECT_EQ(maildir("Caf\xc3\xa9"), ".Caf&AOk-");
   EXPECT_EQ(maildir("Lists/dev"), ".Lists.dev");
   EXPECT_EQ(maildir("Lists.dev"), ".Lists.dev");  // Dovecot's default separator '.'
   EXPECT_EQ(maildir("Junk"), ".Junk");
