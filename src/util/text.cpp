@@ -16,9 +16,13 @@ std::string ascii_lower(std::string_view text) {
   return out;
 }
 
+char ascii_upper(char c) {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
 std::string ascii_upper(std::string_view text) {
   std::string out(text);
-  for (char& c : out) c = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+  for (char& c : out) c = ascii_upper(c);
   return out;
 }
 

@@ -28,6 +28,8 @@ int maildirsize(const std::uint8_t* data, std::size_t size);
 int mail_path(const std::uint8_t* data, std::size_t size);
 int policy_protocol(const std::uint8_t* data, std::size_t size);
 int sieve_compile(const std::uint8_t* data, std::size_t size);
+int sieve_message(const std::uint8_t* data, std::size_t size);
+int sieve_match(const std::uint8_t* data, std::size_t size);
 
 struct Target {
   std::string_view name;  // also the corpus directory: tests/fuzz/corpus/<name>/
@@ -43,6 +45,8 @@ inline constexpr Target kTargets[] = {
     {"mail_path", mail_path},
     {"policy_protocol", policy_protocol},
     {"sieve_compile", sieve_compile},
+    {"sieve_message", sieve_message},
+    {"sieve_match", sieve_match},
 };
 
 }  // namespace letterbox::fuzz

@@ -13,6 +13,7 @@ namespace letterbox {
 
 // Only A-Z and a-z change; every other byte, UTF-8 included, is kept as it is.
 char ascii_lower(char c);
+char ascii_upper(char c);
 std::string ascii_lower(std::string_view text);
 std::string ascii_upper(std::string_view text);
 bool iequals_ascii(std::string_view a, std::string_view b);
