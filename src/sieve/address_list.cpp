@@ -123,6 +123,21 @@ std::vector<AddressItem> parse_address_list(std::string_view value, std::size_t 
   return items;
 }
 
+namespace {
+constexpr std::string_view kAddressParts[] = {"all", "localpart", "domain", "user", "detail"};
+}  // namespace
+
+std::optional<AddressPart> find_address_part(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kAddressParts); ++i) {
+    if (name == kAddressParts[i]) return static_cast<AddressPart>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view address_part_name(AddressPart part) {
+  return kAddressParts[static_cast<std::size_t>(part)];
+}
+
 std::optional<std::string> address_part(const AddressItem& item, AddressPart part, std::string_view separator) {
   if (part == AddressPart::all) return item.all;
   if (!item.valid) return std::nullopt;

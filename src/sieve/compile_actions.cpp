@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "compile_commands.hpp"
+#include "letterbox/sieve/variables.hpp"
 #include "strings.hpp"
 #include "utf8.hpp"
 
@@ -124,7 +125,7 @@ bool compile_flag_action(Arguments& arguments, Command& command) {
     if (!context.needs(Extension::variables, where, "a variable name in \"" + arguments.node().name + "\"")) {
       return false;
     }
-    if (!is_identifier(command.variable->text)) {
+    if (!is_variable_name(command.variable->text)) {
       return context.error(where, "invalid variable name \"" + command.variable->text + "\"");
     }
     if (!arguments.string_list("the flags", command.arguments)) return false;

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "compile_match.hpp"
+#include "letterbox/sieve/variables.hpp"
 #include "letterbox/util/text.hpp"
 #include "strings.hpp"
 
@@ -134,7 +135,7 @@ bool compile_hasflag(Arguments& arguments, Test& test) {
     const Position where = arguments.node_where();
     if (!context.needs(Extension::variables, where, "a variable list in \"hasflag\"")) return false;
     for (const auto& name : test.names) {
-      if (!is_identifier(name.text)) return context.error(where, "invalid variable name \"" + name.text + "\"");
+      if (!is_variable_name(name.text)) return context.error(where, "invalid variable name \"" + name.text + "\"");
     }
   }
   return finish(arguments, test);

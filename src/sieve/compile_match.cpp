@@ -9,19 +9,6 @@
 namespace letterbox::sieve {
 namespace {
 
-struct MatchTypeName {
-  std::string_view name;
-  MatchType type;
-};
-constexpr std::array<MatchTypeName, 6> kMatchTypes = {{{"is", MatchType::is},
-                                                       {"contains", MatchType::contains},
-                                                       {"matches", MatchType::matches},
-                                                       {"regex", MatchType::regex},
-                                                       {"count", MatchType::count},
-                                                       {"value", MatchType::value}}};
-
-constexpr std::array<std::string_view, 7> kRelations = {"", "gt", "ge", "lt", "le", "eq", "ne"};
-
 bool comparator(Arguments& arguments, const ast::Argument& tag, Match& match) {
   Context& context = arguments.context();
   String name;
@@ -29,14 +16,11 @@ bool comparator(Arguments& arguments, const ast::Argument& tag, Match& match) {
   const std::string lower = ascii_lower(name.text);
   if (name.has_variables) {
     context.error(tag.where, "the comparator name cannot contain variables");
-  } else if (lower == "i;octet") {
-    match.comparator = Comparator::octet;
-  } else if (lower == "i;ascii-casemap") {
-    match.comparator = Comparator::ascii_casemap;
-  } else if (lower == "i;ascii-numeric") {
-    if (context.needs(Extension::comparator_ascii_numeric, tag.where, "comparator \"i;ascii-numeric\"")) {
-      match.comparator = Comparator::ascii_numeric;
-    }
+  } else if (const auto found = find_comparator(lower)) {
+    const bool allowed =
+        *found != Comparator::ascii_numeric ||
+        context.needs(Extension::comparator_ascii_numeric, tag.where, "comparator \"i;ascii-numeric\"");
+    if (allowed) match.comparator = *found;
   } else {
     context.error(tag.where, "unknown comparator \"" + name.text + "\"");
   }
@@ -46,31 +30,14 @@ bool comparator(Arguments& arguments, const ast::Argument& tag, Match& match) {
 void relation(Arguments& arguments, const ast::Argument& tag, Match& match) {
   String name;
   if (!arguments.tag_string(tag, name)) return;
-  const std::string lower = ascii_lower(name.text);
-  for (std::size_t i = 1; i < kRelations.size(); ++i) {
-    if (!name.has_variables && lower == kRelations[i]) {
-      match.relation = static_cast<Relation>(i);
-      return;
-    }
+  if (const auto found = find_relation(name.text); found && !name.has_variables) {
+    match.relation = *found;
+    return;
   }
   arguments.context().error(tag.where, "tag \":" + arguments.tag_name(tag) +
                                            "\" needs a relational operator "
                                            "(\"gt\", \"ge\", \"lt\", \"le\", \"eq\" or \"ne\"), found \"" +
                                            name.text + "\"");
-}
-
-bool supports(Comparator comparator, MatchType type) {
-  if (comparator != Comparator::ascii_numeric) return true;
-  return type == MatchType::is || type == MatchType::count || type == MatchType::value;
-}
-
-const char* comparator_name(Comparator comparator) {
-  switch (comparator) {
-    case Comparator::octet: return "i;octet";
-    case Comparator::ascii_casemap: return "i;ascii-casemap";
-    case Comparator::ascii_numeric: return "i;ascii-numeric";
-  }
-  return "?";
 }
 
 }  // namespace
@@ -84,39 +51,28 @@ bool match_tag(Arguments& arguments, const ast::Argument& tag, Match& match) {
     arguments.tag_string(tag, ignored);
     return true;
   }
-  for (const auto& candidate : kMatchTypes) {
-    if (name != candidate.name) continue;
-    const bool claimed = arguments.claim(tag, "match type");
-    if (candidate.type == MatchType::regex) {
-      context.needs(Extension::regex, tag.where, "tag \":regex\"");
-    } else if (candidate.type == MatchType::count || candidate.type == MatchType::value) {
-      context.needs(Extension::relational, tag.where, "tag \":" + name + "\"");
-      relation(arguments, tag, match);
-    }
-    if (claimed) match.type = candidate.type;
-    return true;
+  const auto type = find_match_type(name);
+  if (!type) return false;
+  const bool claimed = arguments.claim(tag, "match type");
+  if (*type == MatchType::regex) {
+    context.needs(Extension::regex, tag.where, "tag \":regex\"");
+  } else if (*type == MatchType::count || *type == MatchType::value) {
+    context.needs(Extension::relational, tag.where, "tag \":" + name + "\"");
+    relation(arguments, tag, match);
   }
-  return false;
+  if (claimed) match.type = *type;
+  return true;
 }
 
 bool address_part_tag(Arguments& arguments, const ast::Argument& tag, AddressPart& part) {
-  static constexpr std::array<std::pair<std::string_view, AddressPart>, 5> kParts = {{
-      {"all", AddressPart::all},
-      {"localpart", AddressPart::localpart},
-      {"domain", AddressPart::domain},
-      {"user", AddressPart::user},
-      {"detail", AddressPart::detail},
-  }};
   const std::string name = arguments.tag_name(tag);
-  for (const auto& [candidate, value] : kParts) {
-    if (name != candidate) continue;
-    if (value == AddressPart::user || value == AddressPart::detail) {
-      arguments.context().needs(Extension::subaddress, tag.where, "tag \":" + name + "\"");
-    }
-    if (arguments.claim(tag, "address part")) part = value;
-    return true;
+  const auto found = find_address_part(name);
+  if (!found) return false;
+  if (*found == AddressPart::user || *found == AddressPart::detail) {
+    arguments.context().needs(Extension::subaddress, tag.where, "tag \":" + name + "\"");
   }
-  return false;
+  if (arguments.claim(tag, "address part")) part = *found;
+  return true;
 }
 
 bool index_tag(Arguments& arguments, const ast::Argument& tag, FieldIndex& index) {
@@ -144,8 +100,8 @@ bool finish_index(Context& context, Position where, const FieldIndex& index) {
 }
 
 bool finish_match(Context& context, Position where, Match& match, const StringList& keys) {
-  if (!supports(match.comparator, match.type)) {
-    return context.error(where, std::string("comparator \"") + comparator_name(match.comparator) +
+  if (!match_type_allowed(match.type, match.comparator)) {
+    return context.error(where, "comparator \"" + std::string(comparator_name(match.comparator)) +
                                     "\" does not support this match type");
   }
   if (match.type != MatchType::regex) return true;

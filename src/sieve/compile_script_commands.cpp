@@ -4,53 +4,29 @@
 #include <array>
 
 #include "compile_commands.hpp"
+#include "letterbox/sieve/variables.hpp"
 #include "letterbox/util/text.hpp"
 #include "strings.hpp"
 
 namespace letterbox::sieve {
 namespace {
 
-struct ModifierSpec {
-  std::string_view name;
-  SetModifier modifier;
-  int precedence;  // RFC 5229 §4.1: two of the same precedence in one set is an error
-};
-
-constexpr std::array<ModifierSpec, 7> kModifiers = {{
-    {"lower", SetModifier::lower, 40},
-    {"upper", SetModifier::upper, 40},
-    {"lowerfirst", SetModifier::lowerfirst, 30},
-    {"upperfirst", SetModifier::upperfirst, 30},
-    {"quotewildcard", SetModifier::quotewildcard, 20},
-    {"quoteregex", SetModifier::quoteregex, 20},
-    {"length", SetModifier::length, 10},
-}};
-
-int precedence(SetModifier modifier) {
-  for (const auto& spec : kModifiers) {
-    if (spec.modifier == modifier) return spec.precedence;
-  }
-  return 0;
-}
-
 bool modifier_tag(Arguments& arguments, const ast::Argument& tag, Command& command) {
-  const std::string name = arguments.tag_name(tag);
-  for (const auto& spec : kModifiers) {
-    if (spec.name != name) continue;
-    if (spec.modifier == SetModifier::quoteregex) {
-      arguments.context().needs(Extension::regex, tag.where, "tag \":quoteregex\"");
-    }
-    if (arguments.claim(tag, "precedence " + std::to_string(spec.precedence))) {
-      command.modifiers.push_back(spec.modifier);
-    }
-    return true;
+  const auto modifier = find_modifier(arguments.tag_name(tag));
+  if (!modifier) return false;
+  if (*modifier == SetModifier::quoteregex) {
+    arguments.context().needs(Extension::regex, tag.where, "tag \":quoteregex\"");
   }
-  return false;
+  // RFC 5229 §4.1: two modifiers of one precedence in one set is an error, as two tags of one kind are.
+  if (arguments.claim(tag, "precedence " + std::to_string(modifier_precedence(*modifier)))) {
+    command.modifiers.push_back(*modifier);
+  }
+  return true;
 }
 
 bool check_variable_names(Context& context, Position where, const StringList& names) {
   for (const auto& name : names) {
-    if (!is_identifier(name.text)) return context.error(where, "invalid variable name \"" + name.text + "\"");
+    if (!is_variable_name(name.text)) return context.error(where, "invalid variable name \"" + name.text + "\"");
   }
   return true;
 }
@@ -96,7 +72,7 @@ const CommandSpec* find_command(std::string_view name) {
 bool compile_set(Arguments& arguments, Command& command) {
   for_each_tag(arguments, [&](const ast::Argument& tag) { return modifier_tag(arguments, tag, command); });
   std::sort(command.modifiers.begin(), command.modifiers.end(),
-            [](SetModifier a, SetModifier b) { return precedence(a) > precedence(b); });
+            [](SetModifier a, SetModifier b) { return modifier_precedence(a) > modifier_precedence(b); });
   command.variable.emplace();
   command.arguments.emplace_back();
   if (!arguments.string("the variable name", *command.variable) ||

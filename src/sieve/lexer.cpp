@@ -5,15 +5,10 @@
 #include <optional>
 #include <utility>
 
+#include "strings.hpp"
+
 namespace letterbox::sieve {
 namespace {
-
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
 
 std::string describe_byte(char c) {
   const auto byte = static_cast<unsigned char>(c);
@@ -125,12 +120,12 @@ Token Lexer::next() {
   if (at_end()) return token;
   const char c = peek();
   if (const char* problem = forbidden_here()) return error(token.where, problem);
-  if (is_alpha(c)) return identifier();
-  if (is_digit(c)) return number();
+  if (is_identifier_start(c)) return identifier();
+  if (is_ascii_digit(c)) return number();
   if (c == '"') return quoted_string();
   if (c == ':') {
     advance();
-    if (!is_alpha(peek())) return error(token.where, "expected a tag name after ':'");
+    if (!is_identifier_start(peek())) return error(token.where, "expected a tag name after ':'");
     token = identifier();
     token.kind = TokenKind::tag;
     token.where.column -= 1;
@@ -152,7 +147,7 @@ Token Lexer::identifier() {
   token.kind = TokenKind::identifier;
   token.where = here();
   const std::size_t start = at_;
-  while (!at_end() && (is_alpha(peek()) || is_digit(peek()))) advance();
+  while (!at_end() && is_identifier_char(peek())) advance();
   token.text = std::string(text_.substr(start, at_ - start));
   if (token.text == "text" && peek() == ':') {
     advance();
@@ -167,7 +162,7 @@ Token Lexer::number() {
   token.where = here();
   constexpr auto kMax = std::numeric_limits<std::uint64_t>::max();
   bool overflow = false;
-  while (is_digit(peek())) {
+  while (is_ascii_digit(peek())) {
     const auto digit = static_cast<std::uint64_t>(peek() - '0');
     if (token.number > (kMax - digit) / 10) overflow = true;
     token.number = token.number * 10 + digit;

@@ -24,15 +24,37 @@ MatchResult count_match(const MatchSpec& spec, std::size_t count, std::span<cons
 
 }  // namespace
 
+namespace {
+constexpr std::pair<std::string_view, MatchType> kMatchTypes[] = {
+    {"is", MatchType::is},       {"contains", MatchType::contains}, {"matches", MatchType::matches},
+    {"regex", MatchType::regex}, {"value", MatchType::value},       {"count", MatchType::count},
+};
+constexpr std::pair<std::string_view, Relation> kRelations[] = {
+    {"gt", Relation::gt}, {"ge", Relation::ge}, {"lt", Relation::lt},
+    {"le", Relation::le}, {"eq", Relation::eq}, {"ne", Relation::ne},
+};
+}  // namespace
+
+std::optional<MatchType> find_match_type(std::string_view name) {
+  for (const auto& [text, type] : kMatchTypes) {
+    if (name == text) return type;
+  }
+  return std::nullopt;
+}
+
+std::string_view match_type_name(MatchType type) {
+  return kMatchTypes[static_cast<std::size_t>(type)].first;
+}
+
 std::optional<Relation> find_relation(std::string_view name) {
-  static constexpr std::pair<std::string_view, Relation> kNames[] = {
-      {"gt", Relation::gt}, {"ge", Relation::ge}, {"lt", Relation::lt},
-      {"le", Relation::le}, {"eq", Relation::eq}, {"ne", Relation::ne},
-  };
-  for (const auto& [text, relation] : kNames) {
+  for (const auto& [text, relation] : kRelations) {
     if (iequals_ascii(name, text)) return relation;
   }
   return std::nullopt;
+}
+
+std::string_view relation_name(Relation r) {
+  return kRelations[static_cast<std::size_t>(r)].first;
 }
 
 bool relation_holds(Relation r, int order) {

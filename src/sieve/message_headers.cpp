@@ -7,16 +7,12 @@ namespace letterbox::sieve {
 
 namespace {
 
-bool is_blank(char c) {
-  return c == ' ' || c == '\t';
-}
-
 // RFC 5322 ftext, plus the obsolete white space before the colon (obs-optional), which is trimmed.
 std::string_view field_name(std::string_view line, std::size_t& colon) {
   colon = line.find(':');
   if (colon == std::string_view::npos || colon == 0) return {};
   std::string_view name = line.substr(0, colon);
-  while (!name.empty() && is_blank(name.back())) name.remove_suffix(1);
+  while (!name.empty() && is_wsp(name.back())) name.remove_suffix(1);
   for (char c : name) {
     if (c < 33 || c > 126) return {};
   }
@@ -59,7 +55,7 @@ MessageHeaders MessageHeaders::parse(std::string_view message, const HeaderLimit
       h.body_offset_ = pos;
       break;
     }
-    if (is_blank(line.front())) {
+    if (is_wsp(line.front())) {
       if (current) h.fields_.back().raw.append("\r\n").append(line);
     } else {
       std::size_t colon = 0;

@@ -3,29 +3,13 @@
 #include <cstdint>
 #include <vector>
 
+#include "utf8.hpp"
+
 namespace letterbox::sieve {
 
 namespace {
 
 constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-// The code point at `i`, advancing `i`; nullopt on anything but a shortest-form scalar value.
-std::optional<char32_t> next_code_point(std::string_view s, std::size_t& i) {
-  const auto lead = static_cast<unsigned char>(s[i]);
-  const int extra = lead < 0x80 ? 0 : (lead >> 5) == 0x6 ? 1 : (lead >> 4) == 0xE ? 2 : (lead >> 3) == 0x1E ? 3 : -1;
-  if (extra < 0 || i + static_cast<std::size_t>(extra) >= s.size()) return std::nullopt;
-  static constexpr char32_t kMasks[] = {0x7F, 0x1F, 0x0F, 0x07};
-  static constexpr char32_t kMinimum[] = {0, 0x80, 0x800, 0x10000};
-  char32_t cp = lead & kMasks[extra];
-  for (int k = 1; k <= extra; ++k) {
-    const auto c = static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]);
-    if ((c & 0xC0) != 0x80) return std::nullopt;
-    cp = (cp << 6) | (c & 0x3F);
-  }
-  if (cp < kMinimum[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return std::nullopt;
-  i += static_cast<std::size_t>(extra) + 1;
-  return cp;
-}
 
 void append_base64(const std::vector<std::uint16_t>& units, std::string& out) {
   out += '&';

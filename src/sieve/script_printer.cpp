@@ -9,10 +9,6 @@
 namespace letterbox::sieve {
 namespace {
 
-constexpr std::array<std::string_view, 6> kMatchTypes = {"is", "contains", "matches", "regex", "count", "value"};
-constexpr std::array<std::string_view, 7> kRelations = {"", "gt", "ge", "lt", "le", "eq", "ne"};
-constexpr std::array<std::string_view, 3> kComparators = {"i;octet", "i;ascii-casemap", "i;ascii-numeric"};
-constexpr std::array<std::string_view, 5> kAddressParts = {"all", "localpart", "domain", "user", "detail"};
 constexpr std::array<std::string_view, 19> kTests = {
     "address", "allof",         "anyof",     "exists", "false",      "true",        "header",
     "not",     "size",          "envelope",  "body",   "date",       "currentdate", "string",
@@ -20,8 +16,6 @@ constexpr std::array<std::string_view, 19> kTests = {
 constexpr std::array<std::string_view, 17> kCommands = {
     "if",      "stop",    "keep",       "discard", "redirect", "fileinto", "reject", "ereject", "vacation",
     "setflag", "addflag", "removeflag", "set",     "include",  "return",   "global", "error"};
-constexpr std::array<std::string_view, 7> kModifiers = {"lower",         "upper",      "lowerfirst", "upperfirst",
-                                                        "quotewildcard", "quoteregex", "length"};
 
 template <class Array, class Enum>
 std::string_view name_of(const Array& names, Enum value) {
@@ -90,16 +84,18 @@ class Printer {
 
   void match(const Match& match) {
     if (match.comparator != Comparator::ascii_casemap) {
-      tag("comparator", String{std::string(name_of(kComparators, match.comparator)), false});
+      tag("comparator", String{std::string(comparator_name(match.comparator)), false});
     }
     if (match.type == MatchType::is) return;
-    tag(name_of(kMatchTypes, match.type));
-    if (match.relation != Relation::none) positional(String{std::string(name_of(kRelations, match.relation)), false});
+    tag(match_type_name(match.type));
+    if (match.type == MatchType::count || match.type == MatchType::value) {
+      positional(String{std::string(relation_name(match.relation)), false});
+    }
   }
 
   void test_tags(const Test& test) {
     match(test.match);
-    if (test.address_part != AddressPart::all) tag(name_of(kAddressParts, test.address_part));
+    if (test.address_part != AddressPart::all) tag(address_part_name(test.address_part));
     if (test.index.index != 0) tag("index", std::uint64_t{test.index.index});
     if (test.index.last) tag("last");
     if (test.zone_kind == ZoneKind::zone) tag("zone", test.zone);
@@ -199,7 +195,7 @@ class Printer {
   }
 
   void command_tags(const Command& command) {
-    for (const auto modifier : command.modifiers) tag(name_of(kModifiers, modifier));
+    for (const auto modifier : command.modifiers) tag(modifier_name(modifier));
     if (command.kind == CommandKind::include) {
       if (command.location == IncludeLocation::global) tag("global");
       if (command.once) tag("once");

@@ -43,6 +43,22 @@ std::string apply_one(std::string value, SetModifier m) {
 
 }  // namespace
 
+namespace {
+constexpr std::string_view kModifiers[] = {"lower",         "upper",      "lowerfirst", "upperfirst",
+                                           "quotewildcard", "quoteregex", "length"};
+}  // namespace
+
+std::optional<SetModifier> find_modifier(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kModifiers); ++i) {
+    if (name == kModifiers[i]) return static_cast<SetModifier>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view modifier_name(SetModifier m) {
+  return kModifiers[static_cast<std::size_t>(m)];
+}
+
 int modifier_precedence(SetModifier m) {
   switch (m) {
     case SetModifier::lower:

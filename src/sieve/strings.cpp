@@ -3,44 +3,15 @@
 #include <algorithm>
 #include <vector>
 
+#include "letterbox/sieve/variables.hpp"
 #include "letterbox/util/text.hpp"
+#include "utf8.hpp"
 
 namespace letterbox::sieve {
 namespace {
 
-bool is_alpha(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
 bool is_blank(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-int hex_value(char c) {
-  if (is_digit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-void append_utf8(std::string& out, std::uint32_t code) {
-  if (code < 0x80) {
-    out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    out += static_cast<char>(0xC0 | (code >> 6));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else if (code < 0x10000) {
-    out += static_cast<char>(0xE0 | (code >> 12));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code >> 18));
-    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  }
 }
 
 struct Decoded {
@@ -135,21 +106,12 @@ bool has_variable_reference(std::string_view text) {
   std::size_t at = 0;
   while ((at = text.find("${", at)) != std::string_view::npos) {
     std::size_t end = at + 2;
-    while (end < text.size() && (is_alpha(text[end]) || is_digit(text[end]) || text[end] == '.')) ++end;
+    while (end < text.size() && (is_identifier_char(text[end]) || text[end] == '.')) ++end;
     const std::string_view name = text.substr(at + 2, end - at - 2);
     at += 2;
-    if (end >= text.size() || text[end] != '}' || name.empty()) continue;
-    if (std::all_of(name.begin(), name.end(), is_digit)) return true;
-    bool ok = true;
-    for (const auto& part : split_words(name, ".")) ok = ok && is_identifier(part);
-    if (ok && name.front() != '.' && name.back() != '.' && name.find("..") == std::string_view::npos) return true;
+    if (end < text.size() && text[end] == '}' && is_variable_reference(name)) return true;
   }
   return false;
-}
-
-bool is_identifier(std::string_view text) {
-  if (text.empty() || text.size() > kMaxIdentifier || !is_alpha(text.front())) return false;
-  return std::all_of(text.begin(), text.end(), [](char c) { return is_alpha(c) || is_digit(c); });
 }
 
 unsigned edit_distance(std::string_view a, std::string_view b) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "letterbox/util/text.hpp"
+
 namespace letterbox::sieve {
 
 // Replaces each well-formed ${hex:…} and ${unicode:…} by what it encodes, in one pass (a decoded "${" is
@@ -20,10 +22,14 @@ std::string quote(std::string_view text, bool encoded_characters);
 // Whether the text holds a ${name}, ${namespace.name} or ${digits} reference.
 bool has_variable_reference(std::string_view text);
 
-// ALPHA / "_" followed by ALPHA / DIGIT / "_", at most kMaxIdentifier bytes: a variable name. RFC 5229 §3
-// asks for at least 32; 64 is Pigeonhole's limit, which scripts moved from Dovecot already respect.
-inline constexpr std::size_t kMaxIdentifier = 64;
-bool is_identifier(std::string_view text);
+// RFC 5228 §8.1: identifier = (ALPHA / "_") *(ALPHA / DIGIT / "_"), the names of commands, tags and
+// variables.
+constexpr bool is_identifier_start(char c) {
+  return is_ascii_letter(c) || c == '_';
+}
+constexpr bool is_identifier_char(char c) {
+  return is_identifier_start(c) || is_ascii_digit(c);
+}
 
 // The Damerau-free edit distance, for names of at most a few dozen bytes (longer ones never match).
 unsigned edit_distance(std::string_view a, std::string_view b);

@@ -1,15 +1,10 @@
 #include "letterbox/sieve/transfer_encoding.hpp"
 
+#include "letterbox/util/text.hpp"
+
 namespace letterbox::sieve {
 
 namespace {
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;  // not canonical, but written by some mailers
-  return -1;
-}
 
 int base64_value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -28,13 +23,9 @@ int escaped_octet(std::string_view text, std::size_t i) {
   return high < 0 || low < 0 ? -1 : high * 16 + low;
 }
 
-bool is_blank(char c) {
-  return c == ' ' || c == '\t';
-}
-
 // One line of quoted-printable without its line break; `soft` says it ended with '=' (no break wanted).
 void decode_qp_line(std::string_view line, std::string& out, bool& soft) {
-  while (!line.empty() && (is_blank(line.back()) || line.back() == '\r')) line.remove_suffix(1);
+  while (!line.empty() && (is_wsp(line.back()) || line.back() == '\r')) line.remove_suffix(1);
   soft = !line.empty() && line.back() == '=';
   if (soft) line.remove_suffix(1);
   for (std::size_t i = 0; i < line.size(); ++i) {

@@ -1,35 +1,16 @@
 #include "letterbox/sieve/variables.hpp"
 
+#include <algorithm>
+
 #include "letterbox/util/text.hpp"
+#include "strings.hpp"
 
 namespace letterbox::sieve {
 
 namespace {
 
-bool is_alpha_or_underscore(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-
 bool all_digits(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!is_digit(c)) return false;
-  }
-  return true;
-}
-
-// RFC 5229 §3: variable-name, or namespace "." ... "." variable-name.
-bool is_reference(std::string_view s) {
-  if (all_digits(s)) return true;
-  while (true) {
-    const std::size_t dot = s.find('.');
-    if (!is_variable_name(s.substr(0, dot))) return false;
-    if (dot == std::string_view::npos) return true;
-    s.remove_prefix(dot + 1);
-  }
+  return !s.empty() && std::all_of(s.begin(), s.end(), is_ascii_digit);
 }
 
 std::string_view match_variable(std::string_view digits, const MatchVariables& matches) {
@@ -51,11 +32,18 @@ std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) {
 }
 
 bool is_variable_name(std::string_view name) {
-  if (name.empty() || !is_alpha_or_underscore(name.front())) return false;
-  for (char c : name) {
-    if (!is_alpha_or_underscore(c) && !is_digit(c)) return false;
+  return !name.empty() && name.size() <= kMaxIdentifier && is_identifier_start(name.front()) &&
+         std::all_of(name.begin(), name.end(), is_identifier_char);
+}
+
+bool is_variable_reference(std::string_view name) {
+  if (all_digits(name)) return true;
+  while (true) {
+    const std::size_t dot = name.find('.');
+    if (!is_variable_name(name.substr(0, dot))) return false;
+    if (dot == std::string_view::npos) return true;
+    name.remove_prefix(dot + 1);
   }
-  return true;
 }
 
 bool VariableStore::set(std::string_view name, std::string_view value) {
@@ -89,7 +77,7 @@ std::string expand_variables(std::string_view text, const VariableStore& store, 
     const std::size_t close = text.find_first_of("}$", open + 2);  // a '$' first: this "${" is not a reference
     const std::string_view name =
         close == std::string_view::npos ? std::string_view() : text.substr(open + 2, close - open - 2);
-    if (close == std::string_view::npos || text[close] != '}' || !is_reference(name)) {
+    if (close == std::string_view::npos || text[close] != '}' || !is_variable_reference(name)) {
       out.append("${");
       pos = open + 2;
       continue;

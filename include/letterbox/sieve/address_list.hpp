@@ -29,6 +29,10 @@ std::vector<AddressItem> parse_address_list(std::string_view value, std::size_t 
 
 enum class AddressPart { all, localpart, domain, user, detail };
 
+// The tags' names without the colon: "all", "localpart", "domain", "user", "detail".
+std::optional<AddressPart> find_address_part(std::string_view name);
+std::string_view address_part_name(AddressPart part);
+
 // The part a test compares, or nullopt when the item has none (so it matches no key): :localpart, :domain,
 // :user and :detail of an invalid address, and :detail of a local part without `separator`. The local
 // part is split at the first separator (RFC 5233 §4 leaves several to the implementation; Dovecot and

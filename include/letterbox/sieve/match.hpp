@@ -18,8 +18,13 @@ namespace letterbox::sieve {
 enum class MatchType { is, contains, matches, regex, value, count };
 enum class Relation { gt, ge, lt, le, eq, ne };
 
+// The tags' names without the colon: "is", "contains", "matches", "regex", "value", "count".
+std::optional<MatchType> find_match_type(std::string_view name);
+std::string_view match_type_name(MatchType type);
+
 // "gt", "ge", "lt", "le", "eq", "ne" in any case (ABNF strings are case-insensitive).
 std::optional<Relation> find_relation(std::string_view name);
+std::string_view relation_name(Relation r);
 bool relation_holds(Relation r, int order);
 
 struct MatchSpec {

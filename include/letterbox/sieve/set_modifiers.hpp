@@ -2,6 +2,7 @@
 // order of precedence whatever order the script wrote them in.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -9,6 +10,10 @@
 namespace letterbox::sieve {
 
 enum class SetModifier { lower, upper, lowerfirst, upperfirst, quotewildcard, quoteregex, length };
+
+// The tags' names without the colon: "lower", "upper", …, "length".
+std::optional<SetModifier> find_modifier(std::string_view name);
+std::string_view modifier_name(SetModifier m);
 
 // 40: :lower :upper; 30: :lowerfirst :upperfirst; 20: :quotewildcard :quoteregex; 10: :length.
 int modifier_precedence(SetModifier m);

@@ -17,8 +17,14 @@ namespace letterbox::sieve {
 // §5: a value cut to an implementation's limit is cut at a character boundary).
 std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes);
 
-// RFC 5229 §3: identifier = (ALPHA / "_") *(ALPHA / DIGIT / "_").
+// RFC 5229 §3: identifier = (ALPHA / "_") *(ALPHA / DIGIT / "_"), at most kMaxIdentifier bytes. The RFC
+// asks for at least 32; 64 is Pigeonhole's limit, which scripts moved from Dovecot already respect.
+inline constexpr std::size_t kMaxIdentifier = 64;
 bool is_variable_name(std::string_view name);
+
+// What may stand between "${" and "}" (RFC 5229 §3): digits (a match variable) or variable names joined
+// by "." (a namespace).
+bool is_variable_reference(std::string_view name);
 
 class VariableStore {
  public:
