@@ -1,0 +1,4 @@
+require "fileinto";
+if address :is :domain "from" "example.com" {
+    fileinto "Work";
+}

@@ -1,0 +1,6 @@
+require "fileinto";
+if header :contains "subject" "[SPAM]" {
+    fileinto "Junk";
+    stop;
+}
+fileinto "Other";

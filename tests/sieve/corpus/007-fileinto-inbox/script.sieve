@@ -1,0 +1,6 @@
+require "fileinto";
+if header :is "x-priority" "1" {
+    fileinto "INBOX";
+    stop;
+}
+fileinto "Later";

@@ -1,0 +1,4 @@
+if header :is "X-Spam-Flag" "YES" {
+    discard;
+    stop;
+}

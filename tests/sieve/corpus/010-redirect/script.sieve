@@ -1,0 +1,3 @@
+if address :is "to" "user@example.net" {
+    redirect "user@home.example.org";
+}

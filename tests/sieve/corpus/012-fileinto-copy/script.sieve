@@ -1,0 +1,4 @@
+require ["fileinto", "copy"];
+if header :contains "from" "alice" {
+    fileinto :copy "People/Alice";
+}

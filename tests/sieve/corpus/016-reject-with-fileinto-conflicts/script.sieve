@@ -1,0 +1,3 @@
+require ["reject", "fileinto"];
+fileinto "Suspicious";
+reject "Not wanted here.";

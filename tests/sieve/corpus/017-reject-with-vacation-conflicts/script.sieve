@@ -1,0 +1,3 @@
+require ["reject", "vacation"];
+vacation "I am away.";
+reject "Go away.";

@@ -1,0 +1,5 @@
+require ["ereject", "fileinto"];
+if header :contains "subject" "viagra" {
+    ereject "No.";
+}
+fileinto "Checked";

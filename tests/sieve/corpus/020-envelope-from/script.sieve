@@ -1,0 +1,4 @@
+require ["envelope", "fileinto"];
+if envelope :is "from" "alice@example.com" {
+    fileinto "From Alice";
+}

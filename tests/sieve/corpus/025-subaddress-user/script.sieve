@@ -1,0 +1,4 @@
+require ["subaddress", "fileinto"];
+if address :user "to" "user" {
+    fileinto "Mine";
+}

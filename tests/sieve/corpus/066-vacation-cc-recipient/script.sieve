@@ -1,0 +1,2 @@
+require "vacation";
+vacation :days 5 :subject "Abwesend" "Ich bin bis Freitag nicht im Büro.";

@@ -1,0 +1,3 @@
+require ["fileinto", "variables"];
+set "Folder" "Mixed";
+fileinto "${FOLDER}/${folder}";

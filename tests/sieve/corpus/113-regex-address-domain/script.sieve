@@ -1,0 +1,4 @@
+require ["fileinto", "regex"];
+if address :domain :regex "from" "^(mail\\.)?example\\.(com|org)$" {
+    fileinto "Example";
+}

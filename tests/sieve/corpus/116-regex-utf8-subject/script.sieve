@@ -1,0 +1,4 @@
+require ["fileinto", "regex"];
+if header :regex "subject" "^Grüße aus .+$" {
+    fileinto "Postkarten";
+}

@@ -1,0 +1,4 @@
+require ["body", "fileinto"];
+if body :contains ["lottery", "winner"] {
+    fileinto "Junk";
+}

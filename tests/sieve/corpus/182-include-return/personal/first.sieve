@@ -1,0 +1,5 @@
+require ["include", "fileinto"];
+fileinto "First";
+# return ends only the included script (RFC 6609 3.3).
+return;
+fileinto "Never";

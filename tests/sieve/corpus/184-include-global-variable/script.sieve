@@ -1,0 +1,4 @@
+require ["include", "variables"];
+global "folder";
+set "folder" "Shared/Team";
+include "file-it";

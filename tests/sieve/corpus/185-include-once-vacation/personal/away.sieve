@@ -1,0 +1,2 @@
+require ["vacation", "include"];
+vacation :days 2 "Out until Monday.";

@@ -1,0 +1,4 @@
+require ["fileinto"];
+if address :domain :is "from" "partner.example" {
+    fileinto "Partners";
+}

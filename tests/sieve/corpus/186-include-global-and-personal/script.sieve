@@ -1,0 +1,3 @@
+require ["include", "imap4flags"];
+include :global "flag-external";
+include :personal "sort";

@@ -1,0 +1,4 @@
+require ["environment", "fileinto"];
+if environment :is "phase" "during" {
+    fileinto "At delivery";
+}

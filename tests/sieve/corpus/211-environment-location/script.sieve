@@ -1,0 +1,4 @@
+require ["environment", "fileinto", "variables"];
+if environment :matches "location" "*" {
+    fileinto "Location ${1}";
+}

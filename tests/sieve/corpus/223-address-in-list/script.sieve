@@ -1,0 +1,4 @@
+require "fileinto";
+if address :is ["to", "cc"] "jane@example.org" {
+    fileinto "With Jane";
+}

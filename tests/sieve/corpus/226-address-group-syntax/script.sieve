@@ -1,0 +1,4 @@
+require "fileinto";
+if address :is "to" "bob@example.org" {
+    fileinto "Friends";
+}

@@ -1,0 +1,4 @@
+require "fileinto";
+if header :contains "from" "Jürgen Müller" {
+    fileinto "Jürgen";
+}

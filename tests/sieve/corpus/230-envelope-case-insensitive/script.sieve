@@ -1,0 +1,4 @@
+require ["envelope", "fileinto"];
+if envelope :all :is "to" "USER@EXAMPLE.NET" {
+    fileinto "Me";
+}

@@ -1,0 +1,9 @@
+require "fileinto";
+if true {
+    if header :contains "subject" "lunch" {
+        fileinto "Lunch";
+        stop;
+    }
+    fileinto "Not lunch";
+}
+fileinto "After";

@@ -1,0 +1,3 @@
+require ["copy", "vacation"];
+redirect :copy "deputy@example.net";
+vacation :days 3 "I am away; your message was passed to my deputy.";
