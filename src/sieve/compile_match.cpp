@@ -20,8 +20,6 @@ constexpr std::array<MatchTypeName, 6> kMatchTypes = {{{"is", MatchType::is},
                                                        {"count", MatchType::count},
                                                        {"value", MatchType::value}}};
 
-constexpr std::array<std::string_view, 7> kRelations = {"", "gt", "ge", "lt", "le", "eq", "ne"};
-
 bool comparator(Arguments& arguments, const ast::Argument& tag, Match& match) {
   Context& context = arguments.context();
   String name;
@@ -46,31 +44,14 @@ bool comparator(Arguments& arguments, const ast::Argument& tag, Match& match) {
 void relation(Arguments& arguments, const ast::Argument& tag, Match& match) {
   String name;
   if (!arguments.tag_string(tag, name)) return;
-  const std::string lower = ascii_lower(name.text);
-  for (std::size_t i = 1; i < kRelations.size(); ++i) {
-    if (!name.has_variables && lower == kRelations[i]) {
-      match.relation = static_cast<Relation>(i);
-      return;
-    }
+  if (const auto found = find_relation(name.text); found && !name.has_variables) {
+    match.relation = *found;
+    return;
   }
   arguments.context().error(tag.where, "tag \":" + arguments.tag_name(tag) +
                                            "\" needs a relational operator "
                                            "(\"gt\", \"ge\", \"lt\", \"le\", \"eq\" or \"ne\"), found \"" +
                                            name.text + "\"");
-}
-
-bool supports(Comparator comparator, MatchType type) {
-  if (comparator != Comparator::ascii_numeric) return true;
-  return type == MatchType::is || type == MatchType::count || type == MatchType::value;
-}
-
-const char* comparator_name(Comparator comparator) {
-  switch (comparator) {
-    case Comparator::octet: return "i;octet";
-    case Comparator::ascii_casemap: return "i;ascii-casemap";
-    case Comparator::ascii_numeric: return "i;ascii-numeric";
-  }
-  return "?";
 }
 
 }  // namespace
@@ -144,8 +125,8 @@ bool finish_index(Context& context, Position where, const FieldIndex& index) {
 }
 
 bool finish_match(Context& context, Position where, Match& match, const StringList& keys) {
-  if (!supports(match.comparator, match.type)) {
-    return context.error(where, std::string("comparator \"") + comparator_name(match.comparator) +
+  if (!match_type_allowed(match.type, match.comparator)) {
+    return context.error(where, "comparator \"" + std::string(comparator_name(match.comparator)) +
                                     "\" does not support this match type");
   }
   if (match.type != MatchType::regex) return true;

@@ -13,25 +13,17 @@ namespace {
 struct ModifierSpec {
   std::string_view name;
   SetModifier modifier;
-  int precedence;  // RFC 5229 §4.1: two of the same precedence in one set is an error
 };
 
 constexpr std::array<ModifierSpec, 7> kModifiers = {{
-    {"lower", SetModifier::lower, 40},
-    {"upper", SetModifier::upper, 40},
-    {"lowerfirst", SetModifier::lowerfirst, 30},
-    {"upperfirst", SetModifier::upperfirst, 30},
-    {"quotewildcard", SetModifier::quotewildcard, 20},
-    {"quoteregex", SetModifier::quoteregex, 20},
-    {"length", SetModifier::length, 10},
+    {"lower", SetModifier::lower},
+    {"upper", SetModifier::upper},
+    {"lowerfirst", SetModifier::lowerfirst},
+    {"upperfirst", SetModifier::upperfirst},
+    {"quotewildcard", SetModifier::quotewildcard},
+    {"quoteregex", SetModifier::quoteregex},
+    {"length", SetModifier::length},
 }};
-
-int precedence(SetModifier modifier) {
-  for (const auto& spec : kModifiers) {
-    if (spec.modifier == modifier) return spec.precedence;
-  }
-  return 0;
-}
 
 bool modifier_tag(Arguments& arguments, const ast::Argument& tag, Command& command) {
   const std::string name = arguments.tag_name(tag);
@@ -40,7 +32,8 @@ bool modifier_tag(Arguments& arguments, const ast::Argument& tag, Command& comma
     if (spec.modifier == SetModifier::quoteregex) {
       arguments.context().needs(Extension::regex, tag.where, "tag \":quoteregex\"");
     }
-    if (arguments.claim(tag, "precedence " + std::to_string(spec.precedence))) {
+    // RFC 5229 §4.1: two modifiers of one precedence in one set is an error, which claim() reports.
+    if (arguments.claim(tag, "precedence " + std::to_string(modifier_precedence(spec.modifier)))) {
       command.modifiers.push_back(spec.modifier);
     }
     return true;
@@ -96,7 +89,7 @@ const CommandSpec* find_command(std::string_view name) {
 bool compile_set(Arguments& arguments, Command& command) {
   for_each_tag(arguments, [&](const ast::Argument& tag) { return modifier_tag(arguments, tag, command); });
   std::sort(command.modifiers.begin(), command.modifiers.end(),
-            [](SetModifier a, SetModifier b) { return precedence(a) > precedence(b); });
+            [](SetModifier a, SetModifier b) { return modifier_precedence(a) > modifier_precedence(b); });
   command.variable.emplace();
   command.arguments.emplace_back();
   if (!arguments.string("the variable name", *command.variable) ||

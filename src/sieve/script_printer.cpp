@@ -9,8 +9,8 @@
 namespace letterbox::sieve {
 namespace {
 
-constexpr std::array<std::string_view, 6> kMatchTypes = {"is", "contains", "matches", "regex", "count", "value"};
-constexpr std::array<std::string_view, 7> kRelations = {"", "gt", "ge", "lt", "le", "eq", "ne"};
+constexpr std::array<std::string_view, 6> kMatchTypes = {"is", "contains", "matches", "regex", "value", "count"};
+constexpr std::array<std::string_view, 6> kRelations = {"gt", "ge", "lt", "le", "eq", "ne"};
 constexpr std::array<std::string_view, 3> kComparators = {"i;octet", "i;ascii-casemap", "i;ascii-numeric"};
 constexpr std::array<std::string_view, 5> kAddressParts = {"all", "localpart", "domain", "user", "detail"};
 constexpr std::array<std::string_view, 19> kTests = {
@@ -94,7 +94,8 @@ class Printer {
     }
     if (match.type == MatchType::is) return;
     tag(name_of(kMatchTypes, match.type));
-    if (match.relation != Relation::none) positional(String{std::string(name_of(kRelations, match.relation)), false});
+    if (match.type == MatchType::count || match.type == MatchType::value)
+      positional(String{std::string(name_of(kRelations, match.relation)), false});
   }
 
   void test_tags(const Test& test) {

@@ -10,8 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "letterbox/sieve/address_list.hpp"
+#include "letterbox/sieve/body_parts.hpp"
+#include "letterbox/sieve/comparator.hpp"
 #include "letterbox/sieve/diagnostic.hpp"
 #include "letterbox/sieve/extensions.hpp"
+#include "letterbox/sieve/match.hpp"
+#include "letterbox/sieve/set_modifiers.hpp"
 
 namespace re2 {
 class RE2;
@@ -27,15 +32,12 @@ struct String {
 };
 using StringList = std::vector<String>;
 
-enum class Comparator { octet, ascii_casemap, ascii_numeric };
-enum class MatchType { is, contains, matches, regex, count, value };
-enum class Relation { none, gt, ge, lt, le, eq, ne };  // with :count and :value only
-enum class AddressPart { all, localpart, domain, user, detail };
-enum class BodyTransform { text, raw, content };
+// Comparator, MatchType and Relation (match.hpp, comparator.hpp), AddressPart (address_list.hpp),
+// BodyTransform (body_parts.hpp) and SetModifier (set_modifiers.hpp) are the ones the run-time side uses.
 
 struct Match {
   MatchType type = MatchType::is;
-  Relation relation = Relation::none;
+  Relation relation = Relation::eq;  // meaningful with :count and :value only
   Comparator comparator = Comparator::ascii_casemap;
   // :regex: the keys compiled once, one per key (case-insensitive under i;ascii-casemap); null for a key
   // with variables, which the interpreter compiles after expansion.
@@ -117,9 +119,6 @@ enum class CommandKind {
   error,
 };
 
-// RFC 5229 §4.1, kept in the order they apply (highest precedence first).
-enum class SetModifier { lower, upper, lowerfirst, upperfirst, quotewildcard, quoteregex, length };
-
 struct Command;
 struct Branch {
   std::optional<Test> condition;  // none: the else branch
@@ -143,11 +142,11 @@ struct Command {
   // redirect: the address; fileinto: the mailbox; reject ereject: the reason; setflag addflag removeflag:
   // the flags; set: the value; include: the script name; global: the variable names; error: the message.
   StringList arguments;
-  std::optional<String> variable;   // set: the name; setflag addflag removeflag: the variable if given
-  bool copy = false;                // redirect fileinto
-  bool create = false;              // fileinto
-  std::optional<StringList> flags;  // keep fileinto :flags
-  std::vector<SetModifier> modifiers;
+  std::optional<String> variable;      // set: the name; setflag addflag removeflag: the variable if given
+  bool copy = false;                   // redirect fileinto
+  bool create = false;                 // fileinto
+  std::optional<StringList> flags;     // keep fileinto :flags
+  std::vector<SetModifier> modifiers;  // set: highest precedence first (RFC 5229 §4.1)
   Vacation vacation;
   IncludeLocation location = IncludeLocation::personal;
   bool once = false, optional = false;  // include
