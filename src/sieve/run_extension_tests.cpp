@@ -50,7 +50,12 @@ bool currentdate_test(Run& run, Frame& frame, const Test& test) {
 }
 
 // RFC 5232 §4: the flags of the named variables (or the internal one); :count sums each one's distinct flags.
+// Keys are flag lists too ("b A" is ["b", "A"]), split but not checked, so that patterns stay patterns.
 bool hasflag_test(Run& run, Frame& frame, const Test& test) {
+  std::vector<std::string> keys;
+  for (const auto& key : run.expand(frame, test.keys)) {
+    for (auto& word : split_words(key, " ")) keys.push_back(std::move(word));
+  }
   std::vector<std::string> flags;
   if (test.names.empty()) {
     flags = run.internal_flags();
@@ -59,7 +64,7 @@ bool hasflag_test(Run& run, Frame& frame, const Test& test) {
       for (auto& flag : normalise_flags(run.variable(frame, name).value_or(""))) flags.push_back(std::move(flag));
     }
   }
-  return match_values(run, frame, test, flags);
+  return match_values(run, frame, test, flags, true, &keys);
 }
 
 bool mailboxexists_test(Run& run, const Frame& frame, const Test& test) {

@@ -95,9 +95,10 @@ Flow execute_block(Run& run, Frame& frame, const std::vector<Command>& block);
 Flow execute_action(Run& run, Frame& frame, const Command& command);
 // run_tests.cpp: any test.
 bool evaluate(Run& run, Frame& frame, const Test& test);
-// run_tests.cpp: the values of a test against its keys, under its match type and comparator; match
-// variables set unless `captures` is false (body, RFC 5173 §6).
-bool match_values(Run& run, Frame& frame, const Test& test, std::span<const std::string> values, bool captures = true);
+// run_tests.cpp: the values of a test against its keys (expanded, unless given), under its match type and
+// comparator; match variables set unless `captures` is false (body, RFC 5173 §6).
+bool match_values(Run& run, Frame& frame, const Test& test, std::span<const std::string> values, bool captures = true,
+                  const std::vector<std::string>* keys = nullptr);
 // run_extension_tests.cpp: date, currentdate, hasflag, mailboxexists, duplicate, environment.
 bool evaluate_extension_test(Run& run, Frame& frame, const Test& test);
 

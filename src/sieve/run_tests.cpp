@@ -98,9 +98,10 @@ bool any_of(Run& run, Frame& frame, const std::vector<Test>& tests, bool all) {
 
 }  // namespace
 
-bool match_values(Run& run, Frame& frame, const Test& test, std::span<const std::string> values, bool captures) {
+bool match_values(Run& run, Frame& frame, const Test& test, std::span<const std::string> values, bool captures,
+                  const std::vector<std::string>* given_keys) {
   const MatchSpec spec{test.match.type, test.match.comparator, test.match.relation};
-  const auto keys = run.expand(frame, test.keys);
+  const auto keys = given_keys != nullptr ? *given_keys : run.expand(frame, test.keys);
   if (values.size() > run.limits().max_match_values) values = values.first(run.limits().max_match_values);
   MatchVariables* variables = captures ? &frame.matches : nullptr;
   const auto check = [&](const MatchResult& result) {

@@ -104,8 +104,7 @@ TEST_F(SieveRunCore, AllofAnyofNot) {
 
 // RFC 5228 §5.4: the envelope's parts; the null reverse path is "" whatever the address part.
 TEST_F(SieveRunCore, EnvelopeTest) {
-  EXPECT_EQ(run(R"(require "envelope"; if envelope :domain "from" "desert.example.org" { discard; })"),
-            "discard\n");
+  EXPECT_EQ(run(R"(require "envelope"; if envelope :domain "from" "desert.example.org" { discard; })"), "discard\n");
   EXPECT_EQ(run(R"(require "envelope"; if envelope :is "to" "roadrunner+tricks@acme.example.com" { discard; })"),
             "discard\n");
   input.envelope.from = "";

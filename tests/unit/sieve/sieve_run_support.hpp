@@ -40,8 +40,8 @@ class FakeHost : public Host {
  public:
   std::set<std::string, std::less<>> mailboxes = {"Lists", "Lists/dev", "Junk"};
   std::map<std::pair<IncludeLocation, std::string>, std::string> scripts;  // compiled on demand
-  std::set<std::pair<std::string, std::string>> seen;                     // (handle, id)
-  std::vector<std::string> duplicate_queries;                             // "handle|id|seconds"
+  std::set<std::pair<std::string, std::string>> seen;                      // (handle, id)
+  std::vector<std::string> duplicate_queries;                              // "handle|id|seconds"
 
   bool mailbox_exists(std::string_view name) override { return mailboxes.contains(name); }
 
