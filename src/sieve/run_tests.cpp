@@ -105,7 +105,7 @@ bool match_values(Run& run, Frame& frame, const Test& test, std::span<const std:
   if (values.size() > run.limits().max_match_values) values = values.first(run.limits().max_match_values);
   MatchVariables* variables = captures ? &frame.matches : nullptr;
   const auto check = [&](const MatchResult& result) {
-    if (!result.error.empty()) run.fail(frame, test.where, "invalid regular expression: " + result.error);
+    if (!result.error.empty()) run.fail(frame, test.where, result.error);
     return result.matched;
   };
   if (spec.type == MatchType::count) return check(match(spec, values, keys, variables, &run.regexes()));
