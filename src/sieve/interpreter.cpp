@@ -62,7 +62,6 @@ bool Run::in_time(const Frame& frame, Position where) {
 
 void Run::begin_script(std::size_t index) {
   script_index_ = index;
-  internal_flags_.clear();
   include_chain_.clear();
   included_.clear();
   globals_ = VariableStore(input_.limits.max_variables, input_.limits.max_variable_size);

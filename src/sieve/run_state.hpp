@@ -50,8 +50,8 @@ class Run {
   std::optional<RunError> take_error() { return std::exchange(error_, std::nullopt); }
   // False (and the run failed) once the CPU time is spent.
   bool in_time(const Frame& frame, Position where);
-  // Starts the next top-level script of a sequence: its index for errors, and a fresh internal flag
-  // variable and include history (each script is a run of its own, sharing only the actions).
+  // Starts the next top-level script of a sequence: its index for errors, fresh global variables and
+  // include history (each script is a run of its own, sharing the actions and the internal flags).
   void begin_script(std::size_t index);
 
   // Strings with variables expanded (RFC 5229 §3) in the scope of `frame`.
@@ -62,7 +62,8 @@ class Run {
   bool set_variable(Frame& frame, Position where, std::string_view name, std::string_view value);
   VariableStore& globals() { return globals_; }
 
-  // The imap4flags internal variable (RFC 5232 §3) of the top-level script being run; includes share it.
+  // The imap4flags internal variable (RFC 5232 §3): included scripts and, as in Pigeonhole, the scripts
+  // of a sequence share it.
   std::vector<std::string>& internal_flags() { return internal_flags_; }
 
   // include (RFC 6609): the scripts on the way from the top one, and those included at all (for :once).

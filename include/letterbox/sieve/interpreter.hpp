@@ -117,9 +117,10 @@ RunResult run(const Script& script, const RunInput& input);
 //     script that cancels it (fileinto, redirect, discard, reject) ends the sequence;
 //   - `stop` ends only the script it is in; the next one runs if the keep is in effect;
 //   - an explicit `keep` in a script that is followed by another only lets the sequence go on: the message
-//     goes to the inbox only if the last script that ran keeps it (explicitly or implicitly), with that
-//     script's flags. `fileinto "INBOX"` stores it there in any case;
-//   - each script has its own variables (global ones included) and its own imap4flags internal variable;
+//     goes to the inbox only if the last script that ran keeps it (explicitly or implicitly).
+//     `fileinto "INBOX"` stores it there in any case;
+//   - each script has its own variables, global ones included; the imap4flags internal variable is shared
+//     (flags a `before` script adds are on the implicit keep of the user's script);
 //   - a second vacation in a later script is dropped silently instead of being an error;
 //   - an error in one script ends the sequence: the actions of the scripts before it are kept (Pigeonhole
 //     has already performed them), the failed script's are dropped, and the implicit keep is added.
