@@ -59,6 +59,22 @@ If it's an emergency, call 911, I guess." ;)"),
   EXPECT_EQ(v.period, 23u * 86400);
 }
 
+// docs/sieve.md's example, which must print exactly as the document shows.
+TEST_F(SieveRunActions, DocumentedExample) {
+  input.envelope.from = "alice@example.org";
+  input.message = "From: alice@example.org\r\nSubject: hi\r\n\r\nx\r\n";
+  EXPECT_EQ(
+      run(R"(require ["fileinto", "imap4flags", "vacation"];
+if header :contains "List-Id" "dev" { fileinto :flags "\\Seen" "Lists/dev"; stop; }
+vacation "I am away until Monday.";)"),
+      "vacation :days 7 :handle \"8f68d11ff2bffe3a\" to \"alice@example.org\" \"I am away until Monday.\"\nkeep\n");
+  input.message = "List-Id: dev list <dev.example.org>\r\n\r\nx\r\n";
+  EXPECT_EQ(run(R"(require ["fileinto", "imap4flags", "vacation"];
+if header :contains "List-Id" "dev" { fileinto :flags "\\Seen" "Lists/dev"; stop; }
+vacation "I am away until Monday.";)"),
+            "fileinto :flags [\"\\\\Seen\"] \"Lists/dev\"\n");
+}
+
 TEST_F(SieveRunActions, Rfc5230AllArguments) {
   EXPECT_EQ(run(R"(require "vacation";
 vacation :days 3 :subject "Gone" :from "Road Runner <rr@acme.example.com>" :handle "beach" :mime
