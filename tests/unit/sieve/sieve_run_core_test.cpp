@@ -19,19 +19,11 @@ TEST_F(SieveRunCore, Rfc5228ImplicitKeepExample) {
 
 // RFC 5228 §3.1's example: from "coyote" is discarded.
 TEST_F(SieveRunCore, Rfc5228IfElsifElse) {
-  const std::string_view script = R"(require "fileinto";
-if header :contains "from" "coyote" {
-    discard;
-} elsif header :contains ["subject"] ["$$$"] {
-    discard;
-} else {
-    fileinto "INBOX";
-})";
+  const std::string_view script = rfc_example("rfc5228_3_1_if");
   EXPECT_EQ(run(script), "discard\n");
-  input.message = "From: tweety@cage.example.org\r\nSubject: $$$ now\r\n\r\nbody\r\n";
-  EXPECT_EQ(run(script), "discard\n");
-  input.message = "From: tweety@cage.example.org\r\nSubject: hello\r\n\r\nbody\r\n";
-  EXPECT_EQ(run(script), "keep\n");  // fileinto "INBOX" is the keep
+  EXPECT_EQ(run_on("From: tweety@cage.example.org\r\nSubject: $$$ now\r\n\r\nbody\r\n", script), "discard\n");
+  EXPECT_EQ(run_on("From: tweety@cage.example.org\r\nSubject: hello\r\n\r\nbody\r\n", script),
+            "keep\n");  // fileinto "INBOX" is the keep
 }
 
 TEST_F(SieveRunCore, StopEndsTheScriptWithTheImplicitKeep) {
@@ -41,11 +33,7 @@ TEST_F(SieveRunCore, StopEndsTheScriptWithTheImplicitKeep) {
 
 // RFC 5228 §4.2: redirect cancels the implicit keep; two of them, both sent.
 TEST_F(SieveRunCore, Rfc5228Redirect) {
-  input.message = "X-Opt-In: yes\r\n\r\nhi\r\n";
-  EXPECT_EQ(run(R"(if exists "x-opt-in" {
-    redirect "bart@example.com";
-    redirect "homer@example.com";
-})"),
+  EXPECT_EQ(run_on("X-Opt-In: yes\r\n\r\nhi\r\n", rfc_example("rfc5228_4_2_redirect")),
             "redirect \"bart@example.com\"\nredirect \"homer@example.com\"\n");
 }
 

@@ -114,22 +114,17 @@ if anyof (header :contains "Subject" "$$",
     reject "No thank you.";
 })";
   }
-  static constexpr std::string_view kDefault = R"(require ["include"];
-include :personal "always_allow";
-include :global "spam_tests";
-include :personal "spam_tests";
-include :personal "mailing_lists";)";
+  const std::string_view kDefault = rfc_example("rfc6609_include");
 };
 
 TEST_F(SieveRunInclude, Rfc6609Example) {
-  input.message = "From: boss@example.com\r\nList-ID: sieve.ietf.org\r\n\r\nx\r\n";
-  EXPECT_EQ(run(kDefault), "keep\nfileinto \"lists.sieve\"\n");
-  input.message = "From: a@example.org\r\nList-ID: sieve.ietf.org\r\n\r\nx\r\n";
-  EXPECT_EQ(run(kDefault), "fileinto \"lists.sieve\"\n");
-  input.message = "From: a@example.org\r\nSubject: Make money\r\n\r\nx\r\n";
-  EXPECT_EQ(run(kDefault), "reject \"No thank you.\"\n");
-  input.message = "From: money@example.com\r\n\r\nx\r\n";
-  EXPECT_EQ(run(kDefault), "reject \"Mail from this sender is unwelcome.\"\n");
+  EXPECT_EQ(run_on("From: boss@example.com\r\nList-ID: sieve.ietf.org\r\n\r\nx\r\n", kDefault),
+            "keep\nfileinto \"lists.sieve\"\n");
+  EXPECT_EQ(run_on("From: a@example.org\r\nList-ID: sieve.ietf.org\r\n\r\nx\r\n", kDefault),
+            "fileinto \"lists.sieve\"\n");
+  EXPECT_EQ(run_on("From: a@example.org\r\nSubject: Make money\r\n\r\nx\r\n", kDefault), "reject \"No thank you.\"\n");
+  EXPECT_EQ(run_on("From: money@example.com\r\n\r\nx\r\n", kDefault),
+            "reject \"Mail from this sender is unwelcome.\"\n");
 }
 
 // RFC 6609 §3.4.1's example of global variables.
@@ -152,10 +147,8 @@ if string :count "eq" "${test_mailbox}" "1"
     fileinto "${test_mailbox}";
     stop;
 })";
-  input.message = "Subject: Make money fast\r\n\r\nx\r\n";
-  EXPECT_EQ(run(script), "fileinto \"spam-Make money\"\n");
-  input.message = "Subject: hello\r\n\r\nx\r\n";
-  EXPECT_EQ(run(script), "keep\n");
+  EXPECT_EQ(run_on("Subject: Make money fast\r\n\r\nx\r\n", script), "fileinto \"spam-Make money\"\n");
+  EXPECT_EQ(run_on("Subject: hello\r\n\r\nx\r\n", script), "keep\n");
   // ${global.name} reads the global variable in a script that did not declare it.
   host.scripts[{IncludeLocation::personal, "setter"}] = R"(require ["include", "variables"];
 global "where"; set "where" "Lists";)";
@@ -195,10 +188,7 @@ TEST_F(SieveRunInclude, Rfc6609Rules) {
 
 // RFC 7352 §3's basic form: the Message-ID, recorded only once the run succeeded.
 TEST_F(SieveRunExtensions, Rfc7352Duplicate) {
-  const std::string_view script = R"(require ["duplicate", "fileinto", "mailbox"];
-if duplicate {
-    fileinto :create "Trash/Duplicate";
-})";
+  const std::string_view script = rfc_example("rfc7352_duplicate");
   const auto first = result(script);
   EXPECT_EQ(print_run_result(first), "keep\n");
   ASSERT_EQ(first.duplicates.size(), 1u);

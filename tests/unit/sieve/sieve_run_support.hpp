@@ -14,8 +14,18 @@
 
 #include "letterbox/sieve/compiler.hpp"
 #include "letterbox/sieve/interpreter.hpp"
+#include "sieve_rfc_examples.hpp"
 
 namespace letterbox::sieve::testing {
+
+// An example script of the RFCs by its name in sieve_rfc_examples.hpp.
+inline std::string_view rfc_example(std::string_view name) {
+  for (const auto& example : examples::rfc_examples()) {
+    if (example.name == name) return example.text;
+  }
+  ADD_FAILURE() << "no example " << name;
+  return {};
+}
 
 inline constexpr std::string_view kMessage =
     "Return-Path: <coyote@desert.example.org>\r\n"
@@ -95,6 +105,10 @@ class SieveRun : public ::testing::Test {
 
   // The printed actions of `text` run on `input`.
   std::string run(std::string_view text) { return print_run_result(result(text)); }
+  std::string run_on(std::string_view message, std::string_view text) {
+    input.message = message;
+    return run(text);
+  }
 
   std::string run_sequence(const std::vector<std::string_view>& texts) {
     std::vector<std::shared_ptr<const Script>> scripts;

@@ -30,14 +30,12 @@ if address :matches ["To", "Cc"] ["coyote@**.com", "wile@**.com"] {
 if anyof (true, address :domain :matches "To" "*.com") {
     fileinto "none[${0}]"; stop;
 })";
-  input.message = "List-ID: Sieve discussion <sieve@ietf.org>\r\n\r\nx\r\n";
-  EXPECT_EQ(run(script), "fileinto \"INBOX.lists.sieve\"\n");
-  input.message = "Subject: [acme-users] [fwd] version 1.0 is out\r\n\r\nx\r\n";
-  EXPECT_EQ(run(script), "fileinto \"INBOX.lists.acme-users\"\n");
-  input.message = "To: coyote@ACME.Example.COM\r\n\r\nx\r\n";
-  EXPECT_EQ(run(script), "fileinto \"INBOX.business.ACME.Example\"\n");
-  input.message = "To: someone@example.org\r\n\r\nx\r\n";
-  EXPECT_EQ(run(script), "fileinto \"none[]\"\n");
+  EXPECT_EQ(run_on("List-ID: Sieve discussion <sieve@ietf.org>\r\n\r\nx\r\n", script),
+            "fileinto \"INBOX.lists.sieve\"\n");
+  EXPECT_EQ(run_on("Subject: [acme-users] [fwd] version 1.0 is out\r\n\r\nx\r\n", script),
+            "fileinto \"INBOX.lists.acme-users\"\n");
+  EXPECT_EQ(run_on("To: coyote@ACME.Example.COM\r\n\r\nx\r\n", script), "fileinto \"INBOX.business.ACME.Example\"\n");
+  EXPECT_EQ(run_on("To: someone@example.org\r\n\r\nx\r\n", script), "fileinto \"none[]\"\n");
 }
 
 // RFC 5229 §4.1's examples, each modifier in its order of precedence.
