@@ -86,6 +86,7 @@ Flow vacation(Run& run, const Frame& frame, const Command& command) {
   VacationAction action;
   action.reply_to = envelope.from;
   action.recipient = envelope.to;
+  action.original_recipient = envelope.original_recipient;
   action.period = vacation_period(run.limits(), v);
   action.period_in_seconds = v.seconds.has_value();
   if (v.subject) action.subject = run.expand(frame, *v.subject);

@@ -39,7 +39,7 @@ class Run {
 
   const RunInput& input() const { return input_; }
   const RunLimits& limits() const { return input_.limits; }
-  Host& host() { return *input_.host; }
+  ScriptHost& host() { return *input_.host; }
   RegexCache& regexes() { return input_.regexes != nullptr ? *input_.regexes : local_regexes_; }
   ActionList& actions() { return actions_; }
   const MessageHeaders& headers();

@@ -25,7 +25,7 @@ constexpr std::string_view kMessage =
     "--b\r\nContent-Type: text/plain\r\n\r\nbirdseed\r\n--b\r\nContent-Type: text/html\r\n\r\n<p>x</p>\r\n--b--\r\n";
 
 // Folders and duplicates from the name's length; include "self" is the script itself (a recursion).
-class FuzzHost : public sieve::Host {
+class FuzzHost : public sieve::ScriptHost {
  public:
   explicit FuzzHost(std::shared_ptr<const sieve::Script> self) : self_(std::move(self)) {}
   bool mailbox_exists(std::string_view name) override { return name.size() % 2 == 0; }

@@ -1,7 +1,7 @@
 // Runs compiled Sieve scripts (RFC 5228 and the extensions of extensions.hpp) on one message and says
 // what to do with it (run_result.hpp). Pure logic: the message and the envelope come in as values, the
 // clock and the local zone as part of the environment, and the few questions that need the outside world
-// (does this folder exist, the text of an included script, was this message seen before) go to a Host
+// (does this folder exist, the text of an included script, was this message seen before) go to a ScriptHost
 // the caller implements. Nothing is stored, sent or refused here.
 //
 // Errors at run time (an invalid combination of actions, a limit exceeded, a missing included script,
@@ -81,10 +81,11 @@ struct IncludeFailed {
 };
 using IncludeLoad = std::variant<std::shared_ptr<const Script>, IncludeMissing, IncludeFailed>;
 
-// The outside world, as the run sees it. Called on the running thread; no call may block for long.
-class Host {
+// The outside world, as the run sees it: implemented by the program that runs scripts (the delivery, the
+// letterbox-sieve tool). Called on the running thread; no call may block for long.
+class ScriptHost {
  public:
-  virtual ~Host() = default;
+  virtual ~ScriptHost() = default;
   // mailboxexists (RFC 5490 §3.1): does the user's folder `name` (as the script gives it) exist?
   virtual bool mailbox_exists(std::string_view name) = 0;
   // include (RFC 6609): the compiled script `name` from the user's (:personal) or the administrator's
@@ -101,7 +102,7 @@ struct RunInput {
   Envelope envelope;
   RunEnvironment environment;
   RunLimits limits;
-  Host* host = nullptr;           // required
+  ScriptHost* host = nullptr;     // required
   RegexCache* regexes = nullptr;  // :regex keys with variables compiled once per process; null: per run
 };
 

@@ -43,6 +43,7 @@ struct RejectAction {
 struct VacationAction {
   std::string reply_to;            // the envelope sender of the message: where the reply goes ("" for <>)
   std::string recipient;           // the envelope recipient (one of the user's own addresses)
+  std::string original_recipient;  // Envelope::original_recipient, another of them ("" when unknown)
   std::uint64_t period = 0;        // seconds between two replies to one sender, clamped to the site's bounds
   bool period_in_seconds = false;  // the script used :seconds (RFC 6131), else :days or the default
   std::optional<std::string> subject, from;

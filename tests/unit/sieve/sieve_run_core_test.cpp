@@ -47,6 +47,9 @@ TEST_F(SieveRunCore, DuplicateActionsAreOne) {
 }
 
 // RFC 5228 §4.3, §4.4: keep cancels the implicit keep (one store), discard cancels only the implicit keep.
+// Deliberately unlike Pigeonhole's sieve-test, which lists "discard" next to "store message in folder:
+// INBOX" for "keep; discard;": the result says what becomes of the message, so discard shows only when
+// nothing stores, sends or refuses it.
 TEST_F(SieveRunCore, KeepAndDiscard) {
   EXPECT_EQ(run("keep;"), "keep\n");
   EXPECT_EQ(run("keep; discard;"), "keep\n");
@@ -60,7 +63,8 @@ TEST_F(SieveRunCore, Rfc3894Copy) {
             "fileinto \"Lists\"\nredirect \"b@example.org\"\nkeep\n");
   EXPECT_EQ(run(R"(require ["copy", "fileinto"]; fileinto :copy "Lists"; redirect "b@example.org";)"),
             "fileinto \"Lists\"\nredirect \"b@example.org\"\n");
-  // A copy into the inbox and the implicit keep are one store.
+  // A copy into the inbox and the implicit keep are one store (RFC 5228 §2.10.3); Pigeonhole's sieve-test
+  // lists two stores into INBOX here, and stores once.
   EXPECT_EQ(run(R"(require ["copy", "fileinto"]; fileinto :copy "INBOX";)"), "keep\n");
 }
 

@@ -1,4 +1,4 @@
-// What the interpreter tests share: a fake Host (folders, included scripts and duplicate IDs in memory),
+// What the interpreter tests share: a fake ScriptHost (folders, included scripts and duplicate IDs in memory),
 // a message close to RFC 5228's examples with its envelope, a fixed clock and zone, and run() giving the
 // printed actions (run_result.hpp's format), which is what every test asserts.
 #pragma once
@@ -46,7 +46,7 @@ inline constexpr std::string_view kMessage =
     "stuff--and if you come by, I'll have it all wrapped up\r\n"
     "for you.  I'm real sorry for everything.\r\n";
 
-class FakeHost : public Host {
+class FakeHost : public ScriptHost {
  public:
   std::set<std::string, std::less<>> mailboxes = {"Lists", "Lists/dev", "Junk"};
   std::map<std::pair<IncludeLocation, std::string>, std::string> scripts;  // compiled on demand
@@ -70,7 +70,7 @@ class FakeHost : public Host {
 };
 
 // 2025-01-07T12:34:56Z (a Tuesday), the local zone +0100.
-inline RunInput default_input(Host& host) {
+inline RunInput default_input(ScriptHost& host) {
   RunInput input;
   input.message = kMessage;
   input.envelope = {"coyote@desert.example.org", "roadrunner+tricks@acme.example.com", ""};
