@@ -2,7 +2,6 @@
 // mailbox RFC 5490), reject and ereject (RFC 5429), vacation (RFC 5230, RFC 6131), and the imap4flags
 // commands that change the flags those store with (RFC 5232).
 #include <algorithm>
-#include <cstdio>
 
 #include "address_syntax.hpp"
 #include "letterbox/sieve/imap_flags.hpp"
@@ -68,8 +67,9 @@ std::string computed_handle(const Vacation& v) {
   add(v.from);
   add(v.mime ? std::optional<String>(String{"mime", false}) : std::nullopt);
   add(v.reason);
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text(16, '0');
+  for (std::size_t i = text.size(); i-- > 0; hash >>= 4) text[i] = kHex[hash & 0xF];
   return text;
 }
 
