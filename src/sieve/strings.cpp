@@ -102,6 +102,46 @@ std::string quote(std::string_view text, bool encoded_characters) {
   return out;
 }
 
+namespace {
+
+std::string printable(std::string_view text, bool quoted) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out = quoted ? "\"" : "";
+  out.reserve(text.size() + 2);
+  const auto encode = [&](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += "${hex:";
+    out += kHex[byte >> 4];
+    out += kHex[byte & 0xF];
+    out += '}';
+  };
+  for (std::size_t i = 0; i < text.size();) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const std::size_t length = utf8_character_length(text, i);
+    const bool c1 = length == 2 && byte == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;
+    if (length == 0 || byte < 0x20 || byte == 0x7F || c1) {
+      for (std::size_t k = 0; k < std::max<std::size_t>(length, 1); ++k) encode(text[i + k]);
+      i += std::max<std::size_t>(length, 1);
+      continue;
+    }
+    if (quoted && (byte == '"' || byte == '\\')) out += '\\';
+    out.append(text.substr(i, length));
+    i += length;
+  }
+  if (quoted) out += '"';
+  return out;
+}
+
+}  // namespace
+
+std::string quote_printable(std::string_view text) {
+  return printable(text, true);
+}
+
+std::string printable_line(std::string_view text) {
+  return printable(text, false);
+}
+
 bool has_variable_reference(std::string_view text) {
   std::size_t at = 0;
   while ((at = text.find("${", at)) != std::string_view::npos) {

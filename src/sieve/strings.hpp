@@ -19,6 +19,13 @@ std::optional<std::string> decode_encoded_characters(std::string& text);
 // encoded character can hold) is written encoded again.
 std::string quote(std::string_view text, bool encoded_characters);
 
+// The text as a Sieve quoted string on one line, for people and for comparing outputs: '"' and '\' escaped,
+// every control character (C0, DEL, C1) and every byte that is not part of well-formed UTF-8 written as
+// ${hex:XX}, one per byte; nothing else changed.
+std::string quote_printable(std::string_view text);
+// The same without the quotes and escapes: free text (an error message) kept on one line.
+std::string printable_line(std::string_view text);
+
 // Whether the text holds a ${name}, ${namespace.name} or ${digits} reference.
 bool has_variable_reference(std::string_view text);
 

@@ -2,6 +2,11 @@
 
 namespace letterbox::sieve {
 
+std::size_t utf8_character_length(std::string_view text, std::size_t at) {
+  std::size_t next = at;
+  return next_code_point(text, next) ? next - at : 0;
+}
+
 bool is_valid_utf8(std::string_view text) {
   std::size_t at = 0;
   while (at < text.size()) {

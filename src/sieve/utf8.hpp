@@ -18,4 +18,7 @@ std::optional<char32_t> next_code_point(std::string_view text, std::size_t& at);
 // Appends a scalar value (not a surrogate, at most U+10FFFF) as UTF-8.
 void append_utf8(std::string& out, char32_t code);
 
+// The length of the well-formed UTF-8 character at `at` (1 for ASCII), or 0 if the bytes there are not one.
+std::size_t utf8_character_length(std::string_view text, std::size_t at);
+
 }  // namespace letterbox::sieve

@@ -68,6 +68,12 @@ std::optional<std::string_view> VariableStore::get(std::string_view name) const 
 
 std::string expand_variables(std::string_view text, const VariableStore& store, const MatchVariables& matches,
                              std::size_t max_size, const NamespaceLookup& namespaces) {
+  return expand_variables(
+      text, [&](std::string_view name) { return store.get(name); }, matches, max_size, namespaces);
+}
+
+std::string expand_variables(std::string_view text, const VariableLookup& variables, const MatchVariables& matches,
+                             std::size_t max_size, const NamespaceLookup& namespaces) {
   std::string out;
   std::size_t pos = 0;
   while (pos < text.size() && out.size() < max_size) {
@@ -85,7 +91,7 @@ std::string expand_variables(std::string_view text, const VariableStore& store, 
     if (all_digits(name)) {
       out.append(match_variable(name, matches));
     } else if (name.find('.') == std::string_view::npos) {
-      out.append(store.get(name).value_or(""));
+      out.append(variables(name).value_or(""));
     } else if (namespaces) {
       out.append(namespaces(name).value_or(""));
     }

@@ -30,6 +30,7 @@ int policy_protocol(const std::uint8_t* data, std::size_t size);
 int sieve_compile(const std::uint8_t* data, std::size_t size);
 int sieve_message(const std::uint8_t* data, std::size_t size);
 int sieve_match(const std::uint8_t* data, std::size_t size);
+int sieve_run(const std::uint8_t* data, std::size_t size);
 
 struct Target {
   std::string_view name;  // also the corpus directory: tests/fuzz/corpus/<name>/
@@ -47,6 +48,7 @@ inline constexpr Target kTargets[] = {
     {"sieve_compile", sieve_compile},
     {"sieve_message", sieve_message},
     {"sieve_match", sieve_match},
+    {"sieve_run", sieve_run},
 };
 
 }  // namespace letterbox::fuzz

@@ -57,4 +57,10 @@ using NamespaceLookup = std::function<std::optional<std::string>(std::string_vie
 std::string expand_variables(std::string_view text, const VariableStore& store, const MatchVariables& matches,
                              std::size_t max_size, const NamespaceLookup& namespaces = nullptr);
 
+// The same with names resolved by the caller: include's scripts (RFC 6609 §3.4) see some names in their
+// own store and others, the ones they declared global, in the store they share.
+using VariableLookup = std::function<std::optional<std::string_view>(std::string_view)>;
+std::string expand_variables(std::string_view text, const VariableLookup& variables, const MatchVariables& matches,
+                             std::size_t max_size, const NamespaceLookup& namespaces = nullptr);
+
 }  // namespace letterbox::sieve

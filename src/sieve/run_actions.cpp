@@ -1,0 +1,144 @@
+// The commands that act on the message: keep, discard, redirect, fileinto (RFC 5228 §4, copy RFC 3894,
+// mailbox RFC 5490), reject and ereject (RFC 5429), vacation (RFC 5230, RFC 6131), and the imap4flags
+// commands that change the flags those store with (RFC 5232).
+#include <algorithm>
+
+#include "address_syntax.hpp"
+#include "letterbox/sieve/imap_flags.hpp"
+#include "letterbox/sieve/mailbox_name.hpp"
+#include "letterbox/util/hash.hpp"
+#include "letterbox/util/text.hpp"
+#include "run_state.hpp"
+
+namespace letterbox::sieve {
+namespace {
+
+Flow outcome(Run& run, const Frame& frame, const Command& command, std::optional<std::string> error) {
+  if (!error) return Flow::next;
+  run.fail(frame, command.where, std::move(*error));
+  return Flow::error;
+}
+
+// RFC 5232 §3, §5: :flags if given, else the internal variable as it is now.
+std::vector<std::string> store_flags(Run& run, const Frame& frame, const Command& command) {
+  if (command.flags) return normalise_flags(run.expand(frame, *command.flags));
+  return run.internal_flags();
+}
+
+Flow keep(Run& run, const Frame& frame, const Command& command) {
+  return outcome(run, frame, command, run.actions().keep(command.where, store_flags(run, frame, command), true));
+}
+
+Flow fileinto(Run& run, const Frame& frame, const Command& command) {
+  std::string mailbox = run.expand(frame, command.arguments.front());
+  std::string why;
+  const auto levels = mailbox_levels(mailbox, why);
+  if (!levels) return outcome(run, frame, command, "invalid mailbox name \"" + mailbox + "\": " + why);
+  auto flags = store_flags(run, frame, command);
+  if (levels->empty()) {  // INBOX: the same store as keep
+    return outcome(run, frame, command, run.actions().keep(command.where, std::move(flags), false, command.copy));
+  }
+  FileintoAction action{std::move(mailbox), command.create, std::move(flags)};
+  return outcome(run, frame, command, run.actions().fileinto(command.where, std::move(action), command.copy));
+}
+
+Flow redirect(Run& run, const Frame& frame, const Command& command) {
+  std::string address = run.expand(frame, command.arguments.front());
+  if (!plausible_address(address)) return outcome(run, frame, command, "invalid redirect address \"" + address + "\"");
+  return outcome(run, frame, command, run.actions().redirect(command.where, std::move(address), command.copy));
+}
+
+Flow reject(Run& run, const Frame& frame, const Command& command) {
+  RejectAction action{run.expand(frame, command.arguments.front()), command.kind == CommandKind::ereject};
+  return outcome(run, frame, command, run.actions().reject(command.where, std::move(action)));
+}
+
+// RFC 5230 §4.2: without :handle, the response is named by :subject, :from, :mime and the reason as the
+// script wrote them, before variables are expanded. Each part is hashed with its length, so that moving
+// text from one argument to another makes another handle.
+std::string computed_handle(const Vacation& v) {
+  std::uint64_t hash = kFnvOffset;
+  const auto add = [&](const std::optional<String>& part) {
+    const std::uint64_t length = part ? part->text.size() + 1 : 0;
+    hash = fnv1a(&length, sizeof length, hash);
+    if (part) hash = fnv1a(part->text.data(), part->text.size(), hash);
+  };
+  add(v.subject);
+  add(v.from);
+  add(v.mime ? std::optional<String>(String{"mime", false}) : std::nullopt);
+  add(v.reason);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string text(16, '0');
+  for (std::size_t i = text.size(); i-- > 0; hash >>= 4) text[i] = kHex[hash & 0xF];
+  return text;
+}
+
+// RFC 5230 §4.1 and RFC 6131 §2: the period moved into the site's bounds.
+std::uint64_t vacation_period(const RunLimits& limits, const Vacation& v) {
+  if (!v.days && !v.seconds) return limits.vacation_default_period;
+  const std::uint64_t seconds = v.seconds ? *v.seconds : std::min<std::uint64_t>(*v.days, 1ULL << 32) * 86400;
+  return std::clamp(seconds, limits.vacation_min_period, limits.vacation_max_period);
+}
+
+Flow vacation(Run& run, const Frame& frame, const Command& command) {
+  const Vacation& v = command.vacation;
+  const Envelope& envelope = run.input().envelope;
+  VacationAction action;
+  action.reply_to = envelope.from;
+  action.recipient = envelope.to;
+  action.original_recipient = envelope.original_recipient;
+  action.period = vacation_period(run.limits(), v);
+  action.period_in_seconds = v.seconds.has_value();
+  if (v.subject) action.subject = run.expand(frame, *v.subject);
+  // RFC 5230 §4.3: a :from that is not an address once expanded is ignored rather than an error.
+  if (v.from) action.from = run.expand(frame, *v.from);
+  if (action.from && !plausible_mailbox(*action.from)) action.from.reset();
+  action.handle = v.handle ? run.expand(frame, *v.handle) : computed_handle(v);
+  action.addresses = run.expand(frame, v.addresses);
+  action.mime = v.mime;
+  action.reason = run.expand(frame, v.reason);
+  return outcome(run, frame, command, run.actions().vacation(command.where, std::move(action)));
+}
+
+// setflag, addflag, removeflag on the internal variable or on a named one (RFC 5232 §3).
+Flow flags(Run& run, Frame& frame, const Command& command) {
+  const auto given = normalise_flags(run.expand(frame, command.arguments));
+  std::vector<std::string> current;
+  if (command.variable) {
+    current = normalise_flags(run.variable(frame, command.variable->text).value_or(""));
+  } else {
+    current = run.internal_flags();
+  }
+  if (command.kind == CommandKind::setflag) {
+    current = given;
+  } else if (command.kind == CommandKind::addflag) {
+    current = add_flags(std::move(current), given);
+  } else {
+    current = remove_flags(std::move(current), given);
+  }
+  if (!command.variable) {
+    run.internal_flags() = std::move(current);
+    return Flow::next;
+  }
+  return run.set_variable(frame, command.where, command.variable->text, join_flags(current)) ? Flow::next : Flow::error;
+}
+
+}  // namespace
+
+Flow execute_action(Run& run, Frame& frame, const Command& command) {
+  switch (command.kind) {
+    case CommandKind::keep: return keep(run, frame, command);
+    case CommandKind::discard: run.actions().discard(); return Flow::next;
+    case CommandKind::redirect: return redirect(run, frame, command);
+    case CommandKind::fileinto: return fileinto(run, frame, command);
+    case CommandKind::reject:
+    case CommandKind::ereject: return reject(run, frame, command);
+    case CommandKind::vacation: return vacation(run, frame, command);
+    case CommandKind::setflag:
+    case CommandKind::addflag:
+    case CommandKind::removeflag: return flags(run, frame, command);
+    default: return Flow::next;
+  }
+}
+
+}  // namespace letterbox::sieve
