@@ -1,18 +1,17 @@
 // letterbox-sieve: checks Sieve scripts and manages a user's scripts (letterbox-sieve(1)). The command
 // line is read here; `check` is script_check.cpp, the commands on a user's scripts user_scripts.cpp.
-#include <getopt.h>
 #include <signal.h>
 #include <sysexits.h>
 
 #include <array>
 #include <iostream>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "letterbox/config/config_check.hpp"
+#include "letterbox/util/command_line.hpp"
 #include "letterbox/util/standard_streams.hpp"
 #include "letterbox/util/version.hpp"
 #include "script_check.hpp"
@@ -65,16 +64,10 @@ int run(int argc, char** argv) {
                                     {"version", no_argument, nullptr, kVersion},
                                     {"config", required_argument, nullptr, 'c'},
                                     {nullptr, 0, nullptr, 0}};
-  std::map<int, std::optional<std::string>> given;
-  opterr = 0;
-  for (;;) {
-    // '+': options end at the command, so that a script or file named "-x" is not taken for one.
-    const int opt = getopt_long(argc, argv, "+:hc:", kOptions, nullptr);
-    if (opt == -1) break;
-    if (opt == '?') return usage_error("unrecognised option '" + std::string(argv[optind - 1]) + "'");
-    if (opt == ':') return usage_error("option '" + std::string(argv[optind - 1]) + "' needs a value");
-    if (given.count(opt) != 0U) return usage_error("option '" + std::string(argv[optind - 1]) + "' given twice");
-    given[opt] = optarg != nullptr ? std::optional<std::string>(optarg) : std::nullopt;
+  letterbox::GivenOptions given;
+  // '+': options end at the command, so that a script or file named "-x" is not taken for one.
+  if (auto wrong = letterbox::read_options(argc, argv, "+:hc:", kOptions, given); !wrong.empty()) {
+    return usage_error(wrong);
   }
   if (given.count('h') != 0U) {
     std::cout << kUsage;

@@ -82,6 +82,9 @@ TEST_F(SieveToolTest, UsageAndConfigurationErrors) {
   r = sieve({"test", "a.sieve", "m.eml"});  // not yet: it comes with the interpreter
   EXPECT_EQ(r.exit_code, EX_USAGE);
   EXPECT_TRUE(r.err.starts_with("letterbox-sieve: unknown command 'test'\n")) << r.err;
+  r = sieve({"-c", config().string(), "list", "alice@example.org"});
+  EXPECT_EQ(r.exit_code, EX_USAGE);
+  EXPECT_TRUE(r.err.starts_with("letterbox-sieve: option '-c/--config' given more than once\n")) << r.err;
   r = sieve({"list", "not an address"});
   EXPECT_EQ(r.exit_code, EX_USAGE);
   EXPECT_TRUE(r.err.starts_with("letterbox-sieve: bad address 'not an address': ")) << r.err;
