@@ -1,6 +1,7 @@
 #include "user_scripts.hpp"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -47,6 +48,16 @@ int read_input(const std::optional<std::string>& file, std::uint64_t limit, std:
   const int err = read_all(fd, limit + 1, text);
   if (err == EFBIG) text.resize(limit + 1);
   return err == EFBIG ? 0 : err;
+}
+
+// Scripts are 0600: written by anyone but the delivery user, delivery could not read them. Root has
+// become that user by now; anyone else must be that user already. "" when we are, else why not.
+std::string not_the_delivery_user(const ServerSettings& server) {
+  const passwd* pw = server.user.empty() ? nullptr : ::getpwnam(server.user.c_str());
+  if (pw != nullptr && pw->pw_uid == ::geteuid()) return "";
+  const std::string who = server.user.empty() ? "[server] user is empty" : "[server] user is '" + server.user + "'";
+  return "refusing to change the scripts as uid " + std::to_string(::geteuid()) + ": " + who +
+         ", and delivery could not read them; run as root or as that user";
 }
 
 int report(const ScriptResult& result, const std::string& source) {
@@ -108,6 +119,12 @@ int run_script_command(const Settings& settings, const ScriptCommand& command) {
   log.target = "stderr";  // an administrator at a terminal reads what the directory said
   setup_logging(log, "letterbox-sieve");
 
+  if (command.verb != ScriptVerb::List && command.verb != ScriptVerb::Get) {
+    if (auto why = not_the_delivery_user(settings.server); !why.empty()) {
+      std::cerr << kProgram << why << "\n";
+      return EX_NOPERM;
+    }
+  }
   auto found = user_store(settings, command.user);
   if (const int* status = std::get_if<int>(&found)) return *status;
   auto& store = std::get<SieveScriptStore>(found);

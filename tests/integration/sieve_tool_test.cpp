@@ -2,9 +2,11 @@
 // good and bad scripts (exact stderr and exit codes), and a user's scripts put, listed, activated, read
 // and deleted through the directory, with every refusal's exit status (letterbox-sieve(1), EXIT STATUS).
 #include <gtest/gtest.h>
+#include <pwd.h>
 #include <sysexits.h>
 
 #include <filesystem>
+#include <regex>
 
 #include "slapd.hpp"
 #include "test_support.hpp"
@@ -21,10 +23,12 @@ class SieveToolTest : public ::testing::Test {
  protected:
   SieveToolTest() {
     std::filesystem::create_directories(mail_root());
-    write_file(config(), "[server]\nhostname = example.org\n" + slapd_.config_section() +
+    write_file(config(), "[server]\nhostname = example.org\nuser = " + me() + "\n" + slapd_.config_section() +
                              "[delivery]\nmail_root = " + mail_root().string() + "\n[sieve]\nmax_script_size = 1K\n");
   }
 
+  // The tests' own user stands for the delivery user ([server] user).
+  static std::string me() { return ::getpwuid(::geteuid())->pw_name; }
   std::filesystem::path mail_root() const { return tmp_ / "mail"; }
   std::filesystem::path config() const { return tmp_ / "letterbox.conf"; }
   std::filesystem::path alice_dir() const { return mail_root() / "example.org" / "alice" / "sieve"; }
@@ -179,6 +183,25 @@ TEST_F(SieveToolTest, TheUserIsLookedUpAsForDelivery) {
             std::string::npos)
       << r.err;
   EXPECT_FALSE(std::filesystem::exists(mail_root() / "example.org"));
+}
+
+TEST_F(SieveToolTest, OnlyTheDeliveryUserChangesScripts) {
+  ASSERT_EQ(sieve({"put", "alice@example.org", "keep"}, "keep;\n").exit_code, EX_OK);
+  write_file(config(), std::regex_replace(read_file(config()), std::regex("\nuser = [^\n]*\n"), "\nuser = root\n"));
+  // Reading is anyone's who can; a change would leave a file delivery cannot read.
+  EXPECT_EQ(sieve({"list", "alice@example.org"}).out, "\"keep\"\n");
+  for (const auto& args : std::vector<std::vector<std::string>>{{"put", "alice@example.org", "x"},
+                                                                {"activate", "alice@example.org", "keep"},
+                                                                {"deactivate", "alice@example.org"},
+                                                                {"delete", "alice@example.org", "keep"},
+                                                                {"rename", "alice@example.org", "keep", "y"}}) {
+    const auto r = sieve(args, "keep;\n");
+    EXPECT_EQ(r.exit_code, EX_NOPERM) << args[0];
+    EXPECT_EQ(r.err, "letterbox-sieve: refusing to change the scripts as uid " + std::to_string(::geteuid()) +
+                         ": [server] user is 'root', and delivery could not read them; run as root or as that user\n")
+        << args[0];
+  }
+  EXPECT_EQ(sieve({"list", "alice@example.org"}).out, "\"keep\"\n");
 }
 
 TEST_F(SieveToolTest, AUserDirectoryThroughASymlinkIsRefused) {
