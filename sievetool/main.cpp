@@ -43,7 +43,9 @@ struct Verb {
 };
 
 using letterbox::ScriptVerb;
-// `test [-f SENDER] [-a RCPT] SCRIPT MESSAGE` joins this table with the Sieve interpreter.
+// NOT YET: `test [-f SENDER] [-a RCPT] SCRIPT MESSAGE` (run a script on a message, print the actions it
+// would take) joins this table with the Sieve interpreter. Until then `test` is an unknown command
+// (exit 64), not a command that pretends.
 constexpr std::array<Verb, 8> kVerbs{{{"check", std::nullopt, 1, 1},
                                       {"list", ScriptVerb::List, 1, 1},
                                       {"get", ScriptVerb::Get, 2, 2},
