@@ -37,6 +37,12 @@ ScriptResult failed(const std::string& what, int err) {
   return refused(ScriptStatus::Failed, what + ": " + std::strerror(err));
 }
 
+// read_file_at's EINVAL: there is something else by that name.
+ScriptResult failed_read(const std::string& path, int err) {
+  if (err == EINVAL) return refused(ScriptStatus::Failed, path + ": not a regular file");
+  return failed(path, err);
+}
+
 ScriptResult bad_name(std::string_view name) {
   if (auto why = sieve::script_name_problem(name); !why.empty()) {
     return refused(ScriptStatus::BadName, "bad script name '" + std::string(name) + "': " + why);
@@ -123,7 +129,7 @@ ScriptResult SieveScriptStore::active(std::optional<std::string>& name) const {
   const int err = read_file_at(dir.get(), kActiveFile, sieve::kMaxScriptNameOctets + 1, text);
   if (err == ENOENT) return {};
   const auto path = (dir_ / kActiveFile).string();
-  if (err != 0) return failed(path, err == EINVAL ? ENOTSUP : err);
+  if (err != 0) return failed_read(path, err);
   if (!text.ends_with('\n') || !sieve::script_name_problem(text.substr(0, text.size() - 1)).empty()) {
     return refused(ScriptStatus::Failed, path + ": does not hold a script name and a newline");
   }
@@ -169,7 +175,7 @@ ScriptResult SieveScriptStore::get(std::string_view name, std::string& text) con
     return refused(ScriptStatus::TooLarge, "script '" + std::string(name) + "' is larger than max_script_size (" +
                                                std::to_string(sieve_.max_script_size) + " bytes)");
   }
-  return failed((dir_ / file_name(name)).string(), err == EINVAL ? ENOTSUP : err);
+  return failed_read((dir_ / file_name(name)).string(), err);
 }
 
 ScriptResult SieveScriptStore::check(std::string_view text) const {

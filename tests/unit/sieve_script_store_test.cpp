@@ -163,6 +163,8 @@ TEST_F(SieveScriptStoreTest, ListShowsOnlyScriptFiles) {
   write_file(dir() / ".tmp.1.2.keep.sieve", "a crashed put's leftover\n");
   std::filesystem::create_directory(dir() / "folder.sieve");
   EXPECT_EQ(listed(), std::vector<std::string>{"keep"});
+  std::string text;
+  EXPECT_EQ(store().get("folder", text).detail, (dir() / "folder.sieve").string() + ": not a regular file");
 }
 
 TEST_F(SieveScriptStoreTest, NothingIsFollowedThroughASymlink) {
