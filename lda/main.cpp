@@ -1,21 +1,17 @@
 // letterbox-lda: delivers one message from standard input (or -p FILE) to one recipient, for Postfix's
 // mailbox_command or a pipe(8) transport. Exit codes per sysexits.h; stderr starts with the enhanced
 // status code. The commands themselves are in lda_command.cpp.
-//
-// The command line is read with getopt_long rather than Boost.Program_options: this is a process per
-// message, and loading and initialising that library cost about a millisecond of CPU per start.
-#include <getopt.h>
 #include <signal.h>
 #include <sysexits.h>
 
 #include <cstdlib>
 #include <iostream>
-#include <map>
 #include <optional>
 #include <string>
 
 #include "lda_command.hpp"
 #include "letterbox/config/config_check.hpp"
+#include "letterbox/util/command_line.hpp"
 #include "letterbox/util/standard_streams.hpp"
 #include "letterbox/util/version.hpp"
 
@@ -64,21 +60,9 @@ int run(int argc, char** argv) {
                                     {"forget-all", no_argument, nullptr, kForgetAll},
                                     {"check-config", no_argument, nullptr, kCheckConfig},
                                     {nullptr, 0, nullptr, 0}};
-  std::map<int, std::optional<std::string>> given;  // option -> its argument; each at most once
-  opterr = 0;
-  for (;;) {
-    const int opt = getopt_long(argc, argv, ":hc:f:a:d:m:p:", kOptions, nullptr);
-    if (opt == -1) break;
-    if (opt == '?') return usage_error("unrecognised option '" + std::string(argv[optind - 1]) + "'");
-    if (opt == ':') return usage_error("option '" + std::string(argv[optind - 1]) + "' needs a value");
-    if (given.count(opt) != 0U) {
-      std::string name = opt < 256 ? std::string("-") + static_cast<char>(opt) : "";
-      for (const auto& o : kOptions) {
-        if (o.name != nullptr && o.val == opt) name += (name.empty() ? "--" : "/--") + std::string(o.name);
-      }
-      return usage_error("option '" + name + "' given more than once");
-    }
-    given[opt] = optarg != nullptr ? std::optional<std::string>(optarg) : std::nullopt;
+  letterbox::GivenOptions given;
+  if (auto wrong = letterbox::read_options(argc, argv, ":hc:f:a:d:m:p:", kOptions, given); !wrong.empty()) {
+    return usage_error(wrong);
   }
   if (optind < argc) return usage_error("unexpected argument '" + std::string(argv[optind]) + "'");
   const auto value = [&given](int opt) { return given.count(opt) != 0U ? given[opt] : std::nullopt; };

@@ -19,6 +19,7 @@
 
 #include "letterbox/config/privileges.hpp"
 #include "letterbox/util/unique_fd.hpp"
+#include "sieve_config_check.hpp"
 
 namespace letterbox {
 namespace {
@@ -87,6 +88,7 @@ void check_as_anyone(const Settings& settings, ConfigCheckScope scope, Findings&
     found.warning("server", "proxy", "yes, but [ldap] host_attribute is empty: every mailbox is here, none is relayed");
   }
   if (scope.lmtpd) check_tls(settings.server, found);
+  for (const auto& p : sieve_config_check::check_periods(settings.sieve)) found.error("sieve", p.key, p.what);
   if (::geteuid() == 0 && settings.server.user.empty()) {
     found.error("server", "user", "empty, and this runs as root: Letterbox refuses to deliver as root");
   }
@@ -175,6 +177,8 @@ void check_as_delivery_user(const Settings& settings, ConfigCheckScope scope, Fi
       found.error("policy", "greylist_db", why + " (greylisting would be off)");
     }
   }
+  // Delivery reads them as this user.
+  for (const auto& p : sieve_config_check::check_scripts(settings.sieve)) found.error("sieve", p.key, p.what);
   const char* tmpdir = std::getenv("TMPDIR");
   const std::string spool_dir = tmpdir != nullptr && *tmpdir == '/' ? tmpdir : "/tmp";
   if (auto why = access_problem(spool_dir, W_OK | X_OK, true); !why.empty()) {

@@ -35,12 +35,16 @@ inline std::string join(const std::vector<std::string>& words) {
 // ---- codecs: parse text into a value (or throw BadValue) and print a value back as text ----
 
 struct SizeCodec {
+  std::uint64_t min = 0;
   std::uint64_t parse(std::string_view v) const {
+    std::uint64_t n = 0;
     try {
-      return parse_size(v);
+      n = parse_size(v);
     } catch (const std::invalid_argument& e) {
       throw BadValue{e.what()};
     }
+    if (n < min) throw BadValue{"expected at least " + print(min)};
+    return n;
   }
   std::string print(std::uint64_t v) const {
     constexpr std::array<std::pair<std::uint64_t, char>, 3> units{

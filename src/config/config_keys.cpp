@@ -281,6 +281,28 @@ const std::vector<Key>& keys() {
         key("policy", "greylist_max_entries", "1000000", &S::policy, &PolicySettings::greylist_max_entries,
             UnsignedCodec{64, 100'000'000}),
 
+        key("sieve", "enabled", "no", &S::sieve, &SieveSettings::enabled, yes_no),
+        key("sieve", "user_dir", "%d/%u/sieve", &S::sieve, &SieveSettings::user_dir, StringCodec{check_template}),
+        key("sieve", "before", "", &S::sieve, &SieveSettings::before, ListCodec{check_absolute_path}),
+        key("sieve", "after", "", &S::sieve, &SieveSettings::after, ListCodec{check_absolute_path}),
+        key("sieve", "mbox_folders", "%d/%u/mail", &S::sieve, &SieveSettings::mbox_folders,
+            StringCodec{check_template}),
+        // A smaller ceiling would refuse the vacation script of an ordinary user; 0 would refuse every script.
+        key("sieve", "max_script_size", "1M", &S::sieve, &SieveSettings::max_script_size, SizeCodec{1 << 10}),
+        key("sieve", "max_actions", "32", &S::sieve, &SieveSettings::max_actions, UnsignedCodec{1, 1000}),
+        key("sieve", "max_redirects", "4", &S::sieve, &SieveSettings::max_redirects, UnsignedCodec{0, 100}),
+        key("sieve", "max_cpu_time", "2s", &S::sieve, &SieveSettings::max_cpu_time,
+            DurationCodec{std::chrono::milliseconds(100)}),
+        key("sieve", "vacation_min_period", "1d", &S::sieve, &SieveSettings::vacation_min_period, duration),
+        key("sieve", "vacation_default_period", "7d", &S::sieve, &SieveSettings::vacation_default_period, duration),
+        key("sieve", "vacation_max_period", "60d", &S::sieve, &SieveSettings::vacation_max_period, duration),
+        key("sieve", "vacation_send_from_recipient", "no", &S::sieve, &SieveSettings::vacation_send_from_recipient,
+            yes_no),
+        key("sieve", "redirect_duplicate_period", "12h", &S::sieve, &SieveSettings::redirect_duplicate_period,
+            duration),
+        key("sieve", "sendmail", "/usr/sbin/sendmail", &S::sieve, &SieveSettings::sendmail,
+            StringCodec{check_absolute_path}),
+
         key("stats", "listen", "", &S::stats, &StatsSettings::listen, StringCodec{check_stats_listen}),
         key("stats", "policy_listen", "", &S::stats, &StatsSettings::policy_listen, StringCodec{check_stats_listen}),
 

@@ -28,4 +28,21 @@ int write_all(int fd, std::string_view bytes) {
   return 0;
 }
 
+int read_all(int fd, std::size_t limit, std::string& out) {
+  std::string text;
+  char buffer[16 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (n == 0) break;
+    if (text.size() + static_cast<std::size_t>(n) > limit) return EFBIG;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  out += text;
+  return 0;
+}
+
 }  // namespace letterbox

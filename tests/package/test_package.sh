@@ -64,11 +64,16 @@ check "/usr/share/doc/letterbox/copyright is debian/copyright" cmp /usr/share/do
 for program in letterbox-lmtpd letterbox-policyd letterbox-lda; do
   check "$program --check-config passes with the shipped configuration" /usr/sbin/$program --check-config
 done
+sieve_script=$(mktemp)
+printf 'require "fileinto";\nif exists "X-Spam" { fileinto "Junk"; }\n' >"$sieve_script"
+check "letterbox-sieve check compiles a script with the shipped configuration" /usr/sbin/letterbox-sieve check "$sieve_script"
+rm -f "$sieve_script"
 renders() {  # renders PAGE: clean under mandoc's linter, and rendered with its sections
   local file=/usr/share/man/$1.gz
   [ -z "$(mandoc -T lint -W warning "$file" 2>&1)" ] && mandoc -T utf8 "$file" | sed 's/.\x08//g' | grep '^FILES' >/dev/null  # not -q: with pipefail, an early exit fails the pipe
 }
-for page in man8/letterbox-lmtpd.8 man8/letterbox-lda.8 man8/letterbox-policyd.8 man5/letterbox.conf.5; do
+for page in man8/letterbox-lmtpd.8 man8/letterbox-lda.8 man8/letterbox-policyd.8 man5/letterbox.conf.5 \
+            man1/letterbox-sieve.1; do
   check "man page $page renders" renders "$page"
 done
 if command -v man >/dev/null; then

@@ -271,3 +271,97 @@ TEST(ConfigOrigin, NamesTheFileAndLineOfEachKey) {
   EXPECT_EQ(s.origin.describe("delivery", "mail_root"),
             "/etc/x.conf: key 'mail_root' in [delivery] (not set: the default)");
 }
+
+TEST(Config, SieveKeysDefaults) {
+  const auto s = default_settings().sieve;
+  EXPECT_FALSE(s.enabled);
+  EXPECT_EQ(s.user_dir, "%d/%u/sieve");
+  EXPECT_EQ(s.before, std::vector<std::string>{});
+  EXPECT_EQ(s.after, std::vector<std::string>{});
+  EXPECT_EQ(s.mbox_folders, "%d/%u/mail");
+  EXPECT_EQ(s.max_script_size, 1ULL << 20);
+  EXPECT_EQ(s.max_actions, 32U);
+  EXPECT_EQ(s.max_redirects, 4U);
+  EXPECT_EQ(s.max_cpu_time, 2s);
+  EXPECT_EQ(s.vacation_min_period, 24h);
+  EXPECT_EQ(s.vacation_default_period, 24h * 7);
+  EXPECT_EQ(s.vacation_max_period, 24h * 60);
+  EXPECT_FALSE(s.vacation_send_from_recipient);
+  EXPECT_EQ(s.redirect_duplicate_period, 12h);
+  EXPECT_EQ(s.sendmail, "/usr/sbin/sendmail");
+}
+
+TEST(Config, SieveKeysTakeGoodValues) {
+  const auto s = parse_config(R"([sieve]
+enabled = yes
+user_dir = %d/%u/.sieve.d
+before = /etc/letterbox/sieve/spam.sieve /etc/letterbox/sieve/lists.sieve
+after = /etc/letterbox/sieve/last.sieve
+mbox_folders = mboxes/%a
+max_script_size = 64K
+max_actions = 100
+max_redirects = 0
+max_cpu_time = 500ms
+vacation_min_period = 0
+vacation_default_period = 3d
+vacation_max_period = 30d
+vacation_send_from_recipient = yes
+redirect_duplicate_period = 1d
+sendmail = /usr/lib/sendmail
+)",
+                              "f");
+  EXPECT_TRUE(s.sieve.enabled);
+  EXPECT_EQ(s.sieve.user_dir, "%d/%u/.sieve.d");
+  EXPECT_EQ(s.sieve.before,
+            (std::vector<std::string>{"/etc/letterbox/sieve/spam.sieve", "/etc/letterbox/sieve/lists.sieve"}));
+  EXPECT_EQ(s.sieve.after, std::vector<std::string>{"/etc/letterbox/sieve/last.sieve"});
+  EXPECT_EQ(s.sieve.mbox_folders, "mboxes/%a");
+  EXPECT_EQ(s.sieve.max_script_size, 64U << 10);
+  EXPECT_EQ(s.sieve.max_actions, 100U);
+  EXPECT_EQ(s.sieve.max_redirects, 0U);
+  EXPECT_EQ(s.sieve.max_cpu_time, 500ms);
+  EXPECT_EQ(s.sieve.vacation_min_period, 0s);
+  EXPECT_EQ(s.sieve.vacation_default_period, 72h);
+  EXPECT_EQ(s.sieve.vacation_max_period, 24h * 30);
+  EXPECT_TRUE(s.sieve.vacation_send_from_recipient);
+  EXPECT_EQ(s.sieve.redirect_duplicate_period, 24h);
+  EXPECT_EQ(s.sieve.sendmail, "/usr/lib/sendmail");
+  EXPECT_EQ(format_effective_config(parse_config(format_effective_config(s), "printed")), format_effective_config(s));
+}
+
+TEST(Config, SieveKeysRefuseBadValues) {
+  const std::string at = "/etc/letterbox/letterbox.conf:2: key ";
+  EXPECT_EQ(error_of("[sieve]\nenabled = perhaps\n"),
+            at + "'enabled' in [sieve]: bad value 'perhaps': expected yes or no");
+  EXPECT_EQ(error_of("[sieve]\nuser_dir = /var/sieve/%u\n"),
+            at + "'user_dir' in [sieve]: bad value '/var/sieve/%u': must be relative to mail_root");
+  EXPECT_EQ(error_of("[sieve]\nuser_dir = %d/../%u\n"),
+            at + "'user_dir' in [sieve]: bad value '%d/../%u': '..' would leave mail_root");
+  EXPECT_EQ(error_of("[sieve]\nuser_dir = %d/%n\n"),
+            at + "'user_dir' in [sieve]: bad value '%d/%n': unknown placeholder; use %u, %d, %a or %%");
+  EXPECT_EQ(error_of("[sieve]\nbefore = /etc/a.sieve spam.sieve\n"),
+            at + "'before' in [sieve]: bad value '/etc/a.sieve spam.sieve': 'spam.sieve': expected an absolute path");
+  EXPECT_EQ(error_of("[sieve]\nafter = last.sieve\n"),
+            at + "'after' in [sieve]: bad value 'last.sieve': 'last.sieve': expected an absolute path");
+  EXPECT_EQ(error_of("[sieve]\nmbox_folders = ../mail\n"),
+            at + "'mbox_folders' in [sieve]: bad value '../mail': '..' would leave mail_root");
+  EXPECT_EQ(error_of("[sieve]\nmax_script_size = 512\n"),
+            at + "'max_script_size' in [sieve]: bad value '512': expected at least 1K");
+  EXPECT_EQ(error_of("[sieve]\nmax_script_size = big\n"),
+            at + "'max_script_size' in [sieve]: bad value 'big': expected a size such as 4096, 512K, 64M or 2G");
+  EXPECT_EQ(error_of("[sieve]\nmax_actions = 0\n"),
+            at + "'max_actions' in [sieve]: bad value '0': expected a whole number from 1 to 1000");
+  EXPECT_EQ(error_of("[sieve]\nmax_redirects = 101\n"),
+            at + "'max_redirects' in [sieve]: bad value '101': expected a whole number from 0 to 100");
+  EXPECT_EQ(error_of("[sieve]\nmax_cpu_time = 10ms\n"),
+            at + "'max_cpu_time' in [sieve]: bad value '10ms': expected at least 100ms");
+  for (const char* key :
+       {"vacation_min_period", "vacation_default_period", "vacation_max_period", "redirect_duplicate_period"}) {
+    EXPECT_EQ(error_of(std::string("[sieve]\n") + key + " = 1w\n"),
+              at + "'" + key + "' in [sieve]: bad value '1w': expected a duration such as 500ms, 10s, 5m, 1h or 2d");
+  }
+  EXPECT_EQ(error_of("[sieve]\nvacation_send_from_recipient = sometimes\n"),
+            at + "'vacation_send_from_recipient' in [sieve]: bad value 'sometimes': expected yes or no");
+  EXPECT_EQ(error_of("[sieve]\nsendmail = sendmail\n"),
+            at + "'sendmail' in [sieve]: bad value 'sendmail': expected an absolute path");
+}

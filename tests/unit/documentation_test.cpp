@@ -177,7 +177,7 @@ TEST(Documentation, VersionNamesTheLicence) {
   // As GNU programs do: the program and its release, then LICENSE's copyright line and the licence.
   for (const auto& [program, path] :
        {std::pair{"letterbox-lda", LETTERBOX_LDA_PATH}, std::pair{"letterbox-lmtpd", LETTERBOX_LMTPD_PATH},
-        std::pair{"letterbox-policyd", LETTERBOX_POLICYD_PATH}}) {
+        std::pair{"letterbox-policyd", LETTERBOX_POLICYD_PATH}, std::pair{"letterbox-sieve", LETTERBOX_SIEVE_PATH}}) {
     const auto r = run_split({path, "--version"});
     EXPECT_EQ(r.exit_code, 0) << program << ": " << r.err;
     EXPECT_EQ(r.err, "") << program;

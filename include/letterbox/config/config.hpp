@@ -119,6 +119,26 @@ struct PolicySettings {
   unsigned greylist_max_entries{};
 };
 
+// Sieve filtering (letterbox.conf(5) "[sieve]"): the user's script and the administrator's around it, and
+// the limits every run is held to.
+struct SieveSettings {
+  bool enabled{};
+  std::string user_dir{};             // template relative to mail_root, as mailbox_template
+  std::vector<std::string> before{};  // administrator's scripts, absolute paths, run before the user's
+  std::vector<std::string> after{};   // ... and after it
+  std::string mbox_folders{};         // template relative to mail_root: an mbox user's fileinto folders
+  std::uint64_t max_script_size{};
+  unsigned max_actions{};
+  unsigned max_redirects{};  // 0: redirect refused
+  Duration max_cpu_time{};
+  Duration vacation_min_period{};  // a script's :days / :seconds is clamped to [min, max]
+  Duration vacation_default_period{};
+  Duration vacation_max_period{};
+  bool vacation_send_from_recipient{};  // envelope sender of a vacation reply: the recipient, not <>
+  Duration redirect_duplicate_period{};
+  std::string sendmail{};  // vacation, redirect and notifications go to the MTA through it
+};
+
 // Prometheus metrics (METRICS in letterbox-lmtpd(8) and letterbox-policyd(8)): where each daemon serves GET /metrics;
 // empty: off. Two keys, because the two daemons read one file and one address cannot serve two processes.
 struct StatsSettings {
@@ -149,6 +169,7 @@ struct Settings {
   MboxSettings mbox;
   MaildirSettings maildir;
   PolicySettings policy;
+  SieveSettings sieve;
   StatsSettings stats;
   LogSettings log;
   ConfigOrigin origin;

@@ -34,6 +34,8 @@ class UniqueFd {
     return rc == 0 ? 0 : errno;
   }
   void reset() { (void)close(); }
+  // Hands the descriptor to an owner that closes it itself (fdopendir's stream); this one is left empty.
+  [[nodiscard]] int release() { return std::exchange(fd_, -1); }
 
  private:
   int fd_ = -1;
