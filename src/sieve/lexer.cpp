@@ -204,6 +204,8 @@ Token Lexer::quoted_string() {
       token.text += peek();
       advance();
     } else {
+      // RFC 5228 §2.4.2: CR and LF appear in a string only as CRLF, whatever line ends the file uses.
+      if (c == '\n' && (token.text.empty() || token.text.back() != '\r')) token.text += '\r';
       token.text += c;
     }
   }
@@ -253,8 +255,10 @@ Token Lexer::multiline_string(Position start) {
     const bool had_newline = text_[at_ - 1] == '\n';
     if (line == "." || line == ".\r") return token;
     if (!line.empty() && line.front() == '.') line.remove_prefix(1);  // dot-stuffing (RFC 5228 §2.4.2)
+    // RFC 5228 §2.4.2: the line breaks of the string are CRLF, whatever line ends the file uses.
+    if (had_newline && !line.empty() && line.back() == '\r') line.remove_suffix(1);
     token.text += line;
-    if (had_newline) token.text += '\n';
+    if (had_newline) token.text += "\r\n";
   }
   return error(start, "unterminated multi-line string (missing a line with a single '.')");
 }

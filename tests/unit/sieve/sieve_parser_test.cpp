@@ -48,6 +48,14 @@ TEST(SieveParser, MultiLineStringsUndoDotStuffing) {
   EXPECT_EQ(lf.commands[0].arguments[0].strings[0].text, "");
 }
 
+// RFC 5228 §2.4.2: CR and LF appear in a string only as CRLF, so a line break inside a string is CRLF
+// whether the file uses LF or CRLF (tests/sieve/README.md; Pigeonhole does the same).
+TEST(SieveParser, LineBreaksInStringsAreCrlf) {
+  EXPECT_EQ(parsed("reject text:\nline 1\n..dot\n.\n;").commands[0].arguments[0].strings[0].text, "line 1\r\n.dot\r\n");
+  EXPECT_EQ(parsed("reject \"a\nb\";").commands[0].arguments[0].strings[0].text, "a\r\nb");
+  EXPECT_EQ(parsed("reject \"a\r\nb\";").commands[0].arguments[0].strings[0].text, "a\r\nb");
+}
+
 TEST(SieveParser, NumbersWithQuantifiers) {
   const auto tree = parsed("x 1 1k 1M 1g 16G 18446744073709551615;");
   const auto& arguments = tree.commands[0].arguments;
