@@ -6,7 +6,6 @@
 #include "address_syntax.hpp"
 #include "letterbox/sieve/imap_flags.hpp"
 #include "letterbox/sieve/mailbox_name.hpp"
-#include "letterbox/util/hash.hpp"
 #include "letterbox/util/text.hpp"
 #include "run_state.hpp"
 
@@ -53,24 +52,17 @@ Flow reject(Run& run, const Frame& frame, const Command& command) {
   return outcome(run, frame, command, run.actions().reject(command.where, std::move(action)));
 }
 
-// RFC 5230 §4.2: without :handle, the response is named by :subject, :from, :mime and the reason as the
-// script wrote them, before variables are expanded. Each part is hashed with its length, so that moving
-// text from one argument to another makes another handle.
-std::string computed_handle(const Vacation& v) {
-  std::uint64_t hash = kFnvOffset;
-  const auto add = [&](const std::optional<String>& part) {
-    const std::uint64_t length = part ? part->text.size() + 1 : 0;
-    hash = fnv1a(&length, sizeof length, hash);
-    if (part) hash = fnv1a(part->text.data(), part->text.size(), hash);
-  };
-  add(v.subject);
-  add(v.from);
-  add(v.mime ? std::optional<String>(String{"mime", false}) : std::nullopt);
-  add(v.reason);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string text(16, '0');
-  for (std::size_t i = text.size(); i-- > 0; hash >>= 4) text[i] = kHex[hash & 0xF];
-  return text;
+// RFC 5230 §4.2: without :handle, the response is identified by its arguments. The handle is built the
+// way Pigeonhole builds it — the reason, then :subject or "<default-subject>", then :from or
+// "<default-from>", then "<MIME>" or "<NO-MIME>" — but from the strings after variable expansion (the
+// arguments the response is actually sent with; tests/sieve/README.md), so that the two compare exactly.
+// `from` is the expanded :from as the script gave it, even when it is then dropped as no address.
+std::string computed_handle(const VacationAction& action, const std::optional<std::string>& from) {
+  std::string handle = action.reason;
+  handle += action.subject ? *action.subject : "<default-subject>";
+  handle += from ? *from : "<default-from>";
+  handle += action.mime ? "<MIME>" : "<NO-MIME>";
+  return handle;
 }
 
 // RFC 5230 §4.1 and RFC 6131 §2: the period moved into the site's bounds.
@@ -91,12 +83,13 @@ Flow vacation(Run& run, const Frame& frame, const Command& command) {
   action.period_in_seconds = v.seconds.has_value();
   if (v.subject) action.subject = run.expand(frame, *v.subject);
   // RFC 5230 §4.3: a :from that is not an address once expanded is ignored rather than an error.
-  if (v.from) action.from = run.expand(frame, *v.from);
-  if (action.from && !plausible_mailbox(*action.from)) action.from.reset();
-  action.handle = v.handle ? run.expand(frame, *v.handle) : computed_handle(v);
+  std::optional<std::string> from;
+  if (v.from) from = run.expand(frame, *v.from);
+  if (from && plausible_mailbox(*from)) action.from = from;
   action.addresses = run.expand(frame, v.addresses);
   action.mime = v.mime;
   action.reason = run.expand(frame, v.reason);
+  action.handle = v.handle ? run.expand(frame, *v.handle) : computed_handle(action, from);
   return outcome(run, frame, command, run.actions().vacation(command.where, std::move(action)));
 }
 

@@ -47,7 +47,7 @@ struct VacationAction {
   std::uint64_t period = 0;        // seconds between two replies to one sender, clamped to the site's bounds
   bool period_in_seconds = false;  // the script used :seconds (RFC 6131), else :days or the default
   std::optional<std::string> subject, from;
-  std::string handle;  // :handle, or one computed from the unexpanded arguments (RFC 5230 §4.2)
+  std::string handle;  // :handle, or one built from the expanded arguments (RFC 5230 §4.2; docs/sieve.md)
   std::vector<std::string> addresses;
   bool mime = false;
   std::string reason;
