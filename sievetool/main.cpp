@@ -1,9 +1,12 @@
-// letterbox-sieve: checks Sieve scripts and manages a user's scripts (letterbox-sieve(1)). The command
-// line is read here; `check` is script_check.cpp, the commands on a user's scripts user_scripts.cpp.
+// letterbox-sieve: checks and tests Sieve scripts and manages a user's scripts (letterbox-sieve(1)). The
+// command line is read here; `check` is script_check.cpp, `test` script_test.cpp, the commands on a user's
+// scripts user_scripts.cpp.
 #include <signal.h>
 #include <sysexits.h>
 
 #include <array>
+#include <cerrno>
+#include <filesystem>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -15,12 +18,14 @@
 #include "letterbox/util/standard_streams.hpp"
 #include "letterbox/util/version.hpp"
 #include "script_check.hpp"
+#include "script_test.hpp"
 #include "user_scripts.hpp"
 
 namespace {
 
 constexpr const char* kUsage =
     "Usage: letterbox-sieve [-c FILE] check FILE\n"
+    "       letterbox-sieve [-c FILE] test [-f SENDER] [-a RCPT] [--global-dir DIR] SCRIPT MESSAGE\n"
     "       letterbox-sieve [-c FILE] list USER@DOMAIN\n"
     "       letterbox-sieve [-c FILE] get USER@DOMAIN NAME\n"
     "       letterbox-sieve [-c FILE] put USER@DOMAIN NAME [FILE]\n"
@@ -31,29 +36,36 @@ constexpr const char* kUsage =
     "Options:\n"
     "  -h [ --help ]         show this help\n"
     "  --version             print the version, copyright and licence\n"
-    "  -c [ --config ] FILE  configuration file (default: /etc/letterbox/letterbox.conf)\n";
+    "  -c [ --config ] FILE  configuration file (default: /etc/letterbox/letterbox.conf)\n"
+    "test options:\n"
+    "  -f SENDER             envelope sender (\"\" or \"<>\": the null sender; default: Return-Path, From)\n"
+    "  -a RCPT               envelope recipient (default: the first address in To)\n"
+    "  --global-dir DIR      where include :global finds the administrator's scripts\n";
 
-enum LongOnly { kVersion = 256 };
+enum LongOnly { kVersion = 256, kGlobalDir };
+
+constexpr const char* kDefaultConfig = "/etc/letterbox/letterbox.conf";
+
+enum class Tool { check, test, store };
 
 struct Verb {
   std::string_view name;
-  std::optional<letterbox::ScriptVerb> store_verb;  // none: check
-  std::size_t min_args;                             // after the verb
+  Tool tool;
+  std::optional<letterbox::ScriptVerb> store_verb;  // for Tool::store
+  std::size_t min_args;                             // after the verb (and its options)
   std::size_t max_args;
 };
 
 using letterbox::ScriptVerb;
-// NOT YET: `test [-f SENDER] [-a RCPT] SCRIPT MESSAGE` (run a script on a message, print the actions it
-// would take) joins this table with the Sieve interpreter. Until then `test` is an unknown command
-// (exit 64), not a command that pretends.
-constexpr std::array<Verb, 8> kVerbs{{{"check", std::nullopt, 1, 1},
-                                      {"list", ScriptVerb::List, 1, 1},
-                                      {"get", ScriptVerb::Get, 2, 2},
-                                      {"put", ScriptVerb::Put, 2, 3},
-                                      {"activate", ScriptVerb::Activate, 2, 2},
-                                      {"deactivate", ScriptVerb::Deactivate, 1, 1},
-                                      {"delete", ScriptVerb::Delete, 2, 2},
-                                      {"rename", ScriptVerb::Rename, 3, 3}}};
+constexpr std::array<Verb, 9> kVerbs{{{"check", Tool::check, std::nullopt, 1, 1},
+                                      {"test", Tool::test, std::nullopt, 2, 2},
+                                      {"list", Tool::store, ScriptVerb::List, 1, 1},
+                                      {"get", Tool::store, ScriptVerb::Get, 2, 2},
+                                      {"put", Tool::store, ScriptVerb::Put, 2, 3},
+                                      {"activate", Tool::store, ScriptVerb::Activate, 2, 2},
+                                      {"deactivate", Tool::store, ScriptVerb::Deactivate, 1, 1},
+                                      {"delete", Tool::store, ScriptVerb::Delete, 2, 2},
+                                      {"rename", Tool::store, ScriptVerb::Rename, 3, 3}}};
 
 int usage_error(const std::string& what) {
   std::cerr << "letterbox-sieve: " << what << "\n" << kUsage;
@@ -81,22 +93,51 @@ int run(int argc, char** argv) {
   }
   if (optind >= argc) return usage_error("no command given");
   const std::string_view name = argv[optind];
-  const std::vector<std::string> args(argv + optind + 1, argv + argc);
   const Verb* verb = nullptr;
   for (const auto& v : kVerbs) {
     if (v.name == name) verb = &v;
   }
   if (verb == nullptr) return usage_error("unknown command '" + std::string(name) + "'");
+  letterbox::GivenOptions test_options;
+  if (verb->tool == Tool::test) {
+    // The verb's own options, read from the verb on (getopt starts again at its argv[1]).
+    static const option kTestOptions[] = {{"global-dir", required_argument, nullptr, kGlobalDir},
+                                          {nullptr, 0, nullptr, 0}};
+    const int first = optind;
+    optind = 0;  // glibc: start a new scan
+    if (auto wrong = letterbox::read_options(argc - first, argv + first, "+:f:a:", kTestOptions, test_options);
+        !wrong.empty()) {
+      return usage_error("test: " + wrong);
+    }
+    optind += first;
+  }
+  const std::vector<std::string> args(argv + optind + (verb->tool == Tool::test ? 0 : 1), argv + argc);
   if (args.size() < verb->min_args || args.size() > verb->max_args) {
     return usage_error(std::string(name) + ": wrong number of arguments");
   }
 
-  letterbox::Settings settings;
-  const auto config = given['c'].value_or("/etc/letterbox/letterbox.conf");
-  if (const int code = letterbox::load_config_or_report(config, "letterbox-sieve", settings); code != EX_OK) {
-    return code;
+  letterbox::Settings settings = letterbox::default_settings();
+  const bool config_given = given.count('c') != 0U;
+  const auto config = given['c'].value_or(kDefaultConfig);
+  // `test` needs no installed configuration: without -c and without the default file, the defaults.
+  std::error_code ignored;
+  const bool defaults = verb->tool == Tool::test && !config_given &&
+                        !std::filesystem::exists(kDefaultConfig, ignored) && !ignored;
+  if (!defaults) {
+    if (const int code = letterbox::load_config_or_report(config, "letterbox-sieve", settings); code != EX_OK) {
+      return code;
+    }
   }
-  if (!verb->store_verb) return letterbox::run_check(settings, args[0]);
+  if (verb->tool == Tool::check) return letterbox::run_check(settings, args[0]);
+  if (verb->tool == Tool::test) {
+    letterbox::ScriptTest test;
+    test.script = args[0];
+    test.message = args[1];
+    test.sender = test_options['f'];
+    test.recipient = test_options['a'];
+    test.global_dir = test_options[kGlobalDir];
+    return letterbox::run_script_test(settings, test);
+  }
   letterbox::ScriptCommand command;
   command.verb = *verb->store_verb;
   command.user = args[0];

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "letterbox/util/file_io.hpp"
 #include "letterbox/util/unique_fd.hpp"
@@ -44,7 +45,9 @@ SieveFileCheck check_sieve_file(const std::filesystem::path& path, const SieveSe
     check.read_errno = err;
     return check;
   }
-  check.errors = sieve::compile(text, options).errors;
+  auto compiled = sieve::compile(text, options);
+  check.errors = std::move(compiled.errors);
+  check.script = std::move(compiled.script);
   return check;
 }
 

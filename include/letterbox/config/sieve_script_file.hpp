@@ -5,6 +5,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,9 @@ namespace letterbox {
 sieve::CompileOptions sieve_compile_options(const SieveSettings& sieve);
 
 struct SieveFileCheck {
-  int read_errno = 0;                     // the file could not be read: ENOENT, EACCES, EISDIR, ...
-  std::vector<sieve::Diagnostic> errors;  // what the compiler objects to (a script too large is one of them)
+  int read_errno = 0;                           // the file could not be read: ENOENT, EACCES, EISDIR, ...
+  std::vector<sieve::Diagnostic> errors;        // what the compiler objects to (a script too large is one of them)
+  std::shared_ptr<const sieve::Script> script;  // the compiled script when ok()
   [[nodiscard]] bool ok() const { return read_errno == 0 && errors.empty(); }
 };
 
