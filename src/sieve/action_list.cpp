@@ -84,9 +84,8 @@ std::optional<std::string> ActionList::add(Position where, Action action, bool f
   return std::nullopt;
 }
 
-std::optional<std::string> ActionList::keep(Position where, std::vector<std::string> flags, bool from_keep_command,
-                                            bool copy) {
-  if (auto error = add(where, Action{KeepAction{std::move(flags)}, {}, false}, from_keep_command)) return error;
+std::optional<std::string> ActionList::keep(Position where, KeepAction action, bool from_keep_command, bool copy) {
+  if (auto error = add(where, Action{std::move(action), {}, false}, from_keep_command)) return error;
   if (from_keep_command) kept_by_command_ = true;
   if (!copy) implicit_keep_ = false;
   return std::nullopt;
@@ -154,7 +153,7 @@ std::optional<std::string> ActionList::finish(std::vector<std::string> flags) {
     }
   }
   if (actions_.size() >= max_actions_) return "more than " + std::to_string(max_actions_) + " actions (max_actions)";
-  actions_.push_back(Action{KeepAction{std::move(flags)}, Position{0, 0}, true});
+  actions_.push_back(Action{KeepAction{std::move(flags), "", false}, Position{0, 0}, true});
   deferred_.push_back(false);
   return std::nullopt;
 }

@@ -20,8 +20,7 @@ class ActionList {
       : max_actions_(max_actions), max_redirects_(max_redirects) {}
 
   // `keep` (`from_keep_command`) or `fileinto "INBOX"` (which with :copy leaves the implicit keep alone).
-  std::optional<std::string> keep(Position where, std::vector<std::string> flags, bool from_keep_command,
-                                  bool copy = false);
+  std::optional<std::string> keep(Position where, KeepAction action, bool from_keep_command, bool copy = false);
   std::optional<std::string> fileinto(Position where, FileintoAction action, bool copy);
   std::optional<std::string> redirect(Position where, std::string address, bool copy);
   std::optional<std::string> reject(Position where, RejectAction action);

@@ -29,7 +29,7 @@ RunResult fallback(RunError error, std::vector<Action> done_before, std::vector<
   result.actions = std::move(done_before);
   const bool kept = std::any_of(result.actions.begin(), result.actions.end(),
                                 [](const Action& a) { return std::holds_alternative<KeepAction>(a.what); });
-  if (!kept) result.actions.push_back(Action{KeepAction{}, Position{0, 0}, true});
+  if (!kept) result.actions.push_back(Action{KeepAction{{}, "", false}, Position{0, 0}, true});
   result.duplicates = std::move(marks_before);
   result.error = std::move(error);
   return result;

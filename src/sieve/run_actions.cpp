@@ -25,7 +25,8 @@ std::vector<std::string> store_flags(Run& run, const Frame& frame, const Command
 }
 
 Flow keep(Run& run, const Frame& frame, const Command& command) {
-  return outcome(run, frame, command, run.actions().keep(command.where, store_flags(run, frame, command), true));
+  return outcome(run, frame, command,
+                 run.actions().keep(command.where, KeepAction{store_flags(run, frame, command), "", false}, true));
 }
 
 Flow fileinto(Run& run, const Frame& frame, const Command& command) {
@@ -35,7 +36,8 @@ Flow fileinto(Run& run, const Frame& frame, const Command& command) {
   if (!levels) return outcome(run, frame, command, "invalid mailbox name \"" + mailbox + "\": " + why);
   auto flags = store_flags(run, frame, command);
   if (levels->empty()) {  // INBOX: the same store as keep
-    return outcome(run, frame, command, run.actions().keep(command.where, std::move(flags), false, command.copy));
+    KeepAction action{std::move(flags), std::move(mailbox), command.create};
+    return outcome(run, frame, command, run.actions().keep(command.where, std::move(action), false, command.copy));
   }
   FileintoAction action{std::move(mailbox), command.create, std::move(flags)};
   return outcome(run, frame, command, run.actions().fileinto(command.where, std::move(action), command.copy));

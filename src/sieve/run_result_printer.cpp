@@ -40,8 +40,16 @@ void append_vacation(std::string& out, const VacationAction& v) {
 struct LinePrinter {
   std::string& out;
   void operator()(const KeepAction& a) const {
-    out += "keep";
+    if (a.fileinto_name.empty()) {
+      out += "keep";
+      append_flags(out, a.flags);
+      return;
+    }
+    // tests/sieve/README.md: `fileinto "INBOX"` keeps the name the script gave.
+    out += "fileinto";
+    if (a.create) out += " :create";
     append_flags(out, a.flags);
+    out += ' ' + quote_printable(a.fileinto_name);
   }
   void operator()(const FileintoAction& a) const {
     out += "fileinto";
@@ -75,7 +83,8 @@ std::string print_run_result(const RunResult& result) {
     std::visit(LinePrinter{out}, action.what);
     out += '\n';
   }
-  if (result.discarded()) out += "discard\n";
+  // tests/sieve/README.md: `discard` only when nothing else happens (a vacation is something).
+  if (result.actions.empty()) out += "discard\n";
   return out;
 }
 

@@ -18,6 +18,10 @@ namespace letterbox::sieve {
 // Store in the inbox: `keep`, the implicit keep, or `fileinto "INBOX"`. Flags normalised (imap_flags.hpp).
 struct KeepAction {
   std::vector<std::string> flags;
+  // "" for keep; for a `fileinto` that named the inbox, the name as the script gave it, which
+  // print_run_result() shows (the store is the same either way, RFC 5228 §2.10.3).
+  std::string fileinto_name;
+  bool create = false;  // that fileinto's :create
 };
 
 // Store in another folder. `mailbox` as the script gave it after variable expansion (UTF-8, "/" or "."

@@ -22,7 +22,7 @@ TEST(RunResultPrinter, EachAction) {
   v.handle = "h";
   v.mime = true;
   v.reason = "Back soon.";
-  const auto r = of({{KeepAction{{"\\Seen", "$label"}}, {1, 1}, false},
+  const auto r = of({{KeepAction{{"\\Seen", "$label"}, "", false}, {1, 1}, false},
                      {FileintoAction{"Lists/dev", true, {"\\Flagged"}}, {2, 1}, false},
                      {FileintoAction{"X", false, {}}, {3, 1}, false},
                      {RedirectAction{"bob@example.org"}, {4, 1}, false},
@@ -42,7 +42,13 @@ TEST(RunResultPrinter, EachAction) {
   v.from.reset();
   v.mime = false;
   EXPECT_EQ(print_run_result(of({{v, {1, 1}, false}})),
-            "vacation :seconds 1800 :handle \"h\" to \"coyote@desert.example.org\" \"Back soon.\"\ndiscard\n");
+            "vacation :seconds 1800 :handle \"h\" to \"coyote@desert.example.org\" \"Back soon.\"\n");
+}
+
+// tests/sieve/README.md: a fileinto that named the inbox keeps its name (the store is the keep's).
+TEST(RunResultPrinter, FileintoTheInbox) {
+  EXPECT_EQ(print_run_result(of({{KeepAction{{"\\Seen"}, "INBOX", true}, {1, 1}, false}})),
+            "fileinto :create :flags [\"\\\\Seen\"] \"INBOX\"\n");
 }
 
 // '"' and '\' escaped; control characters (C0, DEL, C1) and bytes that are not UTF-8 as ${hex:XX}; other
@@ -59,7 +65,7 @@ TEST(RunResultPrinter, Quoting) {
 
 TEST(RunResultPrinter, DiscardAndError) {
   EXPECT_EQ(print_run_result(of({})), "discard\n");
-  RunResult r = of({{KeepAction{}, {0, 0}, true}});
+  RunResult r = of({{KeepAction{{}, "", false}, {0, 0}, true}});
   r.error = RunError{Diagnostic{{3, 7}, "boom\nbang"}, 0, ""};
   EXPECT_EQ(print_run_result(r), "error 3:7: boom${hex:0A}bang\nkeep\n");
   EXPECT_FALSE(r.discarded());

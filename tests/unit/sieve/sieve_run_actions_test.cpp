@@ -138,7 +138,7 @@ TEST_F(SieveRunActions, Rfc5230VacationOnce) {
   EXPECT_EQ(run("require \"vacation\";\nvacation :handle \"a\" \"a\";\nvacation :handle \"b\" \"b\";"),
             "error 3:1: only one vacation may be performed (the first is at line 2)\nkeep\n");
   EXPECT_EQ(run(R"(require "vacation"; vacation :handle "a" "a"; discard;)"),
-            "vacation :days 7 :handle \"a\" to \"coyote@desert.example.org\" \"a\"\ndiscard\n");
+            "vacation :days 7 :handle \"a\" to \"coyote@desert.example.org\" \"a\"\n");
   EXPECT_EQ(run(R"(require "vacation"; redirect "b@example.org"; vacation :handle "a" "a";)"),
             "redirect \"b@example.org\"\nvacation :days 7 :handle \"a\" to \"coyote@desert.example.org\" \"a\"\n");
 }

@@ -23,7 +23,7 @@ TEST_F(SieveRunCore, Rfc5228IfElsifElse) {
   EXPECT_EQ(run(script), "discard\n");
   EXPECT_EQ(run_on("From: tweety@cage.example.org\r\nSubject: $$$ now\r\n\r\nbody\r\n", script), "discard\n");
   EXPECT_EQ(run_on("From: tweety@cage.example.org\r\nSubject: hello\r\n\r\nbody\r\n", script),
-            "keep\n");  // fileinto "INBOX" is the keep
+            "fileinto \"INBOX\"\n");  // the keep's store, printed with the name the script gave
 }
 
 TEST_F(SieveRunCore, StopEndsTheScriptWithTheImplicitKeep) {
@@ -65,7 +65,8 @@ TEST_F(SieveRunCore, Rfc3894Copy) {
             "fileinto \"Lists\"\nredirect \"b@example.org\"\n");
   // A copy into the inbox and the implicit keep are one store (RFC 5228 §2.10.3); Pigeonhole's sieve-test
   // lists two stores into INBOX here, and stores once.
-  EXPECT_EQ(run(R"(require ["copy", "fileinto"]; fileinto :copy "INBOX";)"), "keep\n");
+  EXPECT_EQ(run(R"(require ["copy", "fileinto"]; fileinto :copy "INBOX";)"), "fileinto \"INBOX\"\n");
+  EXPECT_EQ(run(R"(require ["fileinto", "mailbox"]; keep; fileinto :create "inbox";)"), "keep\n");
 }
 
 // RFC 5228 §5.1, §2.7.4: address parts of every address in the named fields.

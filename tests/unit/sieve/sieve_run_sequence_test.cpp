@@ -27,7 +27,7 @@ TEST_F(SieveRunSequence, StopEndsOneScript) {
 TEST_F(SieveRunSequence, KeepOnlyContinues) {
   EXPECT_EQ(run_sequence({"keep;", R"(require "fileinto"; fileinto "Lists";)"}), "fileinto \"Lists\"\n");
   EXPECT_EQ(run_sequence({"keep;", ""}), "keep\n");
-  EXPECT_EQ(run_sequence({R"(require "fileinto"; fileinto "INBOX";)"}), "keep\n");
+  EXPECT_EQ(run_sequence({R"(require "fileinto"; fileinto "INBOX";)"}), "fileinto \"INBOX\"\n");
 }
 
 // The internal flag variable is shared; other variables are not, global ones included.
