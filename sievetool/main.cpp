@@ -121,8 +121,8 @@ int run(int argc, char** argv) {
   const auto config = given['c'].value_or(kDefaultConfig);
   // `test` needs no installed configuration: without -c and without the default file, the defaults.
   std::error_code ignored;
-  const bool defaults = verb->tool == Tool::test && !config_given &&
-                        !std::filesystem::exists(kDefaultConfig, ignored) && !ignored;
+  const bool defaults =
+      verb->tool == Tool::test && !config_given && !std::filesystem::exists(kDefaultConfig, ignored) && !ignored;
   if (!defaults) {
     if (const int code = letterbox::load_config_or_report(config, "letterbox-sieve", settings); code != EX_OK) {
       return code;

@@ -83,9 +83,12 @@ TEST_F(SieveToolTest, UsageAndConfigurationErrors) {
   r = sieve({"check"});
   EXPECT_EQ(r.exit_code, EX_USAGE);
   EXPECT_TRUE(r.err.starts_with("letterbox-sieve: check: wrong number of arguments\n")) << r.err;
-  r = sieve({"test", "a.sieve", "m.eml"});  // not yet: it comes with the interpreter
+  r = sieve({"test", "a.sieve"});
   EXPECT_EQ(r.exit_code, EX_USAGE);
-  EXPECT_TRUE(r.err.starts_with("letterbox-sieve: unknown command 'test'\n")) << r.err;
+  EXPECT_TRUE(r.err.starts_with("letterbox-sieve: test: wrong number of arguments\n")) << r.err;
+  r = sieve({"test", "-x", "a.sieve", "m.eml"});
+  EXPECT_EQ(r.exit_code, EX_USAGE);
+  EXPECT_TRUE(r.err.starts_with("letterbox-sieve: test: unrecognised option '-x'\n")) << r.err;
   r = sieve({"-c", config().string(), "list", "alice@example.org"});
   EXPECT_EQ(r.exit_code, EX_USAGE);
   EXPECT_TRUE(r.err.starts_with("letterbox-sieve: option '-c/--config' given more than once\n")) << r.err;
@@ -98,6 +101,56 @@ TEST_F(SieveToolTest, UsageAndConfigurationErrors) {
   EXPECT_EQ(r.exit_code, EX_CONFIG);
   EXPECT_EQ(r.err, "letterbox-sieve: " + config().string() +
                        ":2: key 'max_script_size' in [sieve]: bad value '0': expected at least 1K\n");
+}
+
+// `test` runs a script on a message and prints the actions (docs/sieve.md's format), performing none; the
+// corpus (tests/sieve/) checks the actions themselves, this the command line around them.
+TEST_F(SieveToolTest, TestPrintsTheActionsItWouldTake) {
+  const auto message =
+      script("m.eml", "From: Carol <carol@example.com>\nTo: alice@example.org\nSubject: Lunch\n\nHello\n");
+  auto r = sieve({"test", "-f", "carol@example.com", "-a", "alice@example.org", script("v.sieve", kVacation), message});
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;
+  EXPECT_EQ(r.out,
+            "vacation :days 3 :handle \"I am away<default-subject><default-from><NO-MIME>\" to \"carol@example.com\" "
+            "\"I am away\"\nkeep\n");
+  EXPECT_EQ(r.err, "");
+  // Without -f and -a: From and To. A bounce (<>) gets no vacation reply, so none is printed.
+  EXPECT_EQ(sieve({"test", script("v.sieve", kVacation), message}).out, r.out);
+  EXPECT_EQ(sieve({"test", "-f", "<>", "-a", "alice@example.org", script("v.sieve", kVacation), message}).out,
+            "keep\n");
+  EXPECT_EQ(sieve({"test", "-f", "", "-a", "alice@example.org", script("v.sieve", kVacation), message}).out, "keep\n");
+  // Compile errors as for check.
+  const auto broken = script("broken.sieve", kBroken);
+  r = sieve({"test", broken, message});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, broken + ":3:3: unknown command \"filinto\" (did you mean \"fileinto\"?)\n");
+  r = sieve({"test", script("v.sieve", kVacation), (tmp_ / "missing.eml").string()});
+  EXPECT_EQ(r.exit_code, EX_NOINPUT);
+}
+
+TEST_F(SieveToolTest, TestIncludesFromTheScriptsDirectoryAndTheGlobalOne) {
+  const auto message = script("m.eml", "From: carol@example.com\nTo: alice@example.org\n\nHello\n");
+  std::filesystem::create_directories(tmp_ / "global");
+  write_file(tmp_ / "global" / "spam.sieve", "require \"fileinto\";\nfileinto \"Junk\";\n");
+  script("lists.sieve", "require \"fileinto\";\nfileinto \"Lists\";\n");
+  const auto main =
+      script("main.sieve", "require \"include\";\ninclude :personal \"lists\";\ninclude :global \"spam\";\n");
+  const std::string global = "--global-dir=" + (tmp_ / "global").string();
+  auto r = sieve({"test", global, "-a", "alice@example.org", main, message});
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;
+  EXPECT_EQ(r.out, "fileinto \"Lists\"\nfileinto \"Junk\"\n");
+  // Without --global-dir the global script is missing: a run-time error, and the message is kept.
+  r = sieve({"test", "-a", "alice@example.org", main, message});
+  EXPECT_EQ(r.exit_code, EX_OK) << r.err;
+  EXPECT_TRUE(r.out.starts_with("error 3:1: ")) << r.out;
+  EXPECT_TRUE(r.out.ends_with("\nkeep\n")) << r.out;
+  // A name cannot leave the directory (the compiler already refuses it).
+  const auto escape = script("escape.sieve", "require \"include\";\ninclude :global \"../lists\";\n");
+  r = sieve({"test", global, "-a", "alice@example.org", escape, message});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, escape + ":2:1: invalid script name \"../lists\" (no '/', no '..', not empty)\n");
 }
 
 TEST_F(SieveToolTest, VersionNamesTheProgramAndTheLicence) {
