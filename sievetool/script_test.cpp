@@ -8,9 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <iterator>
+#include <optional>
 #include <sstream>
+#include <string>
 #include <utility>
+#include <variant>
+#include <vector>
 
 #include "letterbox/config/sieve_script_file.hpp"
 #include "letterbox/sieve/address_list.hpp"

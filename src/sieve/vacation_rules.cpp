@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "letterbox/sieve/address_list.hpp"
 #include "letterbox/util/text.hpp"
