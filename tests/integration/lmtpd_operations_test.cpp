@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "lmtpd_fixture.hpp"
@@ -98,6 +99,21 @@ TEST_F(LmtpdTest, CheckConfig) {
   EXPECT_NE(r.output.find("warning: " + config().string() +
                           ":7: key 'proxy' in [server]: yes, but [ldap] host_attribute is empty: every mailbox is "
                           "here, none is relayed"),
+            std::string::npos)
+      << r.output;
+}
+
+// [sieve] enabled = yes before delivery runs scripts: accepted (mail keeps flowing, to the inbox), and
+// --check-config tells the administrator so on the key's own line.
+TEST_F(LmtpdTest, CheckConfigWarnsThatSieveIsNotRunAtDeliveryYet) {
+  const std::string text = config_text() + "\n[sieve]\nenabled = yes\n";
+  write_file(config(), text);
+  const auto line = std::count(text.begin(), text.end(), '\n');
+  const auto r = run({LETTERBOX_LMTPD_PATH, "-c", config().string(), "--check-config"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("warning: " + config().string() + ":" + std::to_string(line) +
+                          ": key 'enabled' in [sieve]: yes, but this version does not run Sieve scripts at "
+                          "delivery yet: every message is stored in the inbox"),
             std::string::npos)
       << r.output;
 }
