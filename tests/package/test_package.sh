@@ -66,7 +66,7 @@ for program in letterbox-lmtpd letterbox-policyd letterbox-lda; do
 done
 sieve_script=$(mktemp)
 printf 'require "fileinto";\nif exists "X-Spam" { fileinto "Junk"; }\n' >"$sieve_script"
-check "letterbox-sieve check compiles a script with the shipped configuration" /usr/sbin/letterbox-sieve check "$sieve_script"
+check "letterbox-sieve check compiles a script with the shipped configuration" /usr/bin/letterbox-sieve check "$sieve_script"
 rm -f "$sieve_script"
 renders() {  # renders PAGE: clean under mandoc's linter, and rendered with its sections
   local file=/usr/share/man/$1.gz
