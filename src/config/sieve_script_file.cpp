@@ -20,10 +20,19 @@ sieve::CompileOptions sieve_compile_options(const SieveSettings& sieve) {
 }
 
 SieveFileCheck check_sieve_file(const std::filesystem::path& path, const SieveSettings& sieve) {
-  SieveFileCheck check;
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd) {
+    SieveFileCheck check;
+    check.read_errno = errno;
+    return check;
+  }
+  return check_sieve_fd(fd.get(), sieve);
+}
+
+SieveFileCheck check_sieve_fd(int fd, const SieveSettings& sieve) {
+  SieveFileCheck check;
   struct stat st {};
-  if (!fd || ::fstat(fd.get(), &st) != 0) {
+  if (::fstat(fd, &st) != 0) {
     check.read_errno = errno;
     return check;
   }
@@ -34,7 +43,7 @@ SieveFileCheck check_sieve_file(const std::filesystem::path& path, const SieveSe
   }
   const auto options = sieve_compile_options(sieve);
   std::string text;
-  if (const int err = read_all(fd.get(), options.limits.max_script_bytes, text); err == EFBIG) {
+  if (const int err = read_all(fd, options.limits.max_script_bytes, text); err == EFBIG) {
     // The compiler's own words for a script over the limit, without reading all of it first.
     const auto size = std::max<std::uint64_t>(static_cast<std::uint64_t>(st.st_size), sieve.max_script_size + 1);
     check.errors.push_back({{1, 1},

@@ -27,6 +27,9 @@ struct SieveFileCheck {
 
 // Reads `path` (a regular file, never more than max_script_size bytes of it) and compiles it.
 SieveFileCheck check_sieve_file(const std::filesystem::path& path, const SieveSettings& sieve);
+// The same for a file already open (the compiled-script cache stats and reads one descriptor, so that
+// what it compiles is the file it keyed).
+SieveFileCheck check_sieve_fd(int fd, const SieveSettings& sieve);
 
 // What check_sieve_file found, one line each: "PATH: why" when it could not be read, else
 // "PATH:LINE:COLUMN: message" per error.
