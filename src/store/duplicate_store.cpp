@@ -272,6 +272,8 @@ DuplicateCommit DuplicateStore::commit(std::time_t now) {
     result.detail = what + ": " + std::strerror(err);
     return result;
   };
+  // As for the scripts: a file root made could not be appended to by the delivery user afterwards.
+  if (::geteuid() == 0) return fail("refusing to write " + path + " as root", EPERM);
   if (const int err = make_directories(mail_root_, dir_); err != 0) return fail(dir_.string(), err);
   UniqueFd dir(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   if (!dir) return fail(dir_.string(), errno);
@@ -284,6 +286,11 @@ DuplicateCommit DuplicateStore::commit(std::time_t now) {
   UniqueFd fd;
   std::string bytes;
   const int err = read_state(dir.get(), O_RDWR, fd, size_limit(max_records_), bytes);
+  if (err == EINVAL) {
+    result.error = err;
+    result.detail = path + ": not a regular file";
+    return result;
+  }
   if (err != 0 && err != ENOENT && err != EFBIG) return fail(path, err);
   Parsed parsed = err == 0 ? parse(bytes) : Parsed{};
   bool rewrite = !parsed.header_ok;

@@ -217,7 +217,7 @@ TEST_F(DuplicateStoreTest, CompactionDropsExpiredThenOldestRecords) {
   EXPECT_FALSE(last.seen(DuplicateKind::Duplicate, "k0", kNow + 210, kDay));
 }
 
-TEST_F(DuplicateStoreTest, ASymlinkIsNeverFollowed) {
+TEST_F(DuplicateStoreTest, ASymlinkOrDirectoryInItsPlaceIsNeitherFollowedNorReplaced) {
   std::filesystem::create_directories(file().parent_path());
   write_file(tmp_ / "elsewhere", "precious");
   std::filesystem::create_symlink(tmp_ / "elsewhere", file());
@@ -227,6 +227,16 @@ TEST_F(DuplicateStoreTest, ASymlinkIsNeverFollowed) {
   s.record(DuplicateKind::Vacation, kBob, kNow, kDay);
   EXPECT_FALSE(s.commit(kNow).ok());
   EXPECT_EQ(read_file(tmp_ / "elsewhere"), "precious");
+
+  std::filesystem::remove(file());
+  std::filesystem::create_directory(file());
+  EXPECT_EQ(loaded(&load).seen(DuplicateKind::Vacation, kBob, kNow, kDay), false);
+  EXPECT_EQ(load.state, DuplicateFileState::Failed);
+  s.record(DuplicateKind::Vacation, kBob, kNow, kDay);
+  const auto c = s.commit(kNow);
+  EXPECT_FALSE(c.ok());
+  EXPECT_NE(c.detail.find(DuplicateStore::kFileName), std::string::npos) << c.detail;
+  EXPECT_TRUE(std::filesystem::is_directory(file()));
 }
 
 // Children commit one record they track (and fillers that expire at once, so that compactions
