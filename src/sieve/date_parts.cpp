@@ -104,7 +104,7 @@ sys_seconds to_utc(const DateTime& t) {
 
 std::string two(int n) {
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%02d", n);
+  (void)std::snprintf(buf, sizeof buf, "%02d", n);  // two digits always fit
   return buf;
 }
 
@@ -163,7 +163,7 @@ std::optional<std::string> date_part(const DateTime& t, std::string_view part) {
   const std::string name = ascii_lower(part);
   const std::string time = two(t.hour) + ":" + two(t.minute) + ":" + two(t.second);
   char year[16];
-  std::snprintf(year, sizeof year, "%04d", t.year);
+  (void)std::snprintf(year, sizeof year, "%04d", t.year);  // an int always fits
   const sys_days days{std::chrono::year(t.year) / t.month / t.day};
   if (name == "year") return std::string(year);
   if (name == "month") return two(t.month);

@@ -14,7 +14,7 @@ std::string describe_byte(char c) {
   const auto byte = static_cast<unsigned char>(c);
   if (byte > 32 && byte < 127) return std::string("'") + c + "'";
   char buffer[8];
-  std::snprintf(buffer, sizeof buffer, "0x%02X", byte);
+  (void)std::snprintf(buffer, sizeof buffer, "0x%02X", byte);  // four characters always fit
   return std::string("byte ") + buffer;
 }
 

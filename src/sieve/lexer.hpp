@@ -49,9 +49,9 @@ class Lexer {
   bool at_end() const { return at_ >= text_.size(); }
   void advance();
   Position here() const { return {line_, static_cast<unsigned>(at_ - line_start_ + 1)}; }
-  bool skip_space_and_comments(Token& error);
-  bool skip_bracket_comment(Token& error);
-  bool skip_line(Token& error);
+  bool skip_space_and_comments(Token& failure);
+  bool skip_bracket_comment(Token& failure);
+  bool skip_line(Token& failure);
   const char* forbidden_here() const;
   static std::optional<std::pair<unsigned, const char*>> forbidden_in(std::string_view line);
   Token identifier();

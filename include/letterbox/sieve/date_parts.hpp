@@ -36,8 +36,8 @@ std::optional<ZoneOffset> parse_zone(std::string_view text);
 // The same instant as seen in `zone`.
 DateTime in_zone(const DateTime& t, ZoneOffset zone);
 
-// An instant (seconds since 1970 UTC, e.g. the delivery's "now" for currentdate) as seen in `zone`.
-DateTime from_unix_time(std::int64_t seconds, ZoneOffset zone);
+// An instant (`epoch`: seconds since 1970 UTC, e.g. the delivery's "now" for currentdate) as seen in `zone`.
+DateTime from_unix_time(std::int64_t epoch, ZoneOffset zone);
 
 // "year" "month" "day" "date" "julian" "hour" "minute" "second" "time" "iso8601" "std11" "zone" "weekday",
 // in any case, formatted as RFC 5260 §4.2 says; nullopt for another name. "zone" of an unknown zone is
