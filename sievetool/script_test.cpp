@@ -1,15 +1,15 @@
 #include "script_test.hpp"
 
+#include <fcntl.h>
 #include <sysexits.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <variant>
@@ -22,7 +22,9 @@
 #include "letterbox/sieve/run_result.hpp"
 #include "letterbox/sieve/script_name.hpp"
 #include "letterbox/sieve/vacation_rules.hpp"
+#include "letterbox/util/file_io.hpp"
 #include "letterbox/util/text.hpp"
+#include "letterbox/util/unique_fd.hpp"
 
 namespace letterbox {
 namespace {
@@ -60,13 +62,11 @@ class TestHost final : public sieve::ScriptHost {
   std::optional<fs::path> global_;
 };
 
-std::optional<std::string> read_message(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) return std::nullopt;
-  return text.str();
+// The message, at most max_message_size bytes as delivery would take it; 0 or the errno why not.
+int read_message(const std::string& file, std::uint64_t limit, std::string& text) {
+  const UniqueFd fd(::open(file.c_str(), O_RDONLY | O_NOCTTY | O_CLOEXEC));
+  if (!fd) return errno;
+  return read_all(fd.get(), limit, text);
 }
 
 // An address as given on the command line or in a header: the first address in it, without brackets; ""
@@ -125,11 +125,13 @@ int run_script_test(const Settings& settings, const ScriptTest& test) {
   if (check.read_errno != 0) return EX_NOINPUT;
   if (!check.ok()) return 1;
 
-  const auto message = read_message(test.message);
-  if (!message) {
-    std::cerr << "letterbox-sieve: " << test.message << ": cannot read the message\n";
+  std::string text;
+  if (const int err = read_message(test.message, settings.server.max_message_size, text); err != 0) {
+    std::cerr << "letterbox-sieve: " << test.message << ": cannot read the message: "
+              << (err == EFBIG ? "larger than [server] max_message_size" : std::strerror(err)) << "\n";
     return EX_NOINPUT;
   }
+  const std::optional<std::string> message = std::move(text);
   const auto headers = sieve::MessageHeaders::parse(*message);
 
   sieve::RunInput input;
