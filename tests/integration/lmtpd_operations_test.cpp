@@ -234,7 +234,7 @@ TEST_F(LmtpdTest, SocketActivationServesThePassedSocketInsteadOfListen) {
   write_file(config(), config_text());
   server_ = std::make_unique<Background>(std::vector<std::string>{
       "systemd-socket-activate", "-l", passed.string(), LETTERBOX_LMTPD_PATH, "-c", config().string(), "--foreground"});
-  ASSERT_TRUE(wait_for_file(passed));
+  ASSERT_TRUE(wait_for_unix_listener(passed));
   {
     // systemd-socket-activate starts the daemon at this first connection, with the socket as descriptor 3.
     LineClient c(passed);

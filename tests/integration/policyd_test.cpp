@@ -395,7 +395,7 @@ TEST_F(PolicydTest, SocketActivationServesThePassedSocketInsteadOfListen) {
   server_ = std::make_unique<Background>(std::vector<std::string>{"systemd-socket-activate", "-l", passed.string(),
                                                                   LETTERBOX_POLICYD_PATH, "-c", config().string(),
                                                                   "--foreground"});
-  ASSERT_TRUE(wait_for_file(passed));
+  ASSERT_TRUE(wait_for_unix_listener(passed));
   {
     PolicyClient c(passed);  // the first connection starts the daemon, with the socket as descriptor 3
     EXPECT_EQ(c.ask(request("nobody@example.org")), "550 5.1.1 User unknown");

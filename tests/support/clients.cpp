@@ -8,12 +8,33 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include <utility>
 
 #include "die.hpp"
+#include "processes.hpp"
 
 namespace letterbox::test {
+
+bool wait_for_unix_listener(const std::filesystem::path& path, std::chrono::milliseconds timeout) {
+  constexpr unsigned long kAcceptConnections = 0x10000;  // __SO_ACCEPTCON in the Flags column
+  return wait_until(
+      [&] {
+        std::ifstream table("/proc/net/unix");
+        std::string line;
+        std::getline(table, line);  // the header
+        while (std::getline(table, line)) {
+          std::istringstream fields(line);
+          std::string num, refcount, protocol, flags, type, state, inode, socket_path;
+          fields >> num >> refcount >> protocol >> flags >> type >> state >> inode >> socket_path;
+          if (socket_path == path.string() && (std::stoul(flags, nullptr, 16) & kAcceptConnections) != 0) return true;
+        }
+        return false;
+      },
+      timeout);
+}
 
 LineClient::LineClient(int port, const std::string& source, const std::string& destination) {
   fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

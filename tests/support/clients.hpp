@@ -8,6 +8,12 @@
 
 namespace letterbox::test {
 
+// Waits until a UNIX socket at `path` is listening, read from /proc/net/unix without connecting (a
+// connection would start a socket-activated service). A file alone is not enough: bind(2) makes it before
+// listen(2), and a connection in between is refused. False on timeout.
+bool wait_for_unix_listener(const std::filesystem::path& path,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(10));
+
 // One LMTP/SMTP client connection over TCP (port) or a UNIX socket (path).
 class LineClient {
  public:
