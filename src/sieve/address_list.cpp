@@ -1,5 +1,7 @@
 #include "letterbox/sieve/address_list.hpp"
 
+#include "letterbox/util/text.hpp"
+
 namespace letterbox::sieve {
 
 namespace {
@@ -67,16 +69,10 @@ std::vector<Member> split_members(std::string_view value, std::size_t max_items)
   return members;
 }
 
-std::string_view trim(std::string_view s) {
-  const std::size_t first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
-
 // addr-spec text to its local part (unquoted, white space outside quotes gone) and domain.
 AddressItem parse_addr_spec(std::string_view spec) {
   AddressItem item;
-  item.all = std::string(trim(spec));
+  item.all = std::string(trim_space(spec));
   std::string local;
   std::size_t at = std::string_view::npos;
   bool quoted = false;
@@ -112,7 +108,7 @@ std::vector<AddressItem> parse_address_list(std::string_view value, std::size_t 
   std::vector<AddressItem> items;
   for (const Member& m : split_members(value, max_items)) {
     if (items.size() >= max_items) break;
-    std::string_view spec = trim(m.has_angle ? std::string_view(m.angle) : std::string_view(m.outside));
+    std::string_view spec = trim_space(m.has_angle ? std::string_view(m.angle) : std::string_view(m.outside));
     if (m.has_angle && !spec.empty() && spec.front() == '@') {
       const std::size_t colon = spec.find(':');  // obsolete route: "@a,@b:" before the address
       spec = colon == std::string_view::npos ? std::string_view() : spec.substr(colon + 1);

@@ -11,12 +11,6 @@ namespace letterbox::sieve {
 
 namespace {
 
-std::string_view trim(std::string_view s) {
-  const std::size_t first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
-
 // A parameter of a Content-Type value ("boundary", "charset"), unquoted; "" when absent.
 std::string parameter(std::string_view value, std::string_view name) {
   std::size_t pos = value.find(';');
@@ -27,10 +21,10 @@ std::string parameter(std::string_view value, std::string_view name) {
     for (; end < value.size() && (quoted || value[end] != ';'); ++end) {
       if (value[end] == '"') quoted = !quoted;
     }
-    const std::string_view param = trim(value.substr(start, end - start));
+    const std::string_view param = trim_space(value.substr(start, end - start));
     const std::size_t eq = param.find('=');
-    if (eq != std::string_view::npos && iequals_ascii(trim(param.substr(0, eq)), name)) {
-      std::string_view v = trim(param.substr(eq + 1));
+    if (eq != std::string_view::npos && iequals_ascii(trim_space(param.substr(0, eq)), name)) {
+      std::string_view v = trim_space(param.substr(eq + 1));
       if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
       return std::string(v);
     }
@@ -50,17 +44,17 @@ void read_entity(std::string_view text, bool digest_child, MimePart& part) {
   }
   const auto types = headers.values("content-type");
   if (!types.empty()) {
-    const std::string_view full = trim(types.front().substr(0, types.front().find(';')));
+    const std::string_view full = trim_space(types.front().substr(0, types.front().find(';')));
     const std::size_t slash = full.find('/');
     if (slash != std::string_view::npos && slash > 0 && slash + 1 < full.size()) {
-      part.type = ascii_lower(trim(full.substr(0, slash)));
-      part.subtype = ascii_lower(trim(full.substr(slash + 1)));
+      part.type = ascii_lower(trim_space(full.substr(0, slash)));
+      part.subtype = ascii_lower(trim_space(full.substr(slash + 1)));
       part.charset = parameter(types.front(), "charset");
       part.boundary = parameter(types.front(), "boundary");
     }
   }
   const auto encodings = headers.values("content-transfer-encoding");
-  if (!encodings.empty()) part.transfer_encoding = ascii_lower(trim(encodings.front()));
+  if (!encodings.empty()) part.transfer_encoding = ascii_lower(trim_space(encodings.front()));
 }
 
 // Does the line at `pos` start with "--boundary"? Sets `close` when it is "--boundary--".
@@ -102,7 +96,7 @@ std::vector<std::string_view> split_multipart(MimePart& part, std::string_view b
   return children;
 }
 
-struct Pending {
+struct PendingEntity {
   std::string_view text;
   std::size_t depth;
   bool digest_child;
@@ -113,18 +107,18 @@ struct Pending {
 std::vector<MimePart> mime_parts(std::string_view message, const BodyLimits& limits, bool& truncated) {
   truncated = false;
   std::vector<MimePart> parts;
-  std::vector<Pending> stack{{message, 0, false}};
+  std::vector<PendingEntity> stack{{message, 0, false}};
   while (!stack.empty()) {
     if (parts.size() >= limits.max_parts) {
       truncated = true;
       break;
     }
-    const Pending next = stack.back();
+    const PendingEntity next = stack.back();
     stack.pop_back();
     MimePart part;
     part.depth = next.depth;
     read_entity(next.text, next.digest_child, part);
-    std::vector<Pending> children;
+    std::vector<PendingEntity> children;
     const bool nests = part.is_multipart() || part.is_message();
     if (nests && next.depth >= limits.max_depth) truncated = true;
     if (part.is_message() && next.depth < limits.max_depth) children.push_back({part.body, next.depth + 1, false});

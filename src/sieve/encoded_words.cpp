@@ -65,7 +65,7 @@ bool only_white_space(std::string_view text) {
 }
 
 // Holds the bytes of a run of encoded words in one charset until the run ends.
-struct Pending {
+struct PendingWords {
   std::string charset;
   std::string bytes;
   std::string original;  // the words as written, kept if the charset cannot be converted
@@ -84,7 +84,7 @@ struct Pending {
 
 std::string decode_encoded_words(std::string_view value) {
   std::string out;
-  Pending pending;
+  PendingWords pending;
   std::size_t i = 0;
   std::size_t plain_start = 0;  // the text since the last word, not yet copied
   Scanner scan(value);

@@ -14,7 +14,7 @@ struct KnownName {
   bool command;
 };
 
-constexpr std::array<KnownName, 39> kNames = {{
+constexpr std::array<KnownName, 39> kKnownNames = {{
     {"require", std::nullopt, true},
     {"if", std::nullopt, true},
     {"elsif", std::nullopt, true},
@@ -59,14 +59,14 @@ constexpr std::array<KnownName, 39> kNames = {{
 }  // namespace
 
 std::string unknown_name_hint(const Context& context, std::string_view name, bool command) {
-  for (const auto& known : kNames) {
+  for (const auto& known : kKnownNames) {
     if (known.name == name && known.command != command) {
       return std::string(" (\"") + std::string(name) + "\" is a " + (command ? "test)" : "command)");
     }
   }
   const KnownName* nearest = nullptr;
   unsigned best = 3;  // more than two edits away is no longer a typo
-  for (const auto& known : kNames) {
+  for (const auto& known : kKnownNames) {
     if (known.command != command) continue;
     const unsigned distance = edit_distance(name, known.name);
     if (distance < best) {

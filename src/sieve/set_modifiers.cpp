@@ -9,7 +9,7 @@ namespace letterbox::sieve {
 
 namespace {
 
-std::string quote(std::string_view value, std::string_view specials) {
+std::string escape_specials(std::string_view value, std::string_view specials) {
   std::string out;
   out.reserve(value.size());
   for (char c : value) {
@@ -34,8 +34,8 @@ std::string apply_one(std::string value, SetModifier m) {
     case SetModifier::upperfirst:
       if (!value.empty()) value[0] = ascii_upper(value[0]);
       return value;
-    case SetModifier::quotewildcard: return quote(value, "*?\\");
-    case SetModifier::quoteregex: return quote(value, "*.\\?+[](){}^$|");
+    case SetModifier::quotewildcard: return escape_specials(value, "*?\\");
+    case SetModifier::quoteregex: return escape_specials(value, "*.\\?+[](){}^$|");
     case SetModifier::length: return std::to_string(utf8_length(value));
   }
   return value;

@@ -31,6 +31,12 @@ bool iequals_ascii(std::string_view a, std::string_view b) {
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return ascii_lower(x) == ascii_lower(y); });
 }
 
+std::string_view trim_space(std::string_view text) {
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
 std::vector<std::string> split_words(std::string_view text, std::string_view separators) {
   std::vector<std::string> words;
   while (!text.empty()) {

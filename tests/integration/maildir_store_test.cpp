@@ -17,8 +17,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-const char* const kDelivered = "250 2.0.0 <alice@example.org> Delivered";
-
 class MaildirStoreTest : public StoreTest {
  protected:
   std::filesystem::path maildir() const { return mail_root() / "example.org" / "alice" / "Maildir"; }

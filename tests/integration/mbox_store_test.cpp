@@ -12,7 +12,6 @@ using namespace std::chrono_literals;
 namespace {
 
 const char* const kLocked = "450 4.2.0 <alice@example.org> Mailbox locked, try again later";
-const char* const kDelivered = "250 2.0.0 <alice@example.org> Delivered";
 
 class MboxStoreTest : public StoreTest {
  protected:

@@ -71,6 +71,9 @@ class StoreTest : public ::testing::Test {
   bool mounted_ = false;
 };
 
+// The reply of a copy delivered to alice, every store test's usual expectation.
+inline constexpr const char* kDelivered = "250 2.0.0 <alice@example.org> Delivered";
+
 inline ::testing::AssertionResult is_reply(const Outcome& outcome, const std::string& expected) {
   const auto reply = lmtp_reply(outcome, "alice@example.org");
   if (reply == expected) return ::testing::AssertionSuccess();

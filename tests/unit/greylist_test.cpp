@@ -38,7 +38,7 @@ GreylistTriplet triplet(const std::string& client, const std::string& sender, co
   return greylist_triplet(client, sender, rcpt, policy());
 }
 
-const auto t0 = Greylist::Clock::time_point{} + 24h * 20000;
+const auto day0 = Greylist::Clock::time_point{} + 24h * 20000;
 
 }  // namespace
 
@@ -58,31 +58,31 @@ TEST(Greylist, DefersThenPassesThenKnows) {
   test::TempDir tmp;
   auto g = open(tmp / "g.db");
   const auto t = triplet("192.0.2.1", "s@y.test");
-  auto v = g->check(t, t0);
+  auto v = g->check(t, day0);
   EXPECT_EQ(v.kind, Kind::Defer);
   EXPECT_EQ(v.seconds, 300);
-  v = g->check(t, t0 + 100s);  // too early
+  v = g->check(t, day0 + 100s);  // too early
   EXPECT_EQ(v.kind, Kind::Defer);
   EXPECT_EQ(v.seconds, 200);
-  v = g->check(triplet("192.0.2.200", "s@y.test"), t0 + 301s);  // the same /24
+  v = g->check(triplet("192.0.2.200", "s@y.test"), day0 + 301s);  // the same /24
   EXPECT_EQ(v.kind, Kind::PassFirst);
   EXPECT_EQ(v.seconds, 301);
-  EXPECT_EQ(g->check(t, t0 + 400s).kind, Kind::Pass);
+  EXPECT_EQ(g->check(t, day0 + 400s).kind, Kind::Pass);
   // Known until greylist_expire after its last use.
-  EXPECT_EQ(g->check(t, t0 + 400s + 24h * 34).kind, Kind::Pass);
-  EXPECT_EQ(g->check(t, t0 + 400s + 24h * 69).kind, Kind::Pass);
-  EXPECT_EQ(g->check(t, t0 + 400s + 24h * 105).kind, Kind::Defer);
+  EXPECT_EQ(g->check(t, day0 + 400s + 24h * 34).kind, Kind::Pass);
+  EXPECT_EQ(g->check(t, day0 + 400s + 24h * 69).kind, Kind::Pass);
+  EXPECT_EQ(g->check(t, day0 + 400s + 24h * 105).kind, Kind::Defer);
 }
 
 TEST(Greylist, ARetryAfterTheRetryWindowStartsAgain) {
   test::TempDir tmp;
   auto g = open(tmp / "g.db");
   const auto t = triplet("192.0.2.1", "s@y.test");
-  EXPECT_EQ(g->check(t, t0).kind, Kind::Defer);
-  const auto v = g->check(t, t0 + 300s + 48h + 1s);
+  EXPECT_EQ(g->check(t, day0).kind, Kind::Defer);
+  const auto v = g->check(t, day0 + 300s + 48h + 1s);
   EXPECT_EQ(v.kind, Kind::Defer);
   EXPECT_EQ(v.seconds, 300);
-  EXPECT_EQ(g->check(t, t0 + 300s + 48h + 302s).kind, Kind::PassFirst);
+  EXPECT_EQ(g->check(t, day0 + 300s + 48h + 302s).kind, Kind::PassFirst);
 }
 
 TEST(Greylist, ANetworkWithEnoughPassedTripletsIsAllowed) {
@@ -90,11 +90,11 @@ TEST(Greylist, ANetworkWithEnoughPassedTripletsIsAllowed) {
   auto g = open(tmp / "g.db");
   for (int i = 0; i < 3; ++i) {
     const auto t = triplet("198.51.100.7", std::string(1, static_cast<char>('a' + i)) + "@y.test");
-    EXPECT_EQ(g->check(t, t0).kind, Kind::Defer);
-    EXPECT_EQ(g->check(t, t0 + 301s).kind, Kind::PassFirst);
+    EXPECT_EQ(g->check(t, day0).kind, Kind::Defer);
+    EXPECT_EQ(g->check(t, day0 + 301s).kind, Kind::PassFirst);
   }
-  EXPECT_EQ(g->check(triplet("198.51.100.99", "new@y.test"), t0 + 302s).kind, Kind::Pass);
-  EXPECT_EQ(g->check(triplet("198.51.101.1", "new@y.test"), t0 + 302s).kind, Kind::Defer);
+  EXPECT_EQ(g->check(triplet("198.51.100.99", "new@y.test"), day0 + 302s).kind, Kind::Pass);
+  EXPECT_EQ(g->check(triplet("198.51.101.1", "new@y.test"), day0 + 302s).kind, Kind::Defer);
 }
 
 TEST(Greylist, PersistsAndIsOwnedByOneProcess) {
@@ -102,15 +102,15 @@ TEST(Greylist, PersistsAndIsOwnedByOneProcess) {
   const auto t = triplet("192.0.2.1", "s@y.test");
   {
     auto g = open(tmp / "g.db");
-    g->check(t, t0);
-    EXPECT_EQ(g->check(t, t0 + 301s).kind, Kind::PassFirst);
+    g->check(t, day0);
+    EXPECT_EQ(g->check(t, day0 + 301s).kind, Kind::PassFirst);
     std::string rebuilt;
     std::string why;
     EXPECT_FALSE(Greylist::open(tmp / "g.db", policy(), rebuilt, why));
     EXPECT_EQ(why, (tmp / "g.db").string() + " is in use by another process");
   }
   auto g = open(tmp / "g.db");
-  EXPECT_EQ(g->check(t, t0 + 500s).kind, Kind::Pass);
+  EXPECT_EQ(g->check(t, day0 + 500s).kind, Kind::Pass);
   EXPECT_EQ(::access((tmp / "g.db").c_str(), F_OK), 0);
   EXPECT_EQ(std::filesystem::status(tmp / "g.db").permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
@@ -123,10 +123,10 @@ TEST(Greylist, StaysWithinItsCapacity) {
   for (int i = 0; i < 1000; ++i) {
     // Letters only: digit runs are one '#' to the greylist.
     const std::string sender{static_cast<char>('a' + i % 26), static_cast<char>('a' + i / 26 % 26), '@', 'y'};
-    g->check(triplet("192.0.2.1", sender), t0 + std::chrono::seconds(i));
+    g->check(triplet("192.0.2.1", sender), day0 + std::chrono::seconds(i));
   }
-  EXPECT_LE(g->size(t0 + 1000s), 64U);
-  EXPECT_GT(g->size(t0 + 1000s), 32U);
+  EXPECT_LE(g->size(day0 + 1000s), 64U);
+  EXPECT_GT(g->size(day0 + 1000s), 32U);
   EXPECT_LE(std::filesystem::file_size(tmp / "g.db"), 4096U + 64U * Greylist::kEntrySize);
 }
 
@@ -136,8 +136,8 @@ TEST(Greylist, ADamagedFileIsRebuiltAndADamagedEntryIsNew) {
   const auto t = triplet("192.0.2.1", "s@y.test");
   {
     auto g = open(file);
-    g->check(t, t0);
-    g->check(t, t0 + 301s);
+    g->check(t, day0);
+    g->check(t, day0 + 301s);
   }
   // Every entry's bytes scribbled on, the header intact: the triplet is simply new again.
   {
@@ -150,7 +150,7 @@ TEST(Greylist, ADamagedFileIsRebuiltAndADamagedEntryIsNew) {
   }
   {
     auto g = open(file);
-    EXPECT_EQ(g->check(t, t0 + 400s).kind, Kind::Defer);
+    EXPECT_EQ(g->check(t, day0 + 400s).kind, Kind::Defer);
   }
   // The header damaged: rebuilt, and said so.
   {
@@ -163,7 +163,7 @@ TEST(Greylist, ADamagedFileIsRebuiltAndADamagedEntryIsNew) {
   auto g = Greylist::open(file, policy(), rebuilt, why);
   ASSERT_TRUE(g) << why;
   EXPECT_EQ(rebuilt, file.string() + " is not a greylist store (damaged?)");
-  EXPECT_EQ(g->check(t, t0 + 500s).kind, Kind::Defer);
+  EXPECT_EQ(g->check(t, day0 + 500s).kind, Kind::Defer);
   g.reset();
   // Another capacity: rebuilt too.
   g = Greylist::open(file, policy(128), rebuilt, why);

@@ -36,6 +36,9 @@ constexpr int hex_value(char c) {
   return -1;
 }
 
+// `text` without the spaces, tabs and line ends around it.
+std::string_view trim_space(std::string_view text);
+
 // The words of `text` between runs of any of the `separators`; no empty words.
 std::vector<std::string> split_words(std::string_view text, std::string_view separators);
 

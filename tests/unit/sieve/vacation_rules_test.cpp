@@ -12,7 +12,7 @@ namespace {
 
 using enum VacationSuppression;
 
-class VacationRules : public testing::Test {
+class VacationRules : public ::testing::Test {
  protected:
   std::string sender = "alice@example.com";
   std::string recipient = "bob@example.org";
