@@ -40,6 +40,12 @@ RedirectMessage::RedirectMessage(std::string_view original, std::string_view red
   std::size_t piece_start = 0;
   std::size_t at = 0;
   bool skipping = false;
+  // An mbox "From " line (a message read from a file rather than from the LDA's spool) is not a header
+  // field: behind the mark it would end the header section for the MTA, so it goes.
+  if (original.starts_with("From ")) {
+    const auto nl = original.find('\n');
+    at = piece_start = nl == std::string_view::npos ? original.size() : nl + 1;
+  }
   while (at < original.size()) {
     const auto nl = original.find('\n', at);
     const auto next = nl == std::string_view::npos ? original.size() : nl + 1;

@@ -19,7 +19,8 @@ namespace letterbox::sieve {
 inline constexpr std::string_view kRedirectMarkField = "X-Sieve-Redirected-From";
 
 // The message as it goes to the MTA: the mark first, then the original unchanged but for its Return-Path
-// fields, which the final delivery writes anew (left in, they would name the sender of an earlier hop).
+// fields, which the final delivery writes anew (left in, they would name the sender of an earlier hop), and
+// a leading mbox "From " line.
 class RedirectMessage {
  public:
   // `original` must outlive this object: parts() are views into it. `redirecting_user` is the recipient

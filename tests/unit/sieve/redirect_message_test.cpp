@@ -49,6 +49,11 @@ TEST(RedirectMessage, AReturnPathJustBeforeTheBodyOrAtTheEndIsLeftOut) {
             "X-Sieve-Redirected-From: b@y\r\nSubject: Hi\r\n");
 }
 
+TEST(RedirectMessage, ALeadingMboxFromLineIsLeftOut) {
+  EXPECT_EQ(joined(RedirectMessage("From alice@example.com Sun Dec  6 06:00:00 2026\nSubject: Hi\n\nbody\n", "b@y")),
+            "X-Sieve-Redirected-From: b@y\nSubject: Hi\n\nbody\n");
+}
+
 TEST(RedirectMessage, TheMarkEndsLikeTheOriginalsLines) {
   EXPECT_EQ(joined(RedirectMessage("Subject: Hi\n\nbody\n", "b@y")),
             "X-Sieve-Redirected-From: b@y\nSubject: Hi\n\nbody\n");
