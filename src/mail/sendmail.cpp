@@ -1,209 +1,17 @@
 // Sendmail: one message to the MTA through its sendmail program (letterbox/mail/sendmail.hpp).
 #include "letterbox/mail/sendmail.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <sysexits.h>
-#include <unistd.h>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
-#include "letterbox/util/unique_fd.hpp"
-
-extern char** environ;
+#include "letterbox/util/run_program.hpp"
 
 namespace letterbox {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// How much of the program's stderr is kept: the first line is all the result reports, and the rest is read
-// and dropped so that a chatty program never blocks on a full pipe.
-constexpr std::size_t kMaxErrorOutput = 1024;
-// Without a pidfd (a kernel before 5.3) the exit is noticed by asking this often.
-constexpr int kExitPollMilliseconds = 20;
-
-std::string errno_text(int err) {
-  return std::strerror(err);
-}
-
-// A descriptor above 2: with the caller's stdin, stdout or stderr closed, pipe() may hand out 0, 1 or 2, and
-// the child's dup2 onto 0, 1 and 2 would then overwrite one end with another.
-bool lift_above_standard(UniqueFd& fd) {
-  if (fd.get() > 2) return true;
-  const int lifted = ::fcntl(fd.get(), F_DUPFD_CLOEXEC, 3);
-  if (lifted < 0) return false;
-  fd = UniqueFd(lifted);
-  return true;
-}
-
-struct Pipe {
-  UniqueFd read_end, write_end;
-};
-
-// A close-on-exec pipe whose ends are above 2; errno on failure.
-std::optional<Pipe> make_pipe(int& err) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) {
-    err = errno;
-    return std::nullopt;
-  }
-  Pipe p{UniqueFd(fds[0]), UniqueFd(fds[1])};
-  if (!lift_above_standard(p.read_end) || !lift_above_standard(p.write_end)) {
-    err = errno;
-    return std::nullopt;
-  }
-  return p;
-}
-
-// The spawned program and everything it started (it leads its own process group): killed and reaped on
-// every way out of submit() that did not reap it already, so no child outlives the call or stays a zombie.
-class Child {
- public:
-  explicit Child(pid_t pid) : pid_(pid) {}
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  ~Child() {
-    if (reaped_) return;
-    kill_all();
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
-
-  pid_t pid() const { return pid_; }
-  bool reaped() const { return reaped_; }
-  int status() const { return status_; }
-
-  // Kills the group, so that a grandchild (Postfix's postdrop) does not linger holding the pipes open.
-  void kill_all() const {
-    (void)::kill(-pid_, SIGKILL);
-    (void)::kill(pid_, SIGKILL);  // in case it could not become a group leader
-  }
-
-  // True once the program has exited and been reaped; never blocks.
-  bool try_reap() {
-    if (reaped_) return true;
-    int status = 0;
-    pid_t r;
-    while ((r = ::waitpid(pid_, &status, WNOHANG)) < 0 && errno == EINTR) {
-    }
-    if (r == pid_ || (r < 0 && errno == ECHILD)) {
-      reaped_ = true;
-      status_ = r == pid_ ? status : -1;
-    }
-    return reaped_;
-  }
-
-  void reap_blocking() {
-    if (reaped_) return;
-    int status = 0;
-    pid_t r;
-    while ((r = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
-    }
-    reaped_ = true;
-    status_ = r == pid_ ? status : -1;
-  }
-
- private:
-  pid_t pid_;
-  bool reaped_ = false;
-  int status_ = -1;
-};
-
-// A write to a pipe whose reader is gone raises SIGPIPE, which would kill a process that did not ignore it.
-// The programs ignore it, but a library must not count on that: SIGPIPE is blocked in this thread while
-// submit() writes, and one it raised is taken off the pending set before the old mask comes back.
-class SigpipeBlock {
- public:
-  SigpipeBlock() {
-    sigset_t pipe_only;
-    sigemptyset(&pipe_only);
-    sigaddset(&pipe_only, SIGPIPE);
-    sigset_t pending;
-    sigpending(&pending);
-    was_pending_ = sigismember(&pending, SIGPIPE) == 1;
-    blocked_ = pthread_sigmask(SIG_BLOCK, &pipe_only, &old_) == 0;
-  }
-  SigpipeBlock(const SigpipeBlock&) = delete;
-  SigpipeBlock& operator=(const SigpipeBlock&) = delete;
-  ~SigpipeBlock() {
-    if (!blocked_) return;
-    if (!was_pending_) {
-      sigset_t pipe_only;
-      sigemptyset(&pipe_only);
-      sigaddset(&pipe_only, SIGPIPE);
-      const timespec none{0, 0};
-      while (sigtimedwait(&pipe_only, nullptr, &none) < 0 && errno == EINTR) {
-      }
-    }
-    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
-  }
-
- private:
-  sigset_t old_{};
-  bool was_pending_ = false;
-  bool blocked_ = false;
-};
-
-// posix_spawn's attributes and file actions, destroyed on every path.
-class SpawnSetup {
- public:
-  SpawnSetup() {
-    ok_ = posix_spawn_file_actions_init(&actions_) == 0;
-    attr_ok_ = posix_spawnattr_init(&attr_) == 0;
-  }
-  SpawnSetup(const SpawnSetup&) = delete;
-  SpawnSetup& operator=(const SpawnSetup&) = delete;
-  ~SpawnSetup() {
-    if (ok_) posix_spawn_file_actions_destroy(&actions_);
-    if (attr_ok_) posix_spawnattr_destroy(&attr_);
-  }
-
-  // 0 or an errno value.
-  int prepare(int stdin_fd, int stderr_fd) {
-    if (!ok_ || !attr_ok_) return ENOMEM;
-    int err = 0;
-    // Every descriptor is above 2 (lift_above_standard), so the order of these does not matter.
-    if ((err = posix_spawn_file_actions_adddup2(&actions_, stdin_fd, 0)) != 0) return err;
-    if ((err = posix_spawn_file_actions_addopen(&actions_, 1, "/dev/null", O_WRONLY, 0)) != 0) return err;
-    if ((err = posix_spawn_file_actions_adddup2(&actions_, stderr_fd, 2)) != 0) return err;
-    // A descriptor another thread opened without O_CLOEXEC (a mailbox, a client's socket) must not leak
-    // into the MTA, nor keep a connection open after this process closes it.
-    if ((err = posix_spawn_file_actions_addclosefrom_np(&actions_, 3)) != 0) return err;
-    // The daemons ignore SIGPIPE and may block signals in their threads; an ignored or blocked signal would
-    // be inherited across exec, and the MTA's program expects the defaults.
-    sigset_t all;
-    sigfillset(&all);
-    sigset_t none;
-    sigemptyset(&none);
-    if ((err = posix_spawnattr_setsigdefault(&attr_, &all)) != 0) return err;
-    if ((err = posix_spawnattr_setsigmask(&attr_, &none)) != 0) return err;
-    // Its own process group, so that a timeout kills what it started too.
-    if ((err = posix_spawnattr_setpgroup(&attr_, 0)) != 0) return err;
-    const short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETPGROUP;
-    return posix_spawnattr_setflags(&attr_, flags);
-  }
-
-  const posix_spawn_file_actions_t* actions() const { return &actions_; }
-  const posix_spawnattr_t* attr() const { return &attr_; }
-
- private:
-  posix_spawn_file_actions_t actions_{};
-  posix_spawnattr_t attr_{};
-  bool ok_ = false;
-  bool attr_ok_ = false;
-};
 
 SendmailResult failure(SendmailStatus status, std::string reason) {
   SendmailResult r;
@@ -271,162 +79,35 @@ SendmailResult Sendmail::submit(std::string_view sender, std::span<const std::st
   // "-i": a line with a single dot is text, not the end. "-f <>": Postfix's sendmail parses -f as an
   // address, and "<>" is the empty one (an empty argument would be too, but other MTAs' sendmail
   // programs take "<>" more reliably). "--" ends the options, so no address can become one.
-  const std::string sender_arg = sender.empty() ? std::string("<>") : std::string(sender);
-  std::vector<const char*> argv{program_.c_str(), "-i", "-f", sender_arg.c_str(), "--"};
-  for (const auto& rcpt : recipients) argv.push_back(rcpt.c_str());
-  argv.push_back(nullptr);
-
-  int err = 0;
-  auto input = make_pipe(err);
-  if (!input) return failure(SendmailStatus::temporary_failure, "cannot make a pipe: " + errno_text(err));
-  auto errors = make_pipe(err);
-  if (!errors) return failure(SendmailStatus::temporary_failure, "cannot make a pipe: " + errno_text(err));
-
-  SpawnSetup setup;
-  if ((err = setup.prepare(input->read_end.get(), errors->write_end.get())) != 0) {
-    return failure(SendmailStatus::temporary_failure, "cannot run " + program_ + ": " + errno_text(err));
-  }
-  pid_t pid = -1;
-  // posix_spawn, not fork: the daemons are multi-threaded, and glibc's posix_spawn reports a failed exec
-  // (a missing program) as its own result.
-  err = ::posix_spawn(&pid, program_.c_str(), setup.actions(), setup.attr(), const_cast<char* const*>(argv.data()),
-                      environ);
-  if (err != 0) {
-    // A missing or broken program is the site's configuration, which can be mended: the mail waits.
-    return failure(SendmailStatus::temporary_failure, "cannot run " + program_ + ": " + errno_text(err));
-  }
-  Child child(pid);
-  const auto deadline = Clock::now() + timeout_;
-  input->read_end.reset();
-  errors->write_end.reset();
-  UniqueFd to_child = std::move(input->write_end);
-  UniqueFd from_child = std::move(errors->read_end);
-  (void)::fcntl(to_child.get(), F_SETFL, O_NONBLOCK);
-  (void)::fcntl(from_child.get(), F_SETFL, O_NONBLOCK);
-  // Readable when the child exits; absent on old kernels. Through syscall(): glibc 2.36's <sys/pidfd.h>
-  // declares pidfd_open without C linkage.
-  UniqueFd exit_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-
-  SigpipeBlock no_sigpipe;
-  std::size_t part = 0;
-  std::size_t offset = 0;
-  bool input_refused = false;  // the program closed its stdin before reading the whole message
-  int write_errno = 0;
-  std::string error_output;
-  auto skip_empty_parts = [&] {
-    while (part < message_parts.size() && offset == message_parts[part].size()) {
-      ++part;
-      offset = 0;
-    }
-  };
-  skip_empty_parts();
-  if (part == message_parts.size()) to_child.reset();
-
-  auto read_errors = [&] {
-    char buffer[4096];
-    for (;;) {
-      const ssize_t n = ::read(from_child.get(), buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-      if (n <= 0) {
-        from_child.reset();
-        return;
-      }
-      const auto room = kMaxErrorOutput - std::min(kMaxErrorOutput, error_output.size());
-      error_output.append(buffer, std::min(room, static_cast<std::size_t>(n)));
-    }
-  };
-
-  bool timed_out = false;
-  while (!child.reaped()) {
-    const auto now = Clock::now();
-    if (now >= deadline) {
-      timed_out = true;
-      break;
-    }
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - now).count();
-    pollfd fds[3];
-    nfds_t count = 0;
-    int input_slot = -1, errors_slot = -1, exit_slot = -1;
-    if (to_child) {
-      input_slot = static_cast<int>(count);
-      fds[count++] = {to_child.get(), POLLOUT, 0};
-    }
-    if (from_child) {
-      errors_slot = static_cast<int>(count);
-      fds[count++] = {from_child.get(), POLLIN, 0};
-    }
-    if (exit_fd) {
-      exit_slot = static_cast<int>(count);
-      fds[count++] = {exit_fd.get(), POLLIN, 0};
-    }
-    const int wait_ms = exit_fd ? static_cast<int>(std::min<long long>(left, 60'000))
-                                : static_cast<int>(std::min<long long>(left, kExitPollMilliseconds));
-    const int ready = ::poll(fds, count, wait_ms);
-    if (ready < 0 && errno != EINTR) {
-      // Nothing sensible can be waited on; the child is killed rather than left to guess.
-      return failure(SendmailStatus::temporary_failure, "poll: " + errno_text(errno));
-    }
-    if (ready > 0 && input_slot >= 0 && fds[input_slot].revents != 0) {
-      for (;;) {
-        const auto& piece = message_parts[part];
-        const ssize_t n = ::write(to_child.get(), piece.data() + offset, piece.size() - offset);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-        if (n < 0) {
-          if (errno != EPIPE) write_errno = errno;
-          input_refused = true;
-          to_child.reset();
-          break;
-        }
-        offset += static_cast<std::size_t>(n);
-        skip_empty_parts();
-        if (part == message_parts.size()) {
-          to_child.reset();  // end of file: the program may now finish
-          break;
-        }
-      }
-    }
-    if (ready > 0 && errors_slot >= 0 && fds[errors_slot].revents != 0) read_errors();
-    if (exit_slot < 0 || (ready > 0 && fds[exit_slot].revents != 0)) child.try_reap();
-  }
+  std::vector<std::string> argv{program_, "-i", "-f", sender.empty() ? std::string("<>") : std::string(sender), "--"};
+  argv.insert(argv.end(), recipients.begin(), recipients.end());
+  auto run = run_program(argv, message_parts, timeout_);
 
   SendmailResult result;
-  if (timed_out) {
-    child.kill_all();
-    child.reap_blocking();
-    result.status = SendmailStatus::temporary_failure;
-    result.reason = program_ + " did not finish within " + seconds_text(timeout_) + " and was killed";
-    if (from_child) read_errors();
-    result.error_output = first_line(error_output);
-    return result;
+  result.error_output = first_line(run.error_output);
+  switch (run.end) {
+    case ProgramResult::End::not_started:
+    case ProgramResult::End::abandoned:
+      // A missing or broken program is the site's configuration, which can be mended: worth a retry.
+      result.reason = std::move(run.problem);
+      return result;
+    case ProgramResult::End::timed_out:
+      result.reason = program_ + " did not finish within " + seconds_text(timeout_) + " and was killed";
+      return result;
+    case ProgramResult::End::killed_by_signal:
+      result.reason = program_ + " was killed by signal " + std::to_string(run.signal);
+      return result;
+    case ProgramResult::End::exited: break;
   }
-  // It has exited: what it wrote is in the pipe, unless something it started still holds the pipe open,
-  // and that is not waited for.
-  if (from_child) read_errors();
-  result.error_output = first_line(error_output);
-  if (to_child) input_refused = true;  // exited before the message was all written
-  const int status = child.status();
-  if (WIFSIGNALED(status)) {
-    result.status = SendmailStatus::temporary_failure;
-    result.reason = program_ + " was killed by signal " + std::to_string(WTERMSIG(status));
-    return result;
-  }
-  if (!WIFEXITED(status)) {
-    result.status = SendmailStatus::temporary_failure;
-    result.reason = "lost track of " + program_;
-    return result;
-  }
-  result.exit_status = WEXITSTATUS(status);
-  result.status = status_of_exit(result.exit_status);
-  if (result.exit_status != 0) {
-    result.reason = program_ + " exited with status " + std::to_string(result.exit_status) +
+  result.exit_status = run.exit_status;
+  result.status = status_of_exit(run.exit_status);
+  if (run.exit_status != 0) {
+    result.reason = program_ + " exited with status " + std::to_string(run.exit_status) +
                     (result.temporary() ? " (temporary failure)" : " (permanent failure)");
-  } else if (input_refused) {
+  } else if (!run.input_complete) {
     // It may have queued part of the message: a retry is better than a truncated message passed as sent.
     result.status = SendmailStatus::temporary_failure;
-    result.reason = program_ + " exited before reading the whole message" +
-                    (write_errno != 0 ? " (" + errno_text(write_errno) + ")" : std::string());
+    result.reason = program_ + " exited before reading the whole message";
   } else {
     result.reason = "sent";
   }

@@ -2,10 +2,9 @@
 // sendmail(1) by default) as `PROGRAM -i -f SENDER -- RECIPIENT...`, the message on its standard input.
 // Vacation replies, redirects and notifications leave through it, after the delivered copies are durable.
 //
-// What it promises: no shell (the arguments go to execve as they are, and an address that the program could
-// read as an option or as a list is refused before anything runs); the child sees only its stdin, a
-// /dev/null stdout and its stderr pipe, whatever descriptors the caller holds; it is killed (with anything
-// it started) when the timeout passes; it is always reaped. The answer is a value: I/O errors, a missing
+// What it promises: no shell (the program runs through util's run_program, whose contract covers the
+// child's descriptors, signals, time limit and reaping), and an address that the program could read as an
+// option or as a list is refused before anything runs. The answer is a value: I/O errors, a missing
 // program, a crash or a timeout never throw.
 #pragma once
 
