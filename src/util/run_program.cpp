@@ -63,7 +63,7 @@ std::optional<Pipe> make_pipe(int& err) {
 }
 
 // The spawned program and everything it started (it leads its own process group): killed and reaped on
-// every way out of submit() that did not reap it already, so no child outlives the call or stays a zombie.
+// every way out of run_program() that did not reap it already, so no child outlives the call or stays a zombie.
 class Child {
  public:
   explicit Child(pid_t pid) : pid_(pid) {}
@@ -77,9 +77,11 @@ class Child {
     }
   }
 
-  pid_t pid() const { return pid_; }
   bool reaped() const { return reaped_; }
+  // The wait status; only when reaped and not lost.
   int status() const { return status_; }
+  // waitpid said ECHILD: something else in this process reaped it (SIGCHLD set to SIG_IGN, say).
+  bool lost() const { return lost_; }
 
   // Kills the group, so that a grandchild (Postfix's postdrop) does not linger holding the pipes open.
   void kill_all() const {
@@ -96,7 +98,8 @@ class Child {
     }
     if (r == pid_ || (r < 0 && errno == ECHILD)) {
       reaped_ = true;
-      status_ = r == pid_ ? status : -1;
+      lost_ = r != pid_;
+      status_ = status;
     }
     return reaped_;
   }
@@ -108,18 +111,20 @@ class Child {
     while ((r = ::waitpid(pid_, &status, 0)) < 0 && errno == EINTR) {
     }
     reaped_ = true;
-    status_ = r == pid_ ? status : -1;
+    lost_ = r != pid_;
+    status_ = status;
   }
 
  private:
   pid_t pid_;
   bool reaped_ = false;
-  int status_ = -1;
+  bool lost_ = false;
+  int status_ = 0;
 };
 
 // A write to a pipe whose reader is gone raises SIGPIPE, which would kill a process that did not ignore it.
 // The programs ignore it, but a library must not count on that: SIGPIPE is blocked in this thread while
-// submit() writes, and one it raised is taken off the pending set before the old mask comes back.
+// run_program() writes, and one it raised is taken off the pending set before the old mask comes back.
 class SigpipeBlock {
  public:
   SigpipeBlock() {
@@ -343,16 +348,15 @@ ProgramResult run_program(std::span<const std::string> argv, std::span<const std
   }
   result.input_complete = !input_refused && !to_child;
   const int status = child.status();
-  if (WIFSIGNALED(status)) {
-    result.end = ProgramResult::End::killed_by_signal;
-    result.signal = WTERMSIG(status);
-  } else if (WIFEXITED(status)) {
-    result.end = ProgramResult::End::exited;
-    result.exit_status = WEXITSTATUS(status);
-  } else {
-    // waitpid found no such child: something else in this process reaped it (a SIGCHLD set to SIG_IGN).
+  if (child.lost() || (!WIFSIGNALED(status) && !WIFEXITED(status))) {
     result.end = ProgramResult::End::abandoned;
     result.problem = "lost track of " + program;
+  } else if (WIFSIGNALED(status)) {
+    result.end = ProgramResult::End::killed_by_signal;
+    result.signal = WTERMSIG(status);
+  } else {
+    result.end = ProgramResult::End::exited;
+    result.exit_status = WEXITSTATUS(status);
   }
   return result;
 }
