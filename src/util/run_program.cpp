@@ -222,6 +222,12 @@ ProgramResult run_program(std::span<const std::string> argv, std::span<const std
   for (const auto& arg : argv) args.push_back(arg.c_str());
   args.push_back(nullptr);
   const std::string& program = argv.front();
+  // glibc's posix_spawn reports a failed exec as its result, but where it is emulated by fork and exec
+  // (valgrind, some libcs) the child just exits 127, which reads like the program's own failure. Asking
+  // first names the cause everywhere; the spawn below still reports a program that vanishes in between.
+  // AT_EACCESS: as the effective user, who will run it.
+  if (::faccessat(AT_FDCWD, program.c_str(), X_OK, AT_EACCESS) != 0)
+    return not_started("cannot run " + program + ": " + errno_text(errno));
 
   int err = 0;
   auto stdin_pipe = make_pipe(err);
@@ -234,8 +240,7 @@ ProgramResult run_program(std::span<const std::string> argv, std::span<const std
     return not_started("cannot run " + program + ": " + errno_text(err));
   }
   pid_t pid = -1;
-  // posix_spawn, not fork: the daemons are multi-threaded, and glibc's posix_spawn reports a failed exec
-  // (a missing program) as its own result.
+  // posix_spawn, not fork: the daemons are multi-threaded, and it copies no page tables.
   err = ::posix_spawn(&pid, program.c_str(), setup.actions(), setup.attr(), const_cast<char* const*>(args.data()),
                       environ);
   if (err != 0) return not_started("cannot run " + program + ": " + errno_text(err));
