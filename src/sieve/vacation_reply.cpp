@@ -50,19 +50,17 @@ std::string field(std::string_view name, std::string_view value, std::size_t wid
   std::string out(name);
   out += ": ";
   std::size_t line = out.size();
-  bool line_has_text = false;
   std::size_t at = 0;
   while (at <= value.size()) {
     const auto space = value.find(' ', at + 1);
     const auto piece = value.substr(at, space == std::string_view::npos ? std::string_view::npos : space - at);
-    // `piece` starts with the space it follows (but the first): the fold goes before that space.
-    if (line_has_text && line + piece.size() > width && at > 0) {
+    // Every piece but the first starts with the space it follows: the fold goes before that space.
+    if (at > 0 && line + piece.size() > width) {
       out += kCrlf;
       line = 0;
     }
     out += piece;
     line += piece.size();
-    line_has_text = true;
     if (space == std::string_view::npos) break;
     at = space;
   }
