@@ -3,9 +3,17 @@
 // child is run (descriptors, signals, the time limit) is run_program_test.cpp's subject.
 #include "letterbox/mail/sendmail.hpp"
 
+#include <grp.h>
 #include <gtest/gtest.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -149,6 +157,52 @@ TEST(SendmailAddressProblem, SaysWhy) {
   EXPECT_EQ(sendmail_address_problem("a\x7f@x"), "the address holds a control character");
   EXPECT_EQ(sendmail_address_problem("a b@x"), "the address holds a space");
   EXPECT_EQ(sendmail_address_problem("a,b@x"), "the address holds ',' (the program would read it as an address list)");
+}
+
+// Postfix's own sendmail takes the argv: `-f <>` is the null sender, both recipients are in the envelope,
+// and with -i a lone "." is text. It runs against a private queue directory (MAIL_CONFIG), whose maildrop
+// postdrop writes to and no Postfix reads, so nothing is delivered. Needs Postfix and root (to give the
+// maildrop to postfix:postdrop as Postfix requires); skipped otherwise.
+TEST_F(SendmailTest, PostfixSendmailTakesTheArguments) {
+  const passwd* postfix = ::getpwnam("postfix");
+  const group* postdrop = ::getgrnam("postdrop");
+  if (::geteuid() != 0 || postfix == nullptr || postdrop == nullptr || ::access("/usr/sbin/sendmail", X_OK) != 0 ||
+      ::access("/usr/sbin/postcat", X_OK) != 0) {
+    GTEST_SKIP() << "needs root and Postfix";
+  }
+  const auto config = dir_.path("postfix");
+  for (const auto* sub : {"", "/queue", "/queue/maildrop", "/queue/public", "/data"}) {
+    std::filesystem::create_directory(config + sub);
+  }
+  {
+    std::ofstream main_cf(config + "/main.cf");
+    main_cf << "queue_directory = " << config << "/queue\ndata_directory = " << config
+            << "/data\ncompatibility_level = 3.6\n";
+  }
+  ASSERT_EQ(::chown((config + "/queue/maildrop").c_str(), postfix->pw_uid, postdrop->gr_gid), 0);
+  ASSERT_EQ(::chown((config + "/queue/public").c_str(), postfix->pw_uid, postdrop->gr_gid), 0);
+  ::chmod((config + "/queue/maildrop").c_str(), 01730);
+  ::chmod((config + "/queue/public").c_str(), 0710);
+
+  ::setenv("MAIL_CONFIG", config.c_str(), 1);
+  const Sendmail sendmail("/usr/sbin/sendmail");
+  const std::vector<std::string> rcpts{"a@example.org", "b@example.org"};
+  const auto r = sendmail.submit("", rcpts, "Subject: probe\r\n\r\n.\r\nbody\r\n");
+  ::unsetenv("MAIL_CONFIG");
+  ASSERT_TRUE(r.ok()) << r.reason << ": " << r.error_output;
+
+  std::vector<std::filesystem::path> queued;
+  for (const auto& entry : std::filesystem::directory_iterator(config + "/queue/maildrop")) queued.push_back(entry);
+  ASSERT_EQ(queued.size(), 1u);
+  const std::string command = "/usr/sbin/postcat -c " + config + " " + queued.front().string() + " 2>/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string text;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) text.append(buffer, n);
+  ::pclose(pipe);
+  EXPECT_NE(text.find("\nsender: \nrecipient: a@example.org\nrecipient: b@example.org\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\nSubject: probe\n\n.\nbody\n"), std::string::npos) << text;
 }
 
 }  // namespace
