@@ -206,6 +206,85 @@ class SpawnSetup {
   bool attr_ok_ = false;
 };
 
+// The input, written to the child's stdin as fast as it reads it (the pipe is non-blocking, so a program that
+// stops reading never stalls the wait for the deadline); the pipe is closed at the end, which is the
+// program's end of file, or when the program closed its side.
+class InputWriter {
+ public:
+  InputWriter(UniqueFd fd, std::span<const std::string_view> parts) : fd_(std::move(fd)), parts_(parts) {
+    (void)::fcntl(fd_.get(), F_SETFL, O_NONBLOCK);
+    skip_written_parts();
+  }
+
+  int fd() const { return fd_.get(); }
+  bool open() const { return fd_.valid(); }
+  // Every byte was written and the pipe closed after them.
+  bool complete() const { return !fd_.valid() && !refused_; }
+
+  // Writes what the pipe takes now.
+  void write_ready() {
+    while (fd_.valid()) {
+      const auto& piece = parts_[part_];
+      const ssize_t n = ::write(fd_.get(), piece.data() + offset_, piece.size() - offset_);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      if (n < 0) {  // EPIPE: the program closed its stdin
+        refused_ = true;
+        fd_.reset();
+        return;
+      }
+      offset_ += static_cast<std::size_t>(n);
+      skip_written_parts();
+    }
+  }
+
+ private:
+  void skip_written_parts() {
+    while (part_ < parts_.size() && offset_ == parts_[part_].size()) {
+      ++part_;
+      offset_ = 0;
+    }
+    if (part_ == parts_.size()) fd_.reset();
+  }
+
+  UniqueFd fd_;
+  std::span<const std::string_view> parts_;
+  std::size_t part_ = 0;
+  std::size_t offset_ = 0;
+  bool refused_ = false;
+};
+
+// The child's stderr as it comes: the first kMaxErrorOutput bytes kept, the rest read and dropped, so that
+// a chatty program never blocks on a full pipe.
+class ErrorReader {
+ public:
+  explicit ErrorReader(UniqueFd fd) : fd_(std::move(fd)) { (void)::fcntl(fd_.get(), F_SETFL, O_NONBLOCK); }
+
+  int fd() const { return fd_.get(); }
+  bool open() const { return fd_.valid(); }
+  std::string take() { return std::move(text_); }
+
+  // Reads what is there now; closes the pipe at its end.
+  void read_ready() {
+    char buffer[4096];
+    while (fd_.valid()) {
+      const ssize_t n = ::read(fd_.get(), buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      if (n <= 0) {
+        fd_.reset();
+        return;
+      }
+      const auto room = ProgramResult::kMaxErrorOutput - std::min(ProgramResult::kMaxErrorOutput, text_.size());
+      text_.append(buffer, std::min(room, static_cast<std::size_t>(n)));
+    }
+  }
+
+ private:
+  UniqueFd fd_;
+  std::string text_;
+};
+
 ProgramResult not_started(std::string problem) {
   ProgramResult r;
   r.end = ProgramResult::End::not_started;
@@ -226,8 +305,9 @@ ProgramResult run_program(std::span<const std::string> argv, std::span<const std
   // (valgrind, some libcs) the child just exits 127, which reads like the program's own failure. Asking
   // first names the cause everywhere; the spawn below still reports a program that vanishes in between.
   // AT_EACCESS: as the effective user, who will run it.
-  if (::faccessat(AT_FDCWD, program.c_str(), X_OK, AT_EACCESS) != 0)
+  if (::faccessat(AT_FDCWD, program.c_str(), X_OK, AT_EACCESS) != 0) {
     return not_started("cannot run " + program + ": " + errno_text(errno));
+  }
 
   int err = 0;
   auto stdin_pipe = make_pipe(err);
@@ -248,43 +328,12 @@ ProgramResult run_program(std::span<const std::string> argv, std::span<const std
   const auto deadline = Clock::now() + timeout;
   stdin_pipe->read_end.reset();
   stderr_pipe->write_end.reset();
-  UniqueFd to_child = std::move(stdin_pipe->write_end);
-  UniqueFd from_child = std::move(stderr_pipe->read_end);
-  (void)::fcntl(to_child.get(), F_SETFL, O_NONBLOCK);
-  (void)::fcntl(from_child.get(), F_SETFL, O_NONBLOCK);
-  // Readable when the child exits; absent on old kernels. Through syscall(): glibc 2.36's <sys/pidfd.h>
-  // declares pidfd_open without C linkage.
-  UniqueFd exit_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-
   SigpipeBlock no_sigpipe;
-  std::size_t part = 0;
-  std::size_t offset = 0;
-  bool input_refused = false;  // the program closed its stdin before reading the whole input
-  std::string error_output;
-  auto skip_empty_parts = [&] {
-    while (part < input.size() && offset == input[part].size()) {
-      ++part;
-      offset = 0;
-    }
-  };
-  skip_empty_parts();
-  if (part == input.size()) to_child.reset();
-
-  auto read_errors = [&] {
-    char buffer[4096];
-    for (;;) {
-      const ssize_t n = ::read(from_child.get(), buffer, sizeof buffer);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
-      if (n <= 0) {
-        from_child.reset();
-        return;
-      }
-      // Kept up to the limit, the rest read and dropped, so that a chatty program never blocks on a full pipe.
-      const auto room = ProgramResult::kMaxErrorOutput - std::min(ProgramResult::kMaxErrorOutput, error_output.size());
-      error_output.append(buffer, std::min(room, static_cast<std::size_t>(n)));
-    }
-  };
+  InputWriter to_child(std::move(stdin_pipe->write_end), input);
+  ErrorReader from_child(std::move(stderr_pipe->read_end));
+  // Readable when the child exits; absent on old kernels (then its exit is asked for every few
+  // milliseconds). Through syscall(): glibc 2.36's <sys/pidfd.h> declares pidfd_open without C linkage.
+  UniqueFd exit_fd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
 
   bool timed_out = false;
   while (!child.reaped()) {
@@ -297,20 +346,19 @@ ProgramResult run_program(std::span<const std::string> argv, std::span<const std
     pollfd fds[3];
     nfds_t count = 0;
     int input_slot = -1, errors_slot = -1, exit_slot = -1;
-    if (to_child) {
+    if (to_child.open()) {
       input_slot = static_cast<int>(count);
-      fds[count++] = {to_child.get(), POLLOUT, 0};
+      fds[count++] = {to_child.fd(), POLLOUT, 0};
     }
-    if (from_child) {
+    if (from_child.open()) {
       errors_slot = static_cast<int>(count);
-      fds[count++] = {from_child.get(), POLLIN, 0};
+      fds[count++] = {from_child.fd(), POLLIN, 0};
     }
     if (exit_fd) {
       exit_slot = static_cast<int>(count);
       fds[count++] = {exit_fd.get(), POLLIN, 0};
     }
-    const int wait_ms = exit_fd ? static_cast<int>(std::min<long long>(left, 60'000))
-                                : static_cast<int>(std::min<long long>(left, kExitPollMilliseconds));
+    const int wait_ms = static_cast<int>(std::min<long long>(left, exit_fd ? 60'000 : kExitPollMilliseconds));
     const int ready = ::poll(fds, count, wait_ms);
     if (ready < 0 && errno != EINTR) {
       // Nothing sensible can be waited on: the child is killed (by Child) rather than left running.
@@ -319,39 +367,23 @@ ProgramResult run_program(std::span<const std::string> argv, std::span<const std
       r.problem = "poll: " + errno_text(errno);
       return r;
     }
-    if (ready > 0 && input_slot >= 0 && fds[input_slot].revents != 0) {
-      for (;;) {
-        const auto& piece = input[part];
-        const ssize_t n = ::write(to_child.get(), piece.data() + offset, piece.size() - offset);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-        if (n < 0) {  // EPIPE: the program closed its stdin
-          input_refused = true;
-          to_child.reset();
-          break;
-        }
-        offset += static_cast<std::size_t>(n);
-        skip_empty_parts();
-        if (part == input.size()) {
-          to_child.reset();  // end of file: the program may now finish
-          break;
-        }
-      }
-    }
-    if (ready > 0 && errors_slot >= 0 && fds[errors_slot].revents != 0) read_errors();
+    if (ready > 0 && input_slot >= 0 && fds[input_slot].revents != 0) to_child.write_ready();
+    if (ready > 0 && errors_slot >= 0 && fds[errors_slot].revents != 0) from_child.read_ready();
     if (exit_slot < 0 || (ready > 0 && fds[exit_slot].revents != 0)) child.try_reap();
   }
 
+  // What it wrote before it exited is in the pipe, unless something it started still holds the pipe open,
+  // which is not waited for.
   ProgramResult result;
-  if (from_child) read_errors();
-  result.error_output = std::move(error_output);
+  from_child.read_ready();
+  result.error_output = from_child.take();
   if (timed_out) {
     child.kill_all();
     child.reap_blocking();
     result.end = ProgramResult::End::timed_out;
     return result;
   }
-  result.input_complete = !input_refused && !to_child;
+  result.input_complete = to_child.complete();
   const int status = child.status();
   if (child.lost() || (!WIFSIGNALED(status) && !WIFEXITED(status))) {
     result.end = ProgramResult::End::abandoned;
