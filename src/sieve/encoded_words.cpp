@@ -1,10 +1,12 @@
 #include "letterbox/sieve/encoded_words.hpp"
 
+#include <algorithm>
 #include <optional>
 
 #include "letterbox/sieve/charset.hpp"
 #include "letterbox/sieve/transfer_encoding.hpp"
 #include "letterbox/util/text.hpp"
+#include "utf8.hpp"
 
 namespace letterbox::sieve {
 
@@ -111,6 +113,45 @@ std::string decode_encoded_words(std::string_view value) {
   pending.flush(out);
   out += value.substr(plain_start);
   return out;
+}
+
+std::vector<std::string> encode_words(std::string_view text, std::size_t first_word_max) {
+  static constexpr std::string_view kOpen = "=?utf-8?q?";
+  static constexpr std::string_view kClose = "?=";
+  static constexpr std::size_t kMaxWord = 75;
+  // A four-byte character takes twelve characters encoded: every word must have room for one.
+  static constexpr std::size_t kMinWord = kOpen.size() + 12 + kClose.size();
+  std::vector<std::string> words;
+  std::string word(kOpen);
+  std::size_t limit = std::max(kMinWord, std::min(first_word_max, kMaxWord));
+  std::size_t at = 0;
+  while (at < text.size()) {
+    // One character at a time (a byte that is not well-formed UTF-8 goes alone), encoded whole.
+    const std::size_t length = std::max<std::size_t>(1, utf8_character_length(text, at));
+    std::string encoded;
+    for (const char c : text.substr(at, length)) {
+      if (is_ascii_letter(c) || is_ascii_digit(c) || std::string_view("!*+-/").find(c) != std::string_view::npos) {
+        encoded += c;
+      } else if (c == ' ') {
+        encoded += '_';
+      } else {
+        static constexpr char kHex[] = "0123456789ABCDEF";
+        const auto u = static_cast<unsigned char>(c);
+        encoded += '=';
+        encoded += kHex[u >> 4];
+        encoded += kHex[u & 0xf];
+      }
+    }
+    if (word.size() > kOpen.size() && word.size() + encoded.size() + kClose.size() > limit) {
+      words.push_back(word + std::string(kClose));
+      word = std::string(kOpen);
+      limit = kMaxWord;
+    }
+    word += encoded;
+    at += length;
+  }
+  if (word.size() > kOpen.size()) words.push_back(word + std::string(kClose));
+  return words;
 }
 
 }  // namespace letterbox::sieve
