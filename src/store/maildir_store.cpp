@@ -197,9 +197,19 @@ Outcome MaildirStore::deliver_copy(const std::filesystem::path& maildir, const s
   return result;
 }
 
-int MaildirStore::take_back(const std::filesystem::path& written) {
+int MaildirStore::take_back(const std::filesystem::path& maildir, const std::filesystem::path& written,
+                            std::uint64_t size, std::uint64_t quota) {
   if (::unlink(written.c_str()) != 0 && errno != ENOENT) return errno;
-  return delivery_.fsync ? sync_directory(written.parent_path()) : 0;
+  if (delivery_.fsync) {
+    if (const int err = sync_directory(written.parent_path()); err != 0) return err;
+  }
+  if (quota != 0) {
+    if (const int err = MaildirQuota(maildir, maildir_.quota_file, quota).retract(size); err != 0) {
+      // The copy is gone; the count is only high until the file is next rebuilt.
+      spdlog::warn("cannot update {}: {}", (maildir / maildir_.quota_file).string(), std::strerror(err));
+    }
+  }
+  return 0;
 }
 
 Outcome MaildirStore::write_message(const std::filesystem::path& target, const Message& message, std::string_view info,

@@ -60,7 +60,9 @@ Outcome RecipientCopies::store_all(const std::vector<PlannedCopy>& copies, const
     log_take_back(written.size(), failure);
     MaildirStore store(settings_.delivery, settings_.maildir, new_dir_syncs_);
     for (auto it = written.rbegin(); it != written.rend(); ++it) {
-      if (const int err = store.take_back(*it); err != 0) {
+      if (const int err =
+              store.take_back(mailbox_, *it, Message{message, added_headers, sender}.size(), recipient_.quota);
+          err != 0) {
         spdlog::critical("to=<{}>: cannot take back {} after a failed delivery ({}); the retry will store it again",
                          recipient_.address, it->string(), std::strerror(err));
       }

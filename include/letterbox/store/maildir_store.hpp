@@ -44,8 +44,10 @@ class MaildirStore {
   Outcome deliver_copy(const std::filesystem::path& maildir, const std::filesystem::path& target, std::string_view info,
                        const Message& message, std::uint64_t quota, std::filesystem::path& written);
 
-  // Removes a copy deliver_copy() wrote and makes the removal durable: 0 or the errno.
-  int take_back(const std::filesystem::path& written);
+  // Removes a copy of `size` bytes that deliver_copy() wrote into `maildir` and makes the removal durable;
+  // with a quota, the copy's line in maildirsize is offset. 0 or the errno.
+  int take_back(const std::filesystem::path& maildir, const std::filesystem::path& written, std::uint64_t size,
+                std::uint64_t quota);
 
  private:
   Outcome prepare(const std::filesystem::path& maildir, const std::filesystem::path& target);
