@@ -1,6 +1,7 @@
 #include "letterbox/store/mail_flags.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -10,6 +11,7 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <ctime>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -23,6 +25,7 @@ namespace {
 
 constexpr std::size_t kMaxKeywords = 26;  // 'a' .. 'z'
 constexpr std::size_t kMaxKeywordsFile = 64 * 1024;
+constexpr std::time_t kStaleLockSeconds = 120;
 
 // The system flag's letter for `flag`, 0 for a keyword.
 char system_flag(std::string_view flag, bool mbox) {
@@ -82,6 +85,12 @@ int add_keywords(const std::filesystem::path& folder, const std::vector<std::str
     fd = UniqueFd(::open(lock.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd) break;
     if (errno != EEXIST) return errno;
+    // A lock left by a crashed writer: Dovecot breaks its own after a few minutes too.
+    struct stat st {};
+    if (::lstat(lock.c_str(), &st) == 0 && std::time(nullptr) - st.st_mtime > kStaleLockSeconds) {
+      ::unlink(lock.c_str());
+      continue;
+    }
     if (std::chrono::steady_clock::now() >= deadline) return EWOULDBLOCK;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

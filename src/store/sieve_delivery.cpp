@@ -95,7 +95,7 @@ std::optional<fs::path> active_script(const Settings& settings, const std::optio
   std::string why;
   auto store = SieveScriptStore::open(settings.delivery.mail_root, sieve_dir_text, settings.sieve, why);
   if (!store) {
-    spdlog::error("sieve: no user script: {}", why);
+    spdlog::error("sieve: no user script for this recipient: {}", why);
     return std::nullopt;
   }
   std::optional<std::string> name;
@@ -116,6 +116,12 @@ ScriptSequence load_scripts(const Settings& settings, CompiledScriptCache& cache
   }
   for (const auto& file : settings.sieve.after) add_script(sequence, cache, file, false, recipient.address);
   return sequence;
+}
+
+// A symlink, a file or a hard-linked file where the folder belongs: no retry would mend that, and the
+// message must not wait in the queue for it.
+bool in_the_way(int err) {
+  return err == ELOOP || err == ENOTDIR || err == EISDIR || err == EMLINK || err == EINVAL;
 }
 
 std::string describe_copies(const std::vector<PlannedCopy>& copies) {
@@ -230,8 +236,14 @@ Outcome SieveDelivery::deliver(const Spool& message, const Envelope& envelope, c
           continue;
         }
         if (const int err = folders.create(*folder); err != 0) {
-          return outcome_from_errno(err, "sieve: cannot create the folder " + folder->path.string(),
-                                    settings_.delivery.quota_full_reply);
+          if (!in_the_way(err)) {
+            return outcome_from_errno(err, "sieve: cannot create the folder " + folder->path.string(),
+                                      settings_.delivery.quota_full_reply);
+          }
+          spdlog::warn("sieve: to=<{}> fileinto :create \"{}\" (line {}): {}: {}; the copy goes to the inbox",
+                       recipient.address, into->mailbox, action.where.line, folder->path.string(), std::strerror(err));
+          add_copy(inbox, into->flags);
+          continue;
         }
         spdlog::info("sieve: to=<{}> created the folder \"{}\" ({})", recipient.address, into->mailbox,
                      folder->path.string());

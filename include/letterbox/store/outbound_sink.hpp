@@ -14,7 +14,7 @@
 namespace letterbox {
 
 struct OutboundRequest {
-  const Spool& message;                // the message as received, without the headers added per copy
+  const Spool& message;                // the message as received (no per-copy headers); valid during send() only
   std::string envelope_sender;         // MAIL FROM, "" for <>
   std::string recipient;               // the address the scripts ran for
   std::string sieve_dir;               // the user's script directory, confined under mail_root ("" if none)
