@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -349,6 +350,56 @@ fileinto "Second";
   EXPECT_EQ(mailbox_of("maildir", alice() / ".First"), "dup-1\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
   EXPECT_EQ(mailbox_of("maildir", alice() / ".Second"),
             "dup-1\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
+}
+
+TEST_F(LmtpdSieveTest, ASpilledMessageIsFiledWholeIntoTwoFolders) {
+  activate(alice_scripts(), R"(require ["fileinto", "mailbox", "copy"];
+if header :contains "subject" "big" { fileinto :copy :create "Big"; }
+)");
+  start_sieve();
+  // Over the spool's 256 KiB memory limit: the run reads the spool file mapped, not a copy.
+  std::string message;
+  for (int i = 0; i < 1500; ++i) message += "X-Pad-" + std::to_string(i) + ": " + std::string(700, 'p') + "\n";
+  message += test_message("big-1");
+  auto c = transaction();
+  EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+  EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  c->send(smtp_data(message));
+  EXPECT_EQ(c->reply(), kDelivered);
+  EXPECT_EQ(mailbox_of("maildir", alice() / ".Big"), "big-1\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
+  EXPECT_EQ(mailbox_of("maildir", alice()), "big-1\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
+  const auto inbox_copy = read_file(fs::directory_iterator(alice() / "new")->path());
+  const auto folder_copy = read_file(fs::directory_iterator(alice() / ".Big" / "new")->path());
+  EXPECT_EQ(inbox_copy, folder_copy);
+  EXPECT_TRUE(inbox_copy.ends_with(message)) << inbox_copy.size();
+}
+
+TEST_F(LmtpdSieveTest, ATakenBackCopyLeavesTheQuotaCountAsItWas) {
+  activate(alice_scripts(), R"(require ["fileinto", "mailbox"];
+fileinto :create "First";
+fileinto "Second";
+)");
+  for (const char* sub : {"tmp", "new", "cur"}) fs::create_directories(alice() / ".Second" / sub);
+  const auto lock = alice() / ".Second" / "letterbox.lock";
+  Background holder(
+      {"flock", "-x", lock.string(), "sh", "-c", "touch " + (tmp_ / "held").string() + "; exec sleep 600"});
+  ASSERT_TRUE(wait_for_file(tmp_ / "held"));
+  start_with(config_text("", "quota = 10M\n") + "[sieve]\nenabled = yes\n");
+  EXPECT_EQ(send_to_alice("q1"), "450 4.2.0 <alice@example.org> Mailbox locked, try again later");
+  // Every line after the limit: the copy counted, then taken back; the deltas add up to nothing.
+  const auto size = read_file(alice() / "maildirsize");
+  std::istringstream lines(size.substr(size.find('\n') + 1));
+  long long bytes = 0;
+  long long count = 0;
+  long long b = 0;
+  long long n = 0;
+  while (lines >> b >> n) {
+    bytes += b;
+    count += n;
+  }
+  EXPECT_EQ(bytes, 0) << size;
+  EXPECT_EQ(count, 0) << size;
+  EXPECT_NE(size.find("\n-"), std::string::npos) << size;
 }
 
 }  // namespace
