@@ -55,6 +55,22 @@ sieve::ZoneOffset local_zone(std::chrono::system_clock::time_point now) {
   return {static_cast<int>(tm.tm_gmtoff / 60), false};
 }
 
+// The envelope, environment and limits of one run; the message and the host are the caller's.
+sieve::RunInput run_input(const SieveSettings& sieve, const std::string& hostname, const Envelope& envelope,
+                          const Recipient& recipient) {
+  sieve::RunInput input;
+  input.envelope.from = envelope.sender;
+  input.envelope.to = recipient.address;
+  input.environment.now = std::chrono::system_clock::now();
+  input.environment.local_zone = local_zone(input.environment.now);
+  input.environment.host = hostname;
+  if (const auto dot = hostname.find('.'); dot != std::string::npos)
+    input.environment.domain = hostname.substr(dot + 1);
+  input.environment.version = LETTERBOX_VERSION;
+  input.limits = run_limits(sieve);
+  return input;
+}
+
 // Adds the script at `file` to the sequence. `user`: the user's own script, never followed through a
 // symlink, and absent when missing; the administrator's must be there (a missing one is logged, and the
 // others still run, as --check-config has said).
@@ -133,6 +149,70 @@ std::string describe_copies(const std::vector<PlannedCopy>& copies) {
   return text.empty() ? "nothing (discarded)" : text;
 }
 
+// What the actions become: the copies to store, what to send, or an answer given without storing.
+struct ActionPlan {
+  std::vector<PlannedCopy> copies;
+  std::vector<sieve::Action> outbound;  // redirect and vacation
+  std::optional<Outcome> answer;        // a rejection, or a folder that could not be made for now
+};
+
+ActionPlan plan_actions(const sieve::RunResult& result, const UserFolders& folders, const UserFolder& inbox,
+                        const std::string& recipient, QuotaFullReply quota_reply) {
+  ActionPlan plan;
+  auto& copies = plan.copies;
+  const auto add_copy = [&copies](const UserFolder& folder, const std::vector<std::string>& flags) {
+    // RFC 5228 §2.10.3: one copy per folder, however many actions name it.
+    for (const auto& copy : copies) {
+      if (copy.folder.path == folder.path) return;
+    }
+    copies.push_back({folder, flags});
+  };
+  for (const auto& action : result.actions) {
+    if (const auto* keep = std::get_if<sieve::KeepAction>(&action.what)) {
+      add_copy(inbox, keep->flags);
+    } else if (const auto* into = std::get_if<sieve::FileintoAction>(&action.what)) {
+      std::string why;
+      auto folder = folders.locate(into->mailbox, why);
+      if (!folder) {
+        spdlog::warn("sieve: to=<{}> fileinto \"{}\" (line {}): {}; the copy goes to the inbox", recipient,
+                     into->mailbox, action.where.line, why);
+        add_copy(inbox, into->flags);
+        continue;
+      }
+      if (folder->inbox) folder = inbox;
+      if (!folders.exists(*folder)) {
+        if (!into->create) {
+          spdlog::warn("sieve: to=<{}> fileinto \"{}\" (line {}): no such folder; the copy goes to the inbox",
+                       recipient, into->mailbox, action.where.line);
+          add_copy(inbox, into->flags);
+          continue;
+        }
+        if (const int err = folders.create(*folder); err != 0) {
+          if (!in_the_way(err)) {
+            plan.answer =
+                outcome_from_errno(err, "sieve: cannot create the folder " + folder->path.string(), quota_reply);
+            return plan;
+          }
+          spdlog::warn("sieve: to=<{}> fileinto :create \"{}\" (line {}): {}: {}; the copy goes to the inbox",
+                       recipient, into->mailbox, action.where.line, folder->path.string(), std::strerror(err));
+          add_copy(inbox, into->flags);
+          continue;
+        }
+        spdlog::info("sieve: to=<{}> created the folder \"{}\" ({})", recipient, into->mailbox, folder->path.string());
+      }
+      add_copy(*folder, into->flags);
+    } else if (const auto* reject = std::get_if<sieve::RejectAction>(&action.what)) {
+      // RFC 5429: reject and ereject never come with a stored copy; the refusal is the whole answer.
+      spdlog::info("sieve: to=<{}> rejected (line {})", recipient, action.where.line);
+      plan.answer = rejected(reject->reason, "sieve: rejected by the script");
+      return plan;
+    } else {
+      plan.outbound.push_back(action);
+    }
+  }
+  return plan;
+}
+
 }  // namespace
 
 SieveDelivery::SieveDelivery(const Settings& settings, const std::string& hostname, MailboxQueue& mailbox_queue,
@@ -173,17 +253,7 @@ Outcome SieveDelivery::deliver(const Spool& message, const Envelope& envelope, c
     std::vector<const sieve::Script*> scripts;
     for (const auto& check : sequence.checks) scripts.push_back(check->script.get());
     DeliveryScriptHost host(settings_.sieve, scripts_, folders, sieve_dir, duplicates);
-    sieve::RunInput input;
-    input.envelope.from = envelope.sender;
-    input.envelope.to = recipient.address;
-    input.environment.now = std::chrono::system_clock::now();
-    input.environment.local_zone = local_zone(input.environment.now);
-    input.environment.host = hostname_;
-    if (const auto dot = hostname_.find('.'); dot != std::string::npos) {
-      input.environment.domain = hostname_.substr(dot + 1);
-    }
-    input.environment.version = LETTERBOX_VERSION;
-    input.limits = run_limits(settings_.sieve);
+    sieve::RunInput input = run_input(settings_.sieve, hostname_, envelope, recipient);
     input.host = &host;
     // The message is viewed where it lies (memory, or the spool file mapped), never copied for the run.
     const int err = message.with_whole_message([&](std::string_view whole) {
@@ -201,62 +271,14 @@ Outcome SieveDelivery::deliver(const Spool& message, const Envelope& envelope, c
                   e.diagnostic.where.line, e.diagnostic.message);
   }
 
-  // What the actions become: copies, a refusal, things to send.
   MaildirStore maildir_store(settings_.delivery, settings_.maildir, new_dir_syncs_);
   const UserFolder inbox{
       "INBOX",
       recipient.format == MailboxFormat::Maildir ? maildir_store.target_for(mailbox, recipient.folder) : mailbox, true};
-  std::vector<PlannedCopy> copies;
-  std::vector<sieve::Action> outbound;
-  const auto add_copy = [&copies](const UserFolder& folder, const std::vector<std::string>& flags) {
-    // RFC 5228 §2.10.3: one copy per folder, however many actions name it.
-    for (const auto& copy : copies) {
-      if (copy.folder.path == folder.path) return;
-    }
-    copies.push_back({folder, flags});
-  };
-  for (const auto& action : result.actions) {
-    if (const auto* keep = std::get_if<sieve::KeepAction>(&action.what)) {
-      add_copy(inbox, keep->flags);
-    } else if (const auto* into = std::get_if<sieve::FileintoAction>(&action.what)) {
-      std::string why;
-      auto folder = folders.locate(into->mailbox, why);
-      if (!folder) {
-        spdlog::warn("sieve: to=<{}> fileinto \"{}\" (line {}): {}; the copy goes to the inbox", recipient.address,
-                     into->mailbox, action.where.line, why);
-        add_copy(inbox, into->flags);
-        continue;
-      }
-      if (folder->inbox) folder = inbox;
-      if (!folders.exists(*folder)) {
-        if (!into->create) {
-          spdlog::warn("sieve: to=<{}> fileinto \"{}\" (line {}): no such folder; the copy goes to the inbox",
-                       recipient.address, into->mailbox, action.where.line);
-          add_copy(inbox, into->flags);
-          continue;
-        }
-        if (const int err = folders.create(*folder); err != 0) {
-          if (!in_the_way(err)) {
-            return outcome_from_errno(err, "sieve: cannot create the folder " + folder->path.string(),
-                                      settings_.delivery.quota_full_reply);
-          }
-          spdlog::warn("sieve: to=<{}> fileinto :create \"{}\" (line {}): {}: {}; the copy goes to the inbox",
-                       recipient.address, into->mailbox, action.where.line, folder->path.string(), std::strerror(err));
-          add_copy(inbox, into->flags);
-          continue;
-        }
-        spdlog::info("sieve: to=<{}> created the folder \"{}\" ({})", recipient.address, into->mailbox,
-                     folder->path.string());
-      }
-      add_copy(*folder, into->flags);
-    } else if (const auto* reject = std::get_if<sieve::RejectAction>(&action.what)) {
-      // RFC 5429: reject and ereject never come with a stored copy; the refusal is the whole answer.
-      spdlog::info("sieve: to=<{}> rejected (line {})", recipient.address, action.where.line);
-      return rejected(reject->reason, "sieve: rejected by the script");
-    } else {
-      outbound.push_back(action);
-    }
-  }
+  auto plan = plan_actions(result, folders, inbox, recipient.address, settings_.delivery.quota_full_reply);
+  if (plan.answer) return *plan.answer;
+  auto& copies = plan.copies;
+  auto& outbound = plan.outbound;
 
   RecipientCopies recipient_copies(settings_, mailbox_queue_, new_dir_syncs_, recipient, mailbox);
   auto outcome = recipient_copies.store_all(copies, message, envelope.sender, added_headers);
