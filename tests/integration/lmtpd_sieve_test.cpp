@@ -5,11 +5,13 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lmtpd_fixture.hpp"
@@ -400,6 +402,32 @@ fileinto "Second";
   EXPECT_EQ(bytes, 0) << size;
   EXPECT_EQ(count, 0) << size;
   EXPECT_NE(size.find("\n-"), std::string::npos) << size;
+}
+
+TEST_F(LmtpdSieveTest, ConcurrentSessionsShareTheScriptsAndFileEveryCopyOnce) {
+  activate(alice_scripts(), R"(require ["fileinto", "mailbox", "imap4flags"];
+if header :contains "subject" "odd" { fileinto :create :flags "$Odd" "Odd"; } else { addflag "\\Seen"; }
+)");
+  start_sieve();
+  std::vector<std::thread> sessions;
+  std::atomic<int> delivered{0};
+  for (int t = 0; t < 4; ++t) {
+    sessions.emplace_back([&, t] {
+      for (int i = 0; i < 6; ++i) {
+        const std::string id = (i % 2 == 1 ? "odd-" : "even-") + std::to_string(t) + "-" + std::to_string(i);
+        if (send_to_alice(id) == kDelivered) ++delivered;
+      }
+    });
+  }
+  for (auto& s : sessions) s.join();
+  EXPECT_EQ(delivered, 24);
+  const auto odd = mailbox_of("maildir", alice() / ".Odd");
+  const auto inbox = mailbox_of("maildir", alice());
+  EXPECT_NE(odd.find("count 12\n"), std::string::npos) << odd;
+  EXPECT_NE(inbox.find("count 12\n"), std::string::npos) << inbox;
+  EXPECT_EQ(count_of(odd, "\tBAD\t") + count_of(inbox, "\tBAD\t"), 0U);
+  EXPECT_EQ(names_in(alice() / "cur").size(), 12U);  // \Seen: all in cur/
+  EXPECT_EQ(read_file(alice() / ".Odd" / "dovecot-keywords"), "0 $Odd\n");
 }
 
 }  // namespace
