@@ -39,7 +39,11 @@ double run_once(const fs::path& root, MailboxFormat format, unsigned threads, un
   spool.append(body);
   const Envelope envelope{"sender@example.org", "", ""};
   Recipient recipient{"user@example.org",
-                      format == MailboxFormat::Mbox ? "example.org/user.mbox" : "example.org/user/Maildir", format, 0,
+                      format == MailboxFormat::Mbox ? "example.org/user.mbox" : "example.org/user/Maildir",
+                      format,
+                      0,
+                      "",
+                      "",
                       ""};
   std::atomic<unsigned> failures{0};
   const auto start = std::chrono::steady_clock::now();

@@ -89,13 +89,6 @@ void check_as_anyone(const Settings& settings, ConfigCheckScope scope, Findings&
   }
   if (scope.lmtpd) check_tls(settings.server, found);
   for (const auto& p : sieve_config_check::check_periods(settings.sieve)) found.error("sieve", p.key, p.what);
-  if (settings.sieve.enabled) {
-    // Until delivery runs scripts the key is accepted (a configuration written for the next version
-    // must not stop mail), but the administrator hears that every message still goes to the inbox.
-    found.warning("sieve", "enabled",
-                  "yes, but this version does not run Sieve scripts at delivery yet: every message is stored in "
-                  "the inbox (letterbox-sieve check, test and the script commands work)");
-  }
   if (::geteuid() == 0 && settings.server.user.empty()) {
     found.error("server", "user", "empty, and this runs as root: Letterbox refuses to deliver as root");
   }

@@ -285,6 +285,8 @@ const std::vector<Key>& keys() {
         key("sieve", "user_dir", "%d/%u/sieve", &S::sieve, &SieveSettings::user_dir, StringCodec{check_template}),
         key("sieve", "before", "", &S::sieve, &SieveSettings::before, ListCodec{check_absolute_path}),
         key("sieve", "after", "", &S::sieve, &SieveSettings::after, ListCodec{check_absolute_path}),
+        key("sieve", "global_dir", "", &S::sieve, &SieveSettings::global_dir,
+            StringCodec{check_optional_absolute_path}),
         key("sieve", "mbox_folders", "%d/%u/mail", &S::sieve, &SieveSettings::mbox_folders,
             StringCodec{check_template}),
         // A smaller ceiling would refuse the vacation script of an ordinary user; 0 would refuse every script.

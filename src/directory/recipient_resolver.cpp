@@ -109,6 +109,12 @@ std::variant<Recipient, Outcome> resolve_recipient(const Settings& settings, con
     }
   }
 
+  if (settings.sieve.enabled) {
+    // Expanded here, where addresses are understood; the store below only confines the paths.
+    recipient.sieve_dir = expand_mailbox_template(settings.sieve.user_dir, address);
+    recipient.mbox_folders = expand_mailbox_template(settings.sieve.mbox_folders, address);
+  }
+
   recipient.quota = delivery.quota;
   if (const auto* quota = attribute(lookup, ldap.quota_attribute); quota != nullptr && !quota->empty()) {
     try {

@@ -41,6 +41,8 @@ constexpr std::array kTable{
     Row{Status::HostUnavailable, 451, "4.4.1", "No answer from mailbox host", EX_TEMPFAIL, "host-unavailable"},
     // Its code and text are the other host's; the row only names it.
     Row{Status::Relayed, 451, "4.4.0", "Relayed", EX_TEMPFAIL, "relayed"},
+    // RFC 5429 §2.1: a refusal at the protocol level is 550 5.7.1; the text is the script's reason.
+    Row{Status::Rejected, 550, "5.7.1", "Rejected by the recipient's filter", EX_NOPERM, "rejected"},
 };
 
 const Row& row(Status status) {
@@ -54,7 +56,7 @@ const Row& row(Status status) {
 
 Outcome make_outcome(Status status, std::string detail, QuotaFullReply quota_reply) {
   const Row& r = row(status);
-  Outcome o{status, r.code, r.enhanced, r.text, std::move(detail), {}, {}};
+  Outcome o{status, r.code, r.enhanced, r.text, std::move(detail), {}, {}, {}};
   if (status == Status::MailboxFull) {
     switch (quota_reply) {
       case QuotaFullReply::Retry450: break;
@@ -117,6 +119,25 @@ Outcome relayed(std::string reply_line, std::string host) {
   return outcome;
 }
 
+std::string sanitize_reason(std::string_view reason) {
+  std::string out;
+  for (const char c : reason) {
+    if (out.size() >= kMaxReasonLength) break;
+    const auto u = static_cast<unsigned char>(c);
+    const char clean = u < 0x20 || u == 0x7f ? ' ' : (u > 0x7f ? '?' : c);
+    if (clean == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out += clean;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+Outcome rejected(std::string_view reason, std::string detail) {
+  auto outcome = make_outcome(Status::Rejected, std::move(detail));
+  outcome.reason = sanitize_reason(reason);
+  return outcome;
+}
+
 Outcome outcome_from_errno(int err, std::string detail, QuotaFullReply quota_reply) {
   detail += ": ";
   detail += std::strerror(err);
@@ -142,7 +163,11 @@ std::string enhanced_recipient_text(const Outcome& outcome, std::string_view rec
     line += '>';
   }
   line += ' ';
-  line += outcome.text;
+  if (outcome.reason.empty()) {
+    line += outcome.text;
+  } else {
+    line += outcome.reason;
+  }
   if (!outcome.host.empty() && outcome.reply.empty()) {
     line += ' ';
     line += outcome.host;

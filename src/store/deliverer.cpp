@@ -11,6 +11,7 @@
 #include "letterbox/store/maildir_store.hpp"
 #include "letterbox/store/mbox_store.hpp"
 #include "letterbox/store/message.hpp"
+#include "letterbox/store/sieve_delivery.hpp"
 
 namespace letterbox {
 namespace {
@@ -33,8 +34,16 @@ std::string one_line(std::string_view text) {
 
 }  // namespace
 
-Deliverer::Deliverer(Settings settings, MailboxQueue& mailbox_queue)
-    : settings_(std::move(settings)), hostname_(effective_hostname(settings_)), mailbox_queue_(mailbox_queue) {}
+Deliverer::Deliverer(Settings settings, MailboxQueue& mailbox_queue, OutboundSink* outbound)
+    : settings_(std::move(settings)), hostname_(effective_hostname(settings_)), mailbox_queue_(mailbox_queue) {
+  if (settings_.sieve.enabled) {
+    scripts_ = std::make_unique<CompiledScriptCache>(settings_.sieve);
+    sieve_ = std::make_unique<SieveDelivery>(settings_, hostname_, mailbox_queue_, new_dir_syncs_, *scripts_,
+                                             outbound != nullptr ? *outbound : logging_outbound_);
+  }
+}
+
+Deliverer::~Deliverer() = default;
 
 std::string Deliverer::added_headers(const Envelope& envelope, const Recipient& recipient) const {
   const auto& d = settings_.delivery;
@@ -62,6 +71,7 @@ Outcome Deliverer::deliver(const Spool& message, const Envelope& envelope, const
     return make_outcome(Status::LocalError, why);
   }
   const std::string headers = added_headers(envelope, recipient);
+  if (sieve_) return sieve_->deliver(message, envelope, recipient, *path, headers);
   const Message copy{message, headers, envelope.sender};
   if (recipient.format == MailboxFormat::Mbox) {
     MboxStore store(settings_.delivery, settings_.mbox, mailbox_queue_);

@@ -212,4 +212,10 @@ int MaildirQuota::record(std::uint64_t size) {
   return write_all(fd.get(), std::to_string(size) + " 1\n");
 }
 
+int MaildirQuota::retract(std::uint64_t size) {
+  UniqueFd fd(::open(file_.c_str(), O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return errno == ENOENT ? 0 : errno;  // no file: the next check counts what is on disk
+  return write_all(fd.get(), "-" + std::to_string(size) + " -1\n");
+}
+
 }  // namespace letterbox

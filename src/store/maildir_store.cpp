@@ -62,8 +62,7 @@ std::filesystem::path MaildirStore::target_for(const std::filesystem::path& mail
   return maildir;
 }
 
-Outcome MaildirStore::deliver(const std::filesystem::path& maildir, std::string_view folder, const Message& message,
-                              std::uint64_t quota) {
+Outcome MaildirStore::prepare(const std::filesystem::path& maildir, const std::filesystem::path& target) {
   const auto reply = delivery_.quota_full_reply;
   if (const int err = make_directories(delivery_.mail_root, maildir); err != 0) {
     return outcome_from_errno(err, "cannot create " + maildir.string(), reply);
@@ -71,14 +70,32 @@ Outcome MaildirStore::deliver(const std::filesystem::path& maildir, std::string_
   if (const int err = make_maildir_subdirs(maildir); err != 0) {
     return outcome_from_errno(err, "cannot create the subdirectories of " + maildir.string(), reply);
   }
-  const auto target = target_for(maildir, folder);
   if (target != maildir) {
     if (const int err = make_maildir_subdirs(target); err != 0) {
       return outcome_from_errno(err, "cannot create the subdirectories of " + target.string(), reply);
     }
   }
+  return make_outcome(Status::Delivered);
+}
 
-  const auto lock_path = maildir / maildir_.lock_file;
+namespace {
+
+// A shared flock on `lock_fd`, retried until lock_timeout: Delivered, or why not.
+Outcome lock_shared(int lock_fd, const std::filesystem::path& lock_path, FlockLock& lock, Duration timeout,
+                    QuotaFullReply reply) {
+  LockRetry retry(timeout);
+  for (;;) {
+    const auto attempt = lock.try_lock(lock_fd, false);
+    if (attempt.result == LockTry::Acquired) return make_outcome(Status::Delivered);
+    if (attempt.result == LockTry::Failed) return outcome_from_errno(attempt.error, attempt.detail, reply);
+    if (!retry.backoff()) {
+      return make_outcome(Status::MailboxLocked, lock_path.string() + " is held exclusively");
+    }
+  }
+}
+
+// The Maildir's lock file, created when missing.
+UniqueFd open_maildir_lock(const std::filesystem::path& lock_path) {
   // Without O_CREAT first: creating (even an existing name) locks the whole Maildir directory.
   UniqueFd lock_fd(::open(lock_path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC));
   if (!lock_fd && errno == ENOENT) {
@@ -89,30 +106,45 @@ Outcome MaildirStore::deliver(const std::filesystem::path& maildir, std::string_
     // creates the file 0644 root: that must not defer every delivery to this Maildir.
     lock_fd = UniqueFd(::open(lock_path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
   }
+  return lock_fd;
+}
+
+}  // namespace
+
+Outcome MaildirStore::check_quota(const std::filesystem::path& maildir, const Message& message, std::uint64_t quota,
+                                  std::optional<MaildirQuota>& quota_file) {
+  const auto reply = delivery_.quota_full_reply;
+  if (quota == 0) return make_outcome(Status::Delivered);
+  quota_file.emplace(maildir, maildir_.quota_file, quota);
+  bool fits = false;
+  if (const int err = quota_file->check(message.size(), fits); err != 0) {
+    return outcome_from_errno(err, "cannot read the quota of " + maildir.string(), reply);
+  }
+  if (!fits) {
+    return make_outcome(Status::MailboxFull,
+                        maildir.string() + " is over its quota of " + std::to_string(quota) + " bytes", reply);
+  }
+  return make_outcome(Status::Delivered);
+}
+
+Outcome MaildirStore::deliver(const std::filesystem::path& maildir, std::string_view folder, const Message& message,
+                              std::uint64_t quota) {
+  const auto reply = delivery_.quota_full_reply;
+  // The target is chosen before the subdirectories exist, as it always was: a folder without them yet
+  // gets them made below.
+  const auto target = target_for(maildir, folder);
+  if (auto ready = prepare(maildir, target); !ready.delivered()) return ready;
+
+  const auto lock_path = maildir / maildir_.lock_file;
+  const UniqueFd lock_fd = open_maildir_lock(lock_path);
   if (!lock_fd) return outcome_from_errno(errno, "cannot open " + lock_path.string(), reply);
   FlockLock lock;
-  LockRetry retry(delivery_.lock_timeout);
-  for (;;) {
-    const auto attempt = lock.try_lock(lock_fd.get(), false);
-    if (attempt.result == LockTry::Acquired) break;
-    if (attempt.result == LockTry::Failed) return outcome_from_errno(attempt.error, attempt.detail, reply);
-    if (!retry.backoff()) {
-      return make_outcome(Status::MailboxLocked, lock_path.string() + " is held exclusively");
-    }
+  if (auto locked = lock_shared(lock_fd.get(), lock_path, lock, delivery_.lock_timeout, reply); !locked.delivered()) {
+    return locked;
   }
 
   std::optional<MaildirQuota> quota_file;
-  if (quota != 0) {
-    quota_file.emplace(maildir, maildir_.quota_file, quota);
-    bool fits = false;
-    if (const int err = quota_file->check(message.size(), fits); err != 0) {
-      return outcome_from_errno(err, "cannot read the quota of " + maildir.string(), reply);
-    }
-    if (!fits) {
-      return make_outcome(Status::MailboxFull,
-                          maildir.string() + " is over its quota of " + std::to_string(quota) + " bytes", reply);
-    }
-  }
+  if (auto fits = check_quota(maildir, message, quota, quota_file); !fits.delivered()) return fits;
 
   Outcome result = write_message(target, message);
   if (result.delivered() && quota_file) {
@@ -124,12 +156,70 @@ Outcome MaildirStore::deliver(const std::filesystem::path& maildir, std::string_
   return result;
 }
 
-Outcome MaildirStore::write_message(const std::filesystem::path& target, const Message& message) {
+Outcome MaildirStore::deliver_copy(const std::filesystem::path& maildir, const std::filesystem::path& target,
+                                   std::string_view info, const Message& message, std::uint64_t quota,
+                                   std::filesystem::path& written) {
+  const auto reply = delivery_.quota_full_reply;
+  if (auto ready = prepare(maildir, target); !ready.delivered()) return ready;
+
+  const auto lock_path = maildir / maildir_.lock_file;
+  const UniqueFd lock_fd = open_maildir_lock(lock_path);
+  if (!lock_fd) return outcome_from_errno(errno, "cannot open " + lock_path.string(), reply);
+  FlockLock lock;
+  if (auto locked = lock_shared(lock_fd.get(), lock_path, lock, delivery_.lock_timeout, reply); !locked.delivered()) {
+    return locked;
+  }
+  // A folder's own lock file is never created here: only an administrator who wants to hold that one
+  // folder makes it, and a folder without one needs no lock.
+  UniqueFd folder_lock_fd;
+  FlockLock folder_lock;
+  if (target != maildir) {
+    const auto folder_lock_path = target / maildir_.lock_file;
+    folder_lock_fd = UniqueFd(::open(folder_lock_path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
+    if (!folder_lock_fd && errno != ENOENT) {
+      return outcome_from_errno(errno, "cannot open " + folder_lock_path.string(), reply);
+    }
+    if (folder_lock_fd) {
+      auto locked = lock_shared(folder_lock_fd.get(), folder_lock_path, folder_lock, delivery_.lock_timeout, reply);
+      if (!locked.delivered()) return locked;
+    }
+  }
+
+  std::optional<MaildirQuota> quota_file;
+  if (auto fits = check_quota(maildir, message, quota, quota_file); !fits.delivered()) return fits;
+
+  Outcome result = write_message(target, message, info, &written);
+  if (result.delivered() && quota_file) {
+    if (const int err = quota_file->record(message.size()); err != 0) {
+      spdlog::warn("cannot update {}: {}", (maildir / maildir_.quota_file).string(), std::strerror(err));
+    }
+  }
+  return result;
+}
+
+int MaildirStore::take_back(const std::filesystem::path& maildir, const std::filesystem::path& written,
+                            std::uint64_t size, std::uint64_t quota) {
+  if (::unlink(written.c_str()) != 0 && errno != ENOENT) return errno;
+  if (delivery_.fsync) {
+    if (const int err = sync_directory(written.parent_path()); err != 0) return err;
+  }
+  if (quota != 0) {
+    if (const int err = MaildirQuota(maildir, maildir_.quota_file, quota).retract(size); err != 0) {
+      // The copy is gone; the count is only high until the file is next rebuilt.
+      spdlog::warn("cannot update {}: {}", (maildir / maildir_.quota_file).string(), std::strerror(err));
+    }
+  }
+  return 0;
+}
+
+Outcome MaildirStore::write_message(const std::filesystem::path& target, const Message& message, std::string_view info,
+                                    std::filesystem::path* written) {
   const auto reply = delivery_.quota_full_reply;
   const std::string name = maildir_unique_name(message.size());
   const auto tmp_dir = target / "tmp";
   const auto tmp_path = tmp_dir / name;
-  const auto new_path = target / "new" / name;
+  // A copy with flags is one a reader has already seen in new/ and moved on: cur/, the flags after the name.
+  const auto new_path = info.empty() ? target / "new" / name : target / "cur" / (name + std::string(info));
 
   // Preferably an unnamed file in tmp/ (O_TMPFILE): creating it does not lock tmp/ against the other
   // deliveries, and a crash before the link leaves nothing behind to clean up. Where the filesystem or
@@ -168,14 +258,15 @@ Outcome MaildirStore::write_message(const std::filesystem::path& target, const M
   }
   if (err != 0) return outcome_from_errno(err, "writing a copy into " + target.string(), reply);
   if (delivery_.fsync) {
-    if (const int sync_err = new_dir_syncs_.sync(target / "new"); sync_err != 0) {
+    if (const int sync_err = new_dir_syncs_.sync(new_path.parent_path()); sync_err != 0) {
       // Without a durable name the copy may vanish in a crash: take it back and let the MTA retry.
       ::unlink(new_path.c_str());
       if (named) ::unlink(tmp_path.c_str());
-      return outcome_from_errno(sync_err, "syncing " + (target / "new").string(), reply);
+      return outcome_from_errno(sync_err, "syncing " + new_path.parent_path().string(), reply);
     }
   }
   if (named) ::unlink(tmp_path.c_str());
+  if (written != nullptr) *written = new_path;
   return make_outcome(Status::Delivered);
 }
 

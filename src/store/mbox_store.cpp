@@ -44,14 +44,47 @@ bool uses(const std::vector<LockKind>& locks, LockKind kind) {
 MboxStore::MboxStore(const DeliverySettings& delivery, const MboxSettings& mbox, MailboxQueue& mailbox_queue)
     : delivery_(delivery), mbox_(mbox), mailbox_queue_(mailbox_queue) {}
 
-Outcome MboxStore::append(const std::filesystem::path& mbox, const Message& message, std::uint64_t quota) {
+namespace {
+
+// Dotlock first (it needs no descriptor and is what most readers check), then the kernel locks. Each is
+// a non-blocking try; when one is busy, everything held is let go before backing off, so two programs
+// taking the locks in different orders cannot deadlock. Delivered once all are held.
+Outcome take_locks(FileLocks& locks, int fd, const std::filesystem::path& mbox, const DeliverySettings& delivery,
+                   const MboxSettings& settings, LockRetry& retry) {
+  for (;;) {
+    LockAttempt attempt{LockTry::Acquired, 0, {}};
+    if (uses(settings.locks, LockKind::Dotlock)) attempt = locks.dot.try_lock();
+    for (LockKind kind : settings.locks) {
+      if (attempt.result != LockTry::Acquired) break;
+      if (kind == LockKind::Fcntl) attempt = locks.fcntl.try_lock(fd);
+      if (kind == LockKind::Flock) attempt = locks.flock.try_lock(fd, true);
+    }
+    if (attempt.result == LockTry::Acquired) return make_outcome(Status::Delivered);
+    locks.release();
+    if (attempt.result == LockTry::Failed) {
+      return outcome_from_errno(attempt.error, "locking " + mbox.string() + ": " + attempt.detail,
+                                delivery.quota_full_reply);
+    }
+    if (!retry.backoff()) {
+      return make_outcome(Status::MailboxLocked,
+                          attempt.detail + " (waited " + std::to_string(delivery.lock_timeout.count()) + "ms)");
+    }
+  }
+}
+
+Outcome queue_refusal(MailboxQueue::Refusal refusal, const std::filesystem::path& mbox) {
+  return make_outcome(Status::MailboxLocked, refusal == MailboxQueue::Refusal::TooManyWaiters
+                                                 ? "too many deliveries waiting for " + mbox.string()
+                                                 : "timed out waiting for another delivery to " + mbox.string());
+}
+
+}  // namespace
+
+Outcome MboxStore::append(const std::filesystem::path& mbox, const Message& message, std::uint64_t quota,
+                          MboxAppend* appended) {
   LockRetry retry(delivery_.lock_timeout);
   auto turn = mailbox_queue_.acquire(mbox.string(), retry.deadline());
-  if (const auto* refusal = std::get_if<MailboxQueue::Refusal>(&turn)) {
-    return make_outcome(Status::MailboxLocked, *refusal == MailboxQueue::Refusal::TooManyWaiters
-                                                   ? "too many deliveries waiting for " + mbox.string()
-                                                   : "timed out waiting for another delivery to " + mbox.string());
-  }
+  if (const auto* refusal = std::get_if<MailboxQueue::Refusal>(&turn)) return queue_refusal(*refusal, mbox);
 
   if (const int err = make_directories(delivery_.mail_root, mbox.parent_path()); err != 0) {
     return outcome_from_errno(err, "cannot create the directory of " + mbox.string(), delivery_.quota_full_reply);
@@ -62,37 +95,41 @@ Outcome MboxStore::append(const std::filesystem::path& mbox, const Message& mess
     return outcome_from_errno(err, why, delivery_.quota_full_reply);
   }
 
-  // Dotlock first (it needs no descriptor and is what most readers check), then the kernel locks. Each is
-  // a non-blocking try; when one is busy, everything held is let go before backing off, so two programs
-  // taking the locks in different orders cannot deadlock.
   FileLocks locks(mbox, mbox_.stale_dotlock_age);
-  for (;;) {
-    LockAttempt attempt{LockTry::Acquired, 0, {}};
-    if (uses(mbox_.locks, LockKind::Dotlock)) attempt = locks.dot.try_lock();
-    for (LockKind kind : mbox_.locks) {
-      if (attempt.result != LockTry::Acquired) break;
-      if (kind == LockKind::Fcntl) attempt = locks.fcntl.try_lock(fd.get());
-      if (kind == LockKind::Flock) attempt = locks.flock.try_lock(fd.get(), true);
-    }
-    if (attempt.result == LockTry::Acquired) break;
-    locks.release();
-    if (attempt.result == LockTry::Failed) {
-      return outcome_from_errno(attempt.error, "locking " + mbox.string() + ": " + attempt.detail,
-                                delivery_.quota_full_reply);
-    }
-    if (!retry.backoff()) {
-      return make_outcome(Status::MailboxLocked,
-                          attempt.detail + " (waited " + std::to_string(delivery_.lock_timeout.count()) + "ms)");
-    }
-  }
+  if (auto locked = take_locks(locks, fd.get(), mbox, delivery_, mbox_, retry); !locked.delivered()) return locked;
   if (!still_same_file(fd.get(), mbox, why)) return make_outcome(Status::LocalError, why);
-  Outcome result = write_locked(fd.get(), mbox, message, quota);
+  Outcome result = write_locked(fd.get(), mbox, message, quota, appended);
   locks.release();
   return result;
 }
 
-Outcome MboxStore::write_locked(int fd, const std::filesystem::path& mbox, const Message& message,
-                                std::uint64_t quota) {
+Outcome MboxStore::take_back(const std::filesystem::path& mbox, const MboxAppend& appended) {
+  LockRetry retry(delivery_.lock_timeout);
+  auto turn = mailbox_queue_.acquire(mbox.string(), retry.deadline());
+  if (const auto* refusal = std::get_if<MailboxQueue::Refusal>(&turn)) return queue_refusal(*refusal, mbox);
+  // Never created here: a file that is gone has nothing to take back.
+  UniqueFd fd(::open(mbox.c_str(), O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) return outcome_from_errno(errno, "cannot open " + mbox.string() + " to take a copy back");
+  FileLocks locks(mbox, mbox_.stale_dotlock_age);
+  if (auto locked = take_locks(locks, fd.get(), mbox, delivery_, mbox_, retry); !locked.delivered()) return locked;
+  std::string why;
+  if (!still_same_file(fd.get(), mbox, why)) return make_outcome(Status::LocalError, why);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return outcome_from_errno(errno, "cannot stat " + mbox.string());
+  // Another program may have appended or rewritten the file since: cutting it then would lose their data.
+  if (st.st_dev != appended.device || st.st_ino != appended.inode ||
+      static_cast<std::uint64_t>(st.st_size) != appended.end) {
+    return make_outcome(Status::LocalError, mbox.string() + " changed after our append; the copy stays");
+  }
+  if (::ftruncate(fd.get(), static_cast<off_t>(appended.start)) != 0 || (delivery_.fsync && ::fsync(fd.get()) != 0)) {
+    return outcome_from_errno(errno, "truncating " + mbox.string() + " back");
+  }
+  locks.release();
+  return make_outcome(Status::Delivered);
+}
+
+Outcome MboxStore::write_locked(int fd, const std::filesystem::path& mbox, const Message& message, std::uint64_t quota,
+                                MboxAppend* appended) {
   struct stat st {};
   if (::fstat(fd, &st) != 0) return outcome_from_errno(errno, "cannot stat " + mbox.string());
   const auto original_size = static_cast<std::uint64_t>(st.st_size);
@@ -151,6 +188,9 @@ Outcome MboxStore::write_locked(int fd, const std::filesystem::path& mbox, const
     err = ENOMEM;  // part of the message may be written already: rolled back below like a failed write
   }
   if (err == 0 && delivery_.fsync && ::fsync(fd) != 0) err = errno;
+  // Where the copy ends, for take_back(); without it the copy could not be undone, so it is not kept.
+  struct stat after {};
+  if (err == 0 && appended != nullptr && ::fstat(fd, &after) != 0) err = errno;
   if (err != 0) {
     // Put the mailbox back exactly as it was; a half-written message would corrupt the next one.
     if (::ftruncate(fd, static_cast<off_t>(original_size)) != 0 || (delivery_.fsync && ::fsync(fd) != 0)) {
@@ -159,6 +199,7 @@ Outcome MboxStore::write_locked(int fd, const std::filesystem::path& mbox, const
     }
     return outcome_from_errno(err, "appending to " + mbox.string(), delivery_.quota_full_reply);
   }
+  if (appended != nullptr) *appended = {st.st_dev, st.st_ino, original_size, static_cast<std::uint64_t>(after.st_size)};
   return make_outcome(Status::Delivered);
 }
 

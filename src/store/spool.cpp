@@ -3,6 +3,7 @@
 #include "letterbox/util/file_io.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -76,6 +77,22 @@ int Spool::for_each_chunk(const std::function<int(std::string_view)>& consume) c
     offset += static_cast<std::uint64_t>(n);
   }
   return 0;
+}
+
+int Spool::with_whole_message(const std::function<int(std::string_view)>& use) const {
+  if (!file_.valid() || size_ == 0) return use(memory_);
+  const auto length = static_cast<std::size_t>(size_);
+  void* mapped = ::mmap(nullptr, length, PROT_READ, MAP_PRIVATE, file_.get(), 0);
+  if (mapped == MAP_FAILED) return errno;
+  int result = 0;
+  try {
+    result = use({static_cast<const char*>(mapped), length});
+  } catch (...) {
+    ::munmap(mapped, length);
+    throw;
+  }
+  ::munmap(mapped, length);
+  return result;
 }
 
 }  // namespace letterbox

@@ -53,7 +53,7 @@ TEST_F(StoreTest, FiftyThreadsAndProcmailIntoOneMbox) {
         spool.append(test_message(id));
         const auto outcome =
             deliverer.deliver(spool, Envelope{"sender@example.org", "", ""},
-                              Recipient{"shared@example.org", mbox.string(), MailboxFormat::Mbox, 0, ""});
+                              Recipient{"shared@example.org", mbox.string(), MailboxFormat::Mbox, 0, "", "", ""});
         if (!outcome.delivered()) {
           std::lock_guard lock(failures_mutex);
           failures.push_back(id + ": " + lmtp_reply(outcome, "shared@example.org") + " " + outcome.detail);

@@ -43,11 +43,11 @@ class StoreTest : public ::testing::Test {
   }
 
   static Recipient mbox_recipient(const std::string& path = "example.org/alice.mbox") {
-    return Recipient{"alice@example.org", path, MailboxFormat::Mbox, 0, ""};
+    return Recipient{"alice@example.org", path, MailboxFormat::Mbox, 0, "", "", ""};
   }
   static Recipient maildir_recipient(const std::string& path = "example.org/alice/Maildir",
                                      const std::string& folder = "") {
-    return Recipient{"alice@example.org", path, MailboxFormat::Maildir, 0, folder};
+    return Recipient{"alice@example.org", path, MailboxFormat::Maildir, 0, folder, "", ""};
   }
 
   // Mounts a tmpfs of `size` bytes as mail_root (root only; the test is skipped otherwise).

@@ -92,3 +92,26 @@ TEST(Outcome, ErrnoMapping) {
   }
   EXPECT_EQ(outcome_from_errno(EIO, "appending to /m").detail, "appending to /m: Input/output error");
 }
+
+TEST(Outcome, ASieveRejectIs550_5_7_1WithTheScriptsReason) {
+  const auto o = rejected("Not wanted here", "sieve");
+  EXPECT_EQ(lmtp_reply(o, "u@example.org"), "550 5.7.1 <u@example.org> Not wanted here");
+  EXPECT_EQ(stderr_line(o, "u@example.org"), "5.7.1 <u@example.org> Not wanted here");
+  EXPECT_EQ(exit_code(o), EX_NOPERM);
+  EXPECT_EQ(policy_action(o), "550 5.7.1 Not wanted here");
+  EXPECT_EQ(status_name(o.status), "rejected");
+  EXPECT_FALSE(o.temporary());
+  // No reason: the row's own text.
+  EXPECT_EQ(lmtp_reply(rejected("", "sieve"), "u@example.org"),
+            "550 5.7.1 <u@example.org> Rejected by the recipient's filter");
+}
+
+TEST(Outcome, ARejectReasonIsOneBoundedLineOfPrintableAscii) {
+  // A reason could otherwise add a reply line (CRLF) or a header to the bounce.
+  EXPECT_EQ(sanitize_reason("  Go\r\n250 2.0.0 ok\tnow  "), "Go 250 2.0.0 ok now");
+  EXPECT_EQ(sanitize_reason("Gr\xc3\xbc\xc3\x9f"
+                            "e\x7f!"),
+            "Gr????e !");
+  EXPECT_EQ(sanitize_reason(std::string(1000, 'x')).size(), kMaxReasonLength);
+  EXPECT_EQ(sanitize_reason("\r\n\t "), "");
+}

@@ -126,6 +126,7 @@ struct SieveSettings {
   std::string user_dir{};             // template relative to mail_root, as mailbox_template
   std::vector<std::string> before{};  // administrator's scripts, absolute paths, run before the user's
   std::vector<std::string> after{};   // ... and after it
+  std::string global_dir{};           // absolute; where `include :global "NAME"` finds NAME.sieve; "": none
   std::string mbox_folders{};         // template relative to mail_root: an mbox user's fileinto folders
   std::uint64_t max_script_size{};
   unsigned max_actions{};

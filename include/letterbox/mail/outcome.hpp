@@ -24,6 +24,7 @@ enum class Status {
   RoutingLoop,       // ... and this session came from a host that proxied it here already
   HostUnavailable,   // the host of a proxied recipient did not answer within proxy_timeout
   Relayed,           // the answer of that host, passed back unchanged (Outcome::reply)
+  Rejected,          // the recipient's Sieve script refused the message (reject, ereject): Outcome::reason
 };
 
 // What a full mailbox answers (`[delivery] quota_full_reply`): 450 and 452 retry, 552 bounces.
@@ -37,6 +38,7 @@ struct Outcome {
   std::string detail;         // why, for the log only; never sent to the client
   std::string host;           // the host the directory names, ending the reply text
   std::string reply;          // Relayed (and a row a relayed reply matched): the other host's reply line
+  std::string reason;         // Rejected: the script's reason, one clean line, in place of `text`
 
   [[nodiscard]] bool delivered() const { return status == Status::Delivered; }
   [[nodiscard]] bool temporary() const { return code >= 400 && code < 500; }
@@ -57,6 +59,16 @@ Outcome host_unavailable(std::string host, std::string detail);
 // Another host's per-recipient reply line, passed back as it is. Its status is the table's row with the
 // same code and enhanced code (so metrics count it as such), else Relayed.
 Outcome relayed(std::string reply_line, std::string host);
+
+// "550 5.7.1 <rcpt> REASON": the recipient's Sieve script rejected the message. The reason is the
+// script's, hence untrusted: it is cut to one line of printable ASCII of bounded length, so that it can
+// neither add a reply line nor a header to the bounce.
+Outcome rejected(std::string_view reason, std::string detail);
+
+// The reason as rejected() puts it in a reply: controls and line ends become spaces, other octets
+// outside printable ASCII '?', runs of spaces one, at most kMaxReasonLength octets.
+inline constexpr std::size_t kMaxReasonLength = 200;
+std::string sanitize_reason(std::string_view reason);
 
 // The one errno-to-outcome mapping for local I/O (Postfix's mbox_dsn idea): ENOSPC is a full disk,
 // EDQUOT a full mailbox, anything else a local error. All of them are temporary.

@@ -4,12 +4,15 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "letterbox/config/compiled_script_cache.hpp"
 #include "letterbox/config/config.hpp"
 #include "letterbox/mail/outcome.hpp"
 #include "letterbox/store/fsync_batch.hpp"
 #include "letterbox/store/mailbox_queue.hpp"
+#include "letterbox/store/outbound_sink.hpp"
 #include "letterbox/store/spool.hpp"
 
 namespace letterbox {
@@ -28,11 +31,23 @@ struct Recipient {
   MailboxFormat format = MailboxFormat::Maildir;
   std::uint64_t quota = 0;  // bytes; 0 = none
   std::string folder;       // the subaddress, for Maildir++ folders; empty for the inbox
+  // With [sieve] enabled, the templates expanded for this address (relative to mail_root, untrusted
+  // until confined): the user's scripts and an mbox user's fileinto folders. Empty: none.
+  std::string sieve_dir;
+  std::string mbox_folders;
 };
+
+class SieveDelivery;
 
 class Deliverer {
  public:
-  Deliverer(Settings settings, MailboxQueue& mailbox_queue);
+  // With [sieve] enabled, every delivery runs the recipient's scripts (sieve_delivery.hpp), compiled
+  // once into this Deliverer's cache and shared by every thread that delivers through it. `outbound`
+  // receives what scripts ask to send (redirect, vacation); null: they are logged, not sent.
+  Deliverer(Settings settings, MailboxQueue& mailbox_queue, OutboundSink* outbound = nullptr);
+  ~Deliverer();
+  Deliverer(const Deliverer&) = delete;
+  Deliverer& operator=(const Deliverer&) = delete;
 
   Outcome deliver(const Spool& message, const Envelope& envelope, const Recipient& recipient);
 
@@ -44,6 +59,10 @@ class Deliverer {
   std::string hostname_;
   MailboxQueue& mailbox_queue_;
   FsyncBatch new_dir_syncs_;  // shared by every Maildir delivery made through this Deliverer
+  // Only with [sieve] enabled; otherwise a delivery takes exactly the path it always took.
+  std::unique_ptr<CompiledScriptCache> scripts_;
+  LoggingOutboundSink logging_outbound_;
+  std::unique_ptr<SieveDelivery> sieve_;
 };
 
 }  // namespace letterbox

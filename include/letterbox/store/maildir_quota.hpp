@@ -45,6 +45,8 @@ class MaildirQuota {
 
   // Records a delivered message ("<size> 1"). Returns 0 or an errno.
   int record(std::uint64_t size);
+  // Records that such a message was taken back ("-<size> -1"). Returns 0 or an errno.
+  int retract(std::uint64_t size);
 
  private:
   int rebuild(MaildirSize& out) const;  // writes the file, changes nothing here

@@ -10,11 +10,13 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string_view>
 
 #include "letterbox/config/config.hpp"
 #include "letterbox/mail/outcome.hpp"
 #include "letterbox/store/fsync_batch.hpp"
+#include "letterbox/store/maildir_quota.hpp"
 #include "letterbox/store/message.hpp"
 
 namespace letterbox {
@@ -35,8 +37,24 @@ class MaildirStore {
   // The directory the message goes to: ".<folder>" if usable, else the inbox.
   std::filesystem::path target_for(const std::filesystem::path& maildir, std::string_view folder) const;
 
+  // One copy of a Sieve delivery: into `target`, the Maildir or an existing Maildir++ folder of it, in
+  // new/, or in cur/ with `info` (":2,FS") after the name when the copy carries flags. Besides the
+  // Maildir's lock, it honours the folder's own lock file when the folder has one (an administrator
+  // holding one folder). `written` is the new file, for take_back() if the recipient's delivery fails.
+  Outcome deliver_copy(const std::filesystem::path& maildir, const std::filesystem::path& target, std::string_view info,
+                       const Message& message, std::uint64_t quota, std::filesystem::path& written);
+
+  // Removes a copy of `size` bytes that deliver_copy() wrote into `maildir` and makes the removal durable;
+  // with a quota, the copy's line in maildirsize is offset. 0 or the errno.
+  int take_back(const std::filesystem::path& maildir, const std::filesystem::path& written, std::uint64_t size,
+                std::uint64_t quota);
+
  private:
-  Outcome write_message(const std::filesystem::path& target, const Message& message);
+  Outcome prepare(const std::filesystem::path& maildir, const std::filesystem::path& target);
+  Outcome check_quota(const std::filesystem::path& maildir, const Message& message, std::uint64_t quota,
+                      std::optional<MaildirQuota>& quota_file);
+  Outcome write_message(const std::filesystem::path& target, const Message& message, std::string_view info = {},
+                        std::filesystem::path* written = nullptr);
 
   const DeliverySettings& delivery_;
   const MaildirSettings& maildir_;

@@ -34,6 +34,11 @@ class Spool {
   // stop; for_each_chunk returns that errno, a read errno, or 0 when the whole message was passed.
   int for_each_chunk(const std::function<int(std::string_view)>& consume) const;
 
+  // Calls `use` with the whole message as one view, without copying it: the memory itself, or the
+  // spool file mapped read-only (nobody else has that unlinked file, so it cannot shrink under the
+  // mapping). Returns what `use` returns, or the errno of a failed mapping.
+  int with_whole_message(const std::function<int(std::string_view)>& use) const;
+
  private:
   void spill();
 

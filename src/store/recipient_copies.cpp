@@ -1,0 +1,95 @@
+#include "letterbox/store/recipient_copies.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "letterbox/store/mail_flags.hpp"
+#include "letterbox/store/mail_path.hpp"
+#include "letterbox/store/maildir_store.hpp"
+#include "letterbox/store/mbox_store.hpp"
+#include "letterbox/store/message.hpp"
+
+namespace letterbox {
+
+RecipientCopies::RecipientCopies(const Settings& settings, MailboxQueue& mailbox_queue, FsyncBatch& new_dir_syncs,
+                                 const Recipient& recipient, const std::filesystem::path& mailbox)
+    : settings_(settings),
+      mailbox_queue_(mailbox_queue),
+      new_dir_syncs_(new_dir_syncs),
+      recipient_(recipient),
+      mailbox_(mailbox) {}
+
+void RecipientCopies::log_take_back(std::size_t copies, const Outcome& failure) const {
+  if (copies == 0) return;
+  spdlog::warn("sieve: to=<{}> taking back {} stored cop{}: another copy failed ({})", recipient_.address, copies,
+               copies == 1 ? "y" : "ies", failure.detail);
+}
+
+Outcome RecipientCopies::store_maildir(const PlannedCopy& copy, const Spool& message, std::string_view sender,
+                                       std::string_view added_headers, std::vector<std::filesystem::path>& written) {
+  const auto reply = settings_.delivery.quota_full_reply;
+  std::string info;
+  if (!copy.flags.empty()) {
+    // Keywords are numbered in the folder's own file, which needs the folder (the inbox may be new).
+    if (const int err = make_directories(settings_.delivery.mail_root, copy.folder.path); err != 0) {
+      return outcome_from_errno(err, "cannot create " + copy.folder.path.string(), reply);
+    }
+    if (const int err = maildir_info(copy.folder.path, copy.flags, settings_.delivery.lock_timeout, info); err != 0) {
+      return outcome_from_errno(err, "cannot record the keywords of " + copy.folder.path.string(), reply);
+    }
+  }
+  MaildirStore store(settings_.delivery, settings_.maildir, new_dir_syncs_);
+  std::filesystem::path file;
+  const Message one{message, added_headers, sender};
+  auto outcome = store.deliver_copy(mailbox_, copy.folder.path, info, one, recipient_.quota, file);
+  if (outcome.delivered()) written.push_back(std::move(file));
+  return outcome;
+}
+
+Outcome RecipientCopies::store_all(const std::vector<PlannedCopy>& copies, const Spool& message,
+                                   std::string_view sender, std::string_view added_headers) {
+  Outcome failure = make_outcome(Status::Delivered);
+  if (recipient_.format == MailboxFormat::Maildir) {
+    std::vector<std::filesystem::path> written;
+    for (const auto& copy : copies) {
+      failure = store_maildir(copy, message, sender, added_headers, written);
+      if (!failure.delivered()) break;
+    }
+    if (failure.delivered()) return failure;
+    log_take_back(written.size(), failure);
+    MaildirStore store(settings_.delivery, settings_.maildir, new_dir_syncs_);
+    for (auto it = written.rbegin(); it != written.rend(); ++it) {
+      if (const int err =
+              store.take_back(mailbox_, *it, Message{message, added_headers, sender}.size(), recipient_.quota);
+          err != 0) {
+        spdlog::critical("to=<{}>: cannot take back {} after a failed delivery ({}); the retry will store it again",
+                         recipient_.address, it->string(), std::strerror(err));
+      }
+    }
+    return failure;
+  }
+
+  MboxStore store(settings_.delivery, settings_.mbox, mailbox_queue_);
+  std::vector<std::pair<std::filesystem::path, MboxAppend>> written;
+  for (const auto& copy : copies) {
+    const std::string headers = std::string(added_headers) + mbox_flag_headers(copy.flags);
+    MboxAppend appended;
+    failure = store.append(copy.folder.path, Message{message, headers, sender}, recipient_.quota, &appended);
+    if (!failure.delivered()) break;
+    written.emplace_back(copy.folder.path, appended);
+  }
+  if (failure.delivered()) return failure;
+  log_take_back(written.size(), failure);
+  for (auto it = written.rbegin(); it != written.rend(); ++it) {
+    if (const auto back = store.take_back(it->first, it->second); !back.delivered()) {
+      spdlog::critical(
+          "to=<{}>: cannot take back the copy appended to {} after a failed delivery ({}); the retry "
+          "will store it again",
+          recipient_.address, it->first.string(), back.detail);
+    }
+  }
+  return failure;
+}
+
+}  // namespace letterbox
