@@ -1,11 +1,10 @@
 #include "config_reload.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <exception>
 #include <utility>
 
 #include "letterbox/observe/logging.hpp"
+#include "letterbox/util/log.hpp"
 
 namespace letterbox {
 
@@ -17,9 +16,9 @@ void reload_config(const std::string& config_file, std::string_view program,
     inspect(fresh);  // to the log in force until now
     setup_logging(fresh.log, program);
     apply(std::move(fresh));
-    spdlog::info("reloaded {}", config_file);
+    log::info("reloaded {}", config_file);
   } catch (const std::exception& e) {
-    spdlog::error("reload refused, keeping the running configuration: {}", e.what());
+    log::error("reload refused, keeping the running configuration: {}", e.what());
   }
 }
 

@@ -5,8 +5,6 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include <boost/program_options.hpp>
 #include <cstring>
 #include <iostream>
@@ -15,6 +13,7 @@
 
 #include "letterbox/config/privileges.hpp"
 #include "letterbox/observe/logging.hpp"
+#include "letterbox/util/log.hpp"
 #include "letterbox/util/standard_streams.hpp"
 #include "letterbox/util/version.hpp"
 #include "metrics_server.hpp"
@@ -126,14 +125,14 @@ int run(int argc, char** argv, const DaemonSpec& spec) {
 
   service->start();
   stats.start();
-  spdlog::info("{} {} started", program, LETTERBOX_VERSION);
+  log::info("{} {} started", program, LETTERBOX_VERSION);
   const unsigned network_threads = std::max(2U, std::thread::hardware_concurrency());
   std::vector<std::thread> threads;
   for (unsigned i = 1; i < network_threads; ++i) threads.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
   service->stopped();
-  spdlog::info("{} stopped", program);
+  log::info("{} stopped", program);
   return EX_OK;
 }
 
@@ -146,7 +145,7 @@ int run_daemon(int argc, char** argv, const DaemonSpec& spec) {
     return run(argc, argv, spec);
   } catch (const std::exception& e) {
     // Nothing should get here; if something does, say what instead of dying with a bare "terminate".
-    spdlog::critical("stopping on an unexpected error: {}", e.what());
+    log::critical("stopping on an unexpected error: {}", e.what());
     std::cerr << spec.program << ": unexpected error: " << e.what() << "\n";
     return EX_SOFTWARE;
   }

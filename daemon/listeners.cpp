@@ -8,8 +8,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -17,6 +15,8 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+
+#include "letterbox/util/log.hpp"
 
 namespace letterbox {
 namespace asio = boost::asio;
@@ -168,9 +168,9 @@ class AcceptErrorLog {
     seen.logged = now;
     lock.unlock();
     if (left_out == 0) {
-      spdlog::error("{}: {}", what, error.message());
+      log::error("{}: {}", what, error.message());
     } else {
-      spdlog::error("{}: {} ({} more times since the last line)", what, error.message(), left_out);
+      log::error("{}: {} ({} more times since the last line)", what, error.message(), left_out);
     }
   }
 

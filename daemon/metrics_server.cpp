@@ -2,12 +2,12 @@
 
 #include "listeners.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <chrono>
 #include <mutex>
+
+#include "letterbox/util/log.hpp"
 
 namespace letterbox {
 namespace asio = boost::asio;
@@ -39,7 +39,7 @@ http::response<http::string_body> respond(const http::request<http::string_body>
       response.result(http::status::ok);
       response.set(http::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
     } catch (const std::exception& e) {
-      spdlog::error("metrics: {}", e.what());
+      log::error("metrics: {}", e.what());
       response.result(http::status::internal_server_error);
       response.set(http::field::content_type, "text/plain; charset=utf-8");
       response.body() = "Internal Server Error\n";
@@ -88,7 +88,7 @@ void MetricsServer::bind(const std::string& spec) {
   if (spec.empty()) return;
   boost::system::error_code ec;
   acceptor_ = open_tcp_acceptor(io_, spec, ec);  // the configuration allows only inet:HOST:PORT here
-  if (ec) spdlog::error("metrics are off: cannot listen on {}: {}", spec, ec.message());
+  if (ec) log::error("metrics are off: cannot listen on {}: {}", spec, ec.message());
 }
 
 void MetricsServer::start() {

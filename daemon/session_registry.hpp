@@ -9,8 +9,6 @@
 
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <boost/asio.hpp>
 #include <cstdint>
@@ -20,6 +18,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "letterbox/util/log.hpp"
 
 namespace letterbox {
 
@@ -48,9 +48,9 @@ class SessionRegistry {
           try {
             std::rethrow_exception(error);
           } catch (const std::exception& e) {
-            spdlog::error("{} {} ended on an unexpected error: {}", kind, id, e.what());
+            log::error("{} {} ended on an unexpected error: {}", kind, id, e.what());
           } catch (...) {
-            spdlog::error("{} {} ended on an unexpected error", kind, id);
+            log::error("{} {} ended on an unexpected error", kind, id);
           }
           boost::asio::post(session->executor(), [session] { session->abandon(); });
         });

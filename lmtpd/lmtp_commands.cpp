@@ -1,12 +1,12 @@
 // LmtpSession's command handlers: one function per LMTP command, each answering with reply(). What a
 // finished message becomes is in lmtp_delivery.cpp.
 #include <openssl/ssl.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "letterbox/directory/recipient_resolver.hpp"
 #include "letterbox/observe/delivery_log.hpp"
+#include "letterbox/util/log.hpp"
 #include "letterbox/util/text.hpp"
 #include "lmtp_relay.hpp"
 #include "lmtp_session.hpp"
@@ -245,7 +245,7 @@ bool LmtpSession::handle_bdat(std::string_view args) {
     // Its bytes cannot be skipped safely: reading them to discard them would take as long as the client
     // pleases (up to 2^64 - 1 of them), and reading what follows as commands would let message text act
     // as LMTP. Only closing keeps the framing.
-    spdlog::info("session={} from {} BDAT {} over max_message_size: closing", id_, peer_, size);
+    log::info("session={} from {} BDAT {} over max_message_size: closing", id_, peer_, size);
     reply("552 5.3.4 Message too big");
     return false;
   }
@@ -277,7 +277,7 @@ void LmtpSession::handle_proxied(std::string_view args) {
     return reply("501 5.5.4 Syntax: " + std::string(kProxiedExtension) + " hostname");
   }
   proxied_by_ = w[0];
-  spdlog::info("session={} proxied here by {}", id_, proxied_by_);
+  log::info("session={} proxied here by {}", id_, proxied_by_);
   reply("250 2.0.0 OK");
 }
 
@@ -314,15 +314,15 @@ awaitable<bool> LmtpSession::handle_starttls(std::string_view args) {
   co_await stream->async_handshake(TlsStream::server, asio::redirect_error(use_awaitable, ec));
   waiting_for_input_ = false;
   if (ec) {
-    spdlog::warn("session={} from {} TLS handshake failed: {}", id_, peer_,
-                 timed_out_ ? std::string("idle timeout") : ec.message());
+    log::warn("session={} from {} TLS handshake failed: {}", id_, peer_,
+              timed_out_ ? std::string("idle timeout") : ec.message());
     // Neither in the clear nor in TLS can anything more be said: the connection is closed without a reply.
     closed_ = true;
     co_return false;
   }
   tls_ = std::move(stream);
   SSL* ssl = tls_->native_handle();
-  spdlog::info("session={} from {} TLS established: {} {}", id_, peer_, SSL_get_version(ssl), SSL_get_cipher_name(ssl));
+  log::info("session={} from {} TLS established: {} {}", id_, peer_, SSL_get_version(ssl), SSL_get_cipher_name(ssl));
   // RFC 3207 section 4.2: both sides forget what was said in the clear; the client sends LHLO again.
   helo_.clear();
   proxied_by_.clear();

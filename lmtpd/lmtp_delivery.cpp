@@ -1,12 +1,12 @@
 // The delivery fan-out of a finished message: every accepted recipient's copy is delivered on the worker
 // pool (local recipients one task each, proxied ones one relay session per host), the session waits for
 // all of them up to data_deadline, and each recipient gets its one reply in RCPT order.
-#include <spdlog/spdlog.h>
 
 #include <map>
 #include <mutex>
 
 #include "letterbox/observe/delivery_log.hpp"
+#include "letterbox/util/log.hpp"
 #include "lmtp_relay.hpp"
 #include "lmtp_session.hpp"
 

@@ -1,10 +1,10 @@
 #include "lmtp_server.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include "config_reload.hpp"
 #include "letterbox/directory/shared_cache.hpp"
+#include "letterbox/util/log.hpp"
 #include "letterbox/util/network.hpp"
+#include "letterbox/util/text.hpp"
 
 namespace letterbox {
 namespace asio = boost::asio;
@@ -33,8 +33,8 @@ void LmtpServer::start() {
   state_.start_workers();
   if (listeners_.activated()) {
     // A warning: an administrator who enabled the .socket unit may still expect these to be served.
-    spdlog::warn("serving the sockets systemd passed; [server] listen is not used: {}",
-                 fmt::join(state_.runtime()->settings.server.listen, " "));
+    log::warn("serving the sockets systemd passed; [server] listen is not used: {}",
+              join_words(state_.runtime()->settings.server.listen));
   }
   listeners_.start([this](LmtpSession::Socket socket, std::string peer) { begin(std::move(socket), std::move(peer)); });
 }
@@ -62,19 +62,19 @@ void LmtpServer::begin(LmtpSession::Socket socket, std::string peer) {
     const auto address = parse_ip_address(peer.substr(0, peer.find('%')));  // fe80::1%eth0: no scope
     if (!address) {
       // The peer's address could not be read (getpeername failed): not a reason to refuse for good.
-      spdlog::warn("session={} from {} refused for now: its address is unknown", id, peer);
+      log::warn("session={} from {} refused for now: its address is unknown", id, peer);
       refuse(std::move(socket), "421 4.3.2 " + runtime->hostname + " Try again later");
       return;
     }
     if (!any_contains(runtime->allow_from, *address)) {
-      spdlog::warn("session={} from {} refused: not in [server] allow_from", id, peer);
+      log::warn("session={} from {} refused: not in [server] allow_from", id, peer);
       refuse(std::move(socket), "554 5.7.1 Access denied");
       return;
     }
   }
   if (state_.sessions() >= server.max_sessions || state_.stopping()) {
     // The MTA tries again later.
-    spdlog::warn("session={} from {} refused: max_sessions ({}) reached", id, peer, server.max_sessions);
+    log::warn("session={} from {} refused: max_sessions ({}) reached", id, peer, server.max_sessions);
     refuse(std::move(socket), "421 4.3.2 " + runtime->hostname + " Too many sessions, try again later");
     return;
   }
@@ -83,7 +83,7 @@ void LmtpServer::begin(LmtpSession::Socket socket, std::string peer) {
 }
 
 void LmtpServer::stop() {
-  spdlog::info("stopping: no new sessions; deliveries in flight finish");
+  log::info("stopping: no new sessions; deliveries in flight finish");
   state_.stopping() = true;
   listeners_.close();
   sessions_.shut_down_all();
@@ -94,7 +94,7 @@ void LmtpServer::reload() {
       config_file_, "letterbox-lmtpd",
       [this](const Settings& fresh) {
         if (fresh.server.listen != state_.runtime()->settings.server.listen) {
-          spdlog::warn("reload: [server] listen changed; it takes effect at the next restart");
+          log::warn("reload: [server] listen changed; it takes effect at the next restart");
         }
       },
       [this](Settings fresh) { state_.replace_runtime(std::move(fresh)); });

@@ -1,11 +1,11 @@
 #include "lmtp_session.hpp"
 
 #include <openssl/ssl.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 
 #include "letterbox/observe/metrics.hpp"
+#include "letterbox/util/log.hpp"
 #include "on_pool.hpp"
 
 // The session's loop and its I/O: reading with deadlines, writing replies, the watchdog, the end of the
@@ -152,7 +152,7 @@ awaitable<bool> LmtpSession::read_more() {
 void LmtpSession::reply_timed_out() {
   // A client in the middle of a message may be sending, just too slowly: not "idle".
   const std::string what = parser_.in_command_mode() ? "Idle timeout" : "Timeout during data transfer";
-  spdlog::info("session={} from {} closed: {}", id_, peer_, what);
+  log::info("session={} from {} closed: {}", id_, peer_, what);
   reply("421 4.4.2 " + runtime_->hostname + " " + what + ", closing connection");
 }
 
@@ -263,7 +263,7 @@ awaitable<void> LmtpSession::append_to_spool() {
       spool->append(text);
       return true;
     } catch (const std::exception& e) {
-      spdlog::error("spool write failed: {}", e.what());
+      log::error("spool write failed: {}", e.what());
       return false;
     }
   };

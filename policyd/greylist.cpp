@@ -11,10 +11,9 @@
 #include <cerrno>
 #include <cstring>
 
-#include <spdlog/spdlog.h>
-
 #include "letterbox/util/errno_text.hpp"
 #include "letterbox/util/hash.hpp"
+#include "letterbox/util/log.hpp"
 #include "letterbox/util/network.hpp"
 #include "letterbox/util/private_file.hpp"
 #include "letterbox/util/text.hpp"
@@ -210,19 +209,19 @@ std::shared_ptr<MappedFile> Greylist::usable_store() {
   std::string why;
   auto store = open_store(path_, capacity_, rebuilt, why);
   if (!store) {
-    if (why != refused_because_) spdlog::error("greylisting stays off: {}", why);
+    if (why != refused_because_) log::error("greylisting stays off: {}", why);
     refused_because_ = why;
     return nullptr;
   }
-  spdlog::warn("greylist store {} opened again{}; greylisting is on", path_.string(),
-               rebuilt.empty() ? std::string() : ", rebuilt empty: " + rebuilt);
+  log::warn("greylist store {} opened again{}; greylisting is on", path_.string(),
+            rebuilt.empty() ? std::string() : ", rebuilt empty: " + rebuilt);
   refused_because_.clear();
   file_ = std::move(store);
   return file_;
 }
 
 void Greylist::lose_store(const char* how) {
-  spdlog::error("greylist store {} {}; greylisting is off until it can be opened again", path_.string(), how);
+  log::error("greylist store {} {}; greylisting is off until it can be opened again", path_.string(), how);
   file_.reset();
   next_open_ = std::chrono::steady_clock::now() + kReopenAfter;
 }

@@ -1,8 +1,8 @@
 #include "policy_server.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include "config_reload.hpp"
+#include "letterbox/util/log.hpp"
+#include "letterbox/util/text.hpp"
 #include "policy_session.hpp"
 
 namespace letterbox {
@@ -41,13 +41,13 @@ void PolicyServer::open_greylist_locked() {
   if (!greylist_) {
     // Greylisting is a delay, never a reason to reject: without its store the service answers the rest,
     // and the flush timer tries the store again every few seconds (a full disk may have room later).
-    if (why != greylist_refused_) spdlog::error("greylisting is off: {}", why);
+    if (why != greylist_refused_) log::error("greylisting is off: {}", why);
     greylist_refused_ = why;
     return;
   }
-  if (!greylist_refused_.empty()) spdlog::info("greylisting is on: {} opened", settings.policy.greylist_db);
+  if (!greylist_refused_.empty()) log::info("greylisting is on: {} opened", settings.policy.greylist_db);
   greylist_refused_.clear();
-  if (!rebuilt.empty()) spdlog::warn("greylist store rebuilt empty: {}", rebuilt);
+  if (!rebuilt.empty()) log::warn("greylist store rebuilt empty: {}", rebuilt);
   auto fresh = std::make_shared<PolicyRuntime>(std::move(settings), greylist_.get());
   std::lock_guard lock(mutex_);
   runtime_ = std::move(fresh);
@@ -68,8 +68,8 @@ MetricsExtras PolicyServer::metrics_extras() {
 void PolicyServer::start() {
   if (!pool_) pool_.emplace(worker_threads_);
   if (listeners_.activated()) {
-    spdlog::warn("serving the sockets systemd passed; [policy] listen is not used: {}",
-                 fmt::join(runtime()->settings.policy.listen, " "));
+    log::warn("serving the sockets systemd passed; [policy] listen is not used: {}",
+              join_words(runtime()->settings.policy.listen));
   }
   listeners_.start([this](Listeners::Socket socket, std::string peer) { begin(std::move(socket), std::move(peer)); });
   schedule_flush();
@@ -102,7 +102,7 @@ void PolicyServer::begin(Listeners::Socket socket, std::string peer) {
   const unsigned limit = runtime()->settings.policy.max_sessions;
   if (sessions_ >= limit || stopping_) {
     // Closed at once: Postfix's smtpd retries, then applies its default_action (DUNNO).
-    spdlog::warn("policy session={} from {} refused: max_sessions ({}) reached", id, peer, limit);
+    log::warn("policy session={} from {} refused: max_sessions ({}) reached", id, peer, limit);
     boost::system::error_code ignored;
     socket.close(ignored);
     return;
@@ -113,7 +113,7 @@ void PolicyServer::begin(Listeners::Socket socket, std::string peer) {
 }
 
 void PolicyServer::stop() {
-  spdlog::info("stopping: no new connections; requests in flight are answered");
+  log::info("stopping: no new connections; requests in flight are answered");
   stopping_ = true;
   flush_timer_.cancel();
   listeners_.close();
@@ -127,10 +127,10 @@ void PolicyServer::reload() {
       [this](const Settings& fresh) {
         const auto current = runtime();
         if (fresh.policy.listen != current->settings.policy.listen) {
-          spdlog::warn("reload: [policy] listen changed; it takes effect at the next restart");
+          log::warn("reload: [policy] listen changed; it takes effect at the next restart");
         }
         if (greylist_ && fresh.policy.greylist_db != current->settings.policy.greylist_db) {
-          spdlog::warn("reload: [policy] greylist_db changed; it takes effect at the next restart");
+          log::warn("reload: [policy] greylist_db changed; it takes effect at the next restart");
         }
       },
       [this](Settings fresh) {

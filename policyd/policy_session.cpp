@@ -1,8 +1,7 @@
 #include "policy_session.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include "letterbox/observe/metrics.hpp"
+#include "letterbox/util/log.hpp"
 
 #include "on_pool.hpp"
 #include "policy_server.hpp"
@@ -48,7 +47,7 @@ awaitable<void> PolicySession::watchdog() {
     co_await idle_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
     if (ec) continue;  // re-armed by a read, or closed
     if (reading_) {
-      spdlog::info("policy session={} from {}: idle for {} s, closed", id_, peer_, kIdleTimeout.count());
+      log::info("policy session={} from {}: idle for {} s, closed", id_, peer_, kIdleTimeout.count());
       close();
       break;
     }
@@ -85,9 +84,9 @@ awaitable<void> PolicySession::run() {
                    [line = fmt::format("policy session={} client={} from=<{}> to=<{}> action=\"{}\" "
                                        "reason=\"{}\"",
                                        id_, asked.get("client_address"), asked.get("sender"), asked.get("recipient"),
-                                       decision.action, decision.reason)] { spdlog::info("{}", line); });
+                                       decision.action, decision.reason)] { log::info("{}", line); });
       } else if (!decision.reason.empty()) {
-        spdlog::warn("policy session={} to=<{}>: {}", id_, asked.get("recipient"), decision.reason);
+        log::warn("policy session={} to=<{}>: {}", id_, asked.get("recipient"), decision.reason);
       }
       const std::string reply = format_policy_reply(decision.action);
       boost::system::error_code ec;
@@ -96,8 +95,8 @@ awaitable<void> PolicySession::run() {
       continue;
     }
     if (parser_.failed()) {
-      spdlog::warn("policy session={} from {}: bad request ({}), connection closed without a reply", id_, peer_,
-                   parser_.error());
+      log::warn("policy session={} from {}: bad request ({}), connection closed without a reply", id_, peer_,
+                parser_.error());
       break;
     }
     if (server_.stopping()) break;

@@ -23,15 +23,6 @@ namespace letterbox::config_keys {
 // A list's items are separated by white space or commas.
 inline constexpr std::string_view kSeparators = " \t\n\v\f\r,";
 
-inline std::string join(const std::vector<std::string>& words) {
-  std::string out;
-  for (const auto& w : words) {
-    if (!out.empty()) out += ' ';
-    out += w;
-  }
-  return out;
-}
-
 // ---- codecs: parse text into a value (or throw BadValue) and print a value back as text ----
 
 struct SizeCodec {
@@ -141,7 +132,7 @@ struct ListCodec {
     }
     return words;
   }
-  std::string print(const std::vector<std::string>& v) const { return join(v); }
+  std::string print(const std::vector<std::string>& v) const { return join_words(v); }
 };
 
 template <class E>

@@ -151,7 +151,7 @@ Key add_headers_key() {
                if (s.delivery.add_return_path) words.emplace_back("return-path");
                if (s.delivery.add_delivered_to) words.emplace_back("delivered-to");
                if (s.delivery.add_received) words.emplace_back("received");
-               return words.empty() ? std::string("none") : join(words);
+               return words.empty() ? std::string("none") : join_words(words);
              }};
 }
 

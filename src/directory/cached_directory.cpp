@@ -1,8 +1,7 @@
 #include "letterbox/directory/cached_directory.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include "letterbox/observe/metrics.hpp"
+#include "letterbox/util/log.hpp"
 
 #include <mutex>
 #include <optional>
@@ -65,9 +64,9 @@ class LazySharedCache : public CacheStore {
     std::string why;
     shared_ = SharedCache::open(path_, entries_, why);
     if (!shared_ && why != refused_because_) {
-      spdlog::warn("not using the shared cache: {}; caching in this process only", why);
+      log::warn("not using the shared cache: {}; caching in this process only", why);
     } else if (shared_ && lost_) {
-      spdlog::info("using the shared cache {} again", path_);
+      log::info("using the shared cache {} again", path_);
     }
     refused_because_ = shared_ ? std::string() : why;
     lost_ = !shared_;
@@ -152,7 +151,7 @@ Lookup CachedDirectory::look_up(const Address& address) {
   if (fresh.kind == LookupKind::Unavailable && usable && cached->lookup.kind == LookupKind::Found &&
       now - cached->stored < stale_ttl_) {
     const auto age = std::chrono::duration_cast<std::chrono::seconds>(now - cached->stored).count();
-    spdlog::warn("directory unavailable; serving a stale entry for <{}> ({}s old): {}", key, age, fresh.detail);
+    log::warn("directory unavailable; serving a stale entry for <{}> ({}s old): {}", key, age, fresh.detail);
     Lookup stale = cached->lookup;
     stale.stale = true;
     stale.source = LookupSource::Stale;

@@ -2,12 +2,11 @@
 
 #include <sys/time.h>
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <fstream>
 
 #include "ldap_library.hpp"
+#include "letterbox/util/log.hpp"
 #include "letterbox/util/placeholders.hpp"
 #include "letterbox/util/text.hpp"
 
@@ -279,7 +278,7 @@ Lookup LdapDirectory::lookup(const Address& address) {
     if (fresh || rc != LDAP_SERVER_DOWN) break;
   }
   if (result.kind == LookupKind::Unavailable || result.kind == LookupKind::Ambiguous) {
-    spdlog::error("directory lookup of <{}>: {}", address.lookup_key(), result.detail);
+    log::error("directory lookup of <{}>: {}", address.lookup_key(), result.detail);
   }
   return_connection(std::move(connection));
   return result;

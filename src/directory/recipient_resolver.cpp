@@ -1,10 +1,9 @@
 #include "letterbox/directory/recipient_resolver.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <cctype>
 
+#include "letterbox/util/log.hpp"
 #include "letterbox/util/placeholders.hpp"
 #include "letterbox/util/text.hpp"
 
@@ -121,8 +120,7 @@ std::variant<Recipient, Outcome> resolve_recipient(const Settings& settings, con
       recipient.quota = parse_size(*quota);
     } catch (const std::invalid_argument&) {
       // A typo in one quota should not stop that user's mail: use the configured default, loudly.
-      spdlog::error("unreadable quota '{}' in {}; using [delivery] quota = {}", *quota, lookup.entry.dn,
-                    delivery.quota);
+      log::error("unreadable quota '{}' in {}; using [delivery] quota = {}", *quota, lookup.entry.dn, delivery.quota);
     }
   }
   return recipient;

@@ -5,14 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include <cstring>
 #include <fstream>
 #include <string>
 
 #include "letterbox/directory/shared_cache.hpp"
 #include "letterbox/util/errno_text.hpp"
+#include "letterbox/util/log.hpp"
 #include "letterbox/util/private_file.hpp"
 #include "shared_cache_layout.hpp"
 
@@ -175,7 +174,7 @@ bool SharedCache::usable() const {
 
 void SharedCache::lose_file(const char* how) const {
   if (broken_.exchange(true)) return;
-  spdlog::warn("the shared cache {} {}; caching in this process until it can be opened again", path_.string(), how);
+  log::warn("the shared cache {} {}; caching in this process until it can be opened again", path_.string(), how);
 }
 
 shared_cache_layout::Header& SharedCache::header() const {

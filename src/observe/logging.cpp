@@ -6,11 +6,14 @@
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/sinks/syslog_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <memory>
 #include <mutex>
 #include <string>
 #include <utility>
+
+#include "letterbox/util/log.hpp"
 
 namespace letterbox {
 namespace {
@@ -30,8 +33,8 @@ spdlog::level::level_enum to_spdlog(LogLevel level) {
 
 // The one sink the program's logger ever has. A reload changes where it writes by swapping its target
 // under the sink's own lock, which every line holds while it is written. Installing a new logger
-// instead is not safe: spdlog::info() and friends use a raw pointer to the default logger, so a logger
-// replaced while another thread formats a line would be freed under that thread.
+// instead is not safe: log::write() (util/log.hpp) uses a raw pointer to the default logger, so a logger
+// replaced while another thread writes a line would be freed under that thread.
 class RetargetableSink final : public spdlog::sinks::base_sink<std::mutex> {
  public:
   void retarget(std::shared_ptr<spdlog::sinks::sink> target, std::string description) {
@@ -110,7 +113,7 @@ void setup_logging(const LogSettings& settings, std::string_view ident) {
   program.logger->set_level(to_spdlog(settings.level));
   program.logger->flush_on(spdlog::level::info);
   if (!fallback_reason.empty()) {
-    spdlog::warn("cannot write the log file {} ({}): logging to syslog instead", settings.target, fallback_reason);
+    log::warn("cannot write the log file {} ({}): logging to syslog instead", settings.target, fallback_reason);
   }
 }
 

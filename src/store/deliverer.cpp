@@ -2,8 +2,6 @@
 
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include <array>
 #include <ctime>
 
@@ -12,6 +10,7 @@
 #include "letterbox/store/mbox_store.hpp"
 #include "letterbox/store/message.hpp"
 #include "letterbox/store/sieve_delivery.hpp"
+#include "letterbox/util/log.hpp"
 
 namespace letterbox {
 namespace {
@@ -67,7 +66,7 @@ Outcome Deliverer::deliver(const Spool& message, const Envelope& envelope, const
   std::string why;
   const auto path = confine_to_root(settings_.delivery.mail_root, recipient.mailbox, why);
   if (!path) {
-    spdlog::error("mailbox of <{}> refused: {}", recipient.address, why);
+    log::error("mailbox of <{}> refused: {}", recipient.address, why);
     return make_outcome(Status::LocalError, why);
   }
   const std::string headers = added_headers(envelope, recipient);

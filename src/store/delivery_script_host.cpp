@@ -1,12 +1,11 @@
 #include "letterbox/store/delivery_script_host.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 
 #include "letterbox/sieve/script_name.hpp"
+#include "letterbox/util/log.hpp"
 
 namespace letterbox {
 
@@ -43,7 +42,7 @@ bool DeliveryScriptHost::duplicate_seen(std::string_view handle, std::string_vie
   if (!duplicates_loaded_) {
     duplicates_loaded_ = true;
     const auto load = duplicates_->load();
-    if (load.state != DuplicateFileState::Ok) spdlog::warn("sieve: duplicate store: {}", load.detail);
+    if (load.state != DuplicateFileState::Ok) log::warn("sieve: duplicate store: {}", load.detail);
   }
   return duplicates_->seen(DuplicateKind::Duplicate, duplicate_key({handle, id}), std::time(nullptr),
                            static_cast<std::time_t>(seconds));

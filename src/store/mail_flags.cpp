@@ -4,8 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -17,6 +15,7 @@
 #include <vector>
 
 #include "letterbox/util/file_io.hpp"
+#include "letterbox/util/log.hpp"
 #include "letterbox/util/text.hpp"
 #include "letterbox/util/unique_fd.hpp"
 
@@ -144,8 +143,7 @@ int maildir_info(const std::filesystem::path& folder, std::span<const std::strin
       if (const auto number = number_of(keywords, keyword)) {
         letters += static_cast<char>('a' + *number);
       } else {
-        spdlog::warn("{}: no letter left for keyword '{}' (Maildir has 26): stored without it", folder.string(),
-                     keyword);
+        log::warn("{}: no letter left for keyword '{}' (Maildir has 26): stored without it", folder.string(), keyword);
       }
     }
   }

@@ -5,8 +5,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -14,6 +12,7 @@
 
 #include "letterbox/observe/metrics.hpp"
 #include "letterbox/util/host_name.hpp"
+#include "letterbox/util/log.hpp"
 
 namespace letterbox {
 namespace {
@@ -80,8 +79,8 @@ LockAttempt DotLock::try_lock() {
     const auto age = std::chrono::system_clock::now() - std::chrono::system_clock::from_time_t(lock_st.st_mtime);
     if (age > stale_age_) {
       if (::unlink(lock_path_.c_str()) == 0) {
-        spdlog::warn("broke stale dotlock {} (age {}s)", lock_path_.string(),
-                     std::chrono::duration_cast<std::chrono::seconds>(age).count());
+        log::warn("broke stale dotlock {} (age {}s)", lock_path_.string(),
+                  std::chrono::duration_cast<std::chrono::seconds>(age).count());
       }
       return {LockTry::Busy, 0, "stale dotlock broken"};
     }
@@ -93,7 +92,7 @@ void DotLock::unlock() {
   if (!held_) return;
   held_ = false;
   if (::unlink(lock_path_.c_str()) != 0) {
-    spdlog::warn("cannot remove dotlock {}: {}", lock_path_.string(), std::strerror(errno));
+    log::warn("cannot remove dotlock {}: {}", lock_path_.string(), std::strerror(errno));
   }
 }
 

@@ -4,8 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -16,6 +14,7 @@
 #include "letterbox/store/maildir_name.hpp"
 #include "letterbox/store/maildir_quota.hpp"
 #include "letterbox/util/file_io.hpp"
+#include "letterbox/util/log.hpp"
 #include "letterbox/util/unique_fd.hpp"
 
 namespace letterbox {
@@ -150,7 +149,7 @@ Outcome MaildirStore::deliver(const std::filesystem::path& maildir, std::string_
   if (result.delivered() && quota_file) {
     if (const int err = quota_file->record(message.size()); err != 0) {
       // The message is safe; a missing line only means the next check rebuilds the file.
-      spdlog::warn("cannot update {}: {}", (maildir / maildir_.quota_file).string(), std::strerror(err));
+      log::warn("cannot update {}: {}", (maildir / maildir_.quota_file).string(), std::strerror(err));
     }
   }
   return result;
@@ -191,7 +190,7 @@ Outcome MaildirStore::deliver_copy(const std::filesystem::path& maildir, const s
   Outcome result = write_message(target, message, info, &written);
   if (result.delivered() && quota_file) {
     if (const int err = quota_file->record(message.size()); err != 0) {
-      spdlog::warn("cannot update {}: {}", (maildir / maildir_.quota_file).string(), std::strerror(err));
+      log::warn("cannot update {}: {}", (maildir / maildir_.quota_file).string(), std::strerror(err));
     }
   }
   return result;
@@ -206,7 +205,7 @@ int MaildirStore::take_back(const std::filesystem::path& maildir, const std::fil
   if (quota != 0) {
     if (const int err = MaildirQuota(maildir, maildir_.quota_file, quota).retract(size); err != 0) {
       // The copy is gone; the count is only high until the file is next rebuilt.
-      spdlog::warn("cannot update {}: {}", (maildir / maildir_.quota_file).string(), std::strerror(err));
+      log::warn("cannot update {}: {}", (maildir / maildir_.quota_file).string(), std::strerror(err));
     }
   }
   return 0;

@@ -4,8 +4,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <array>
 #include <ctime>
@@ -15,6 +13,7 @@
 #include "letterbox/store/mailbox_file_locks.hpp"
 #include "letterbox/store/mbox_format.hpp"
 #include "letterbox/util/file_io.hpp"
+#include "letterbox/util/log.hpp"
 #include "letterbox/util/unique_fd.hpp"
 
 namespace letterbox {
@@ -194,8 +193,8 @@ Outcome MboxStore::write_locked(int fd, const std::filesystem::path& mbox, const
   if (err != 0) {
     // Put the mailbox back exactly as it was; a half-written message would corrupt the next one.
     if (::ftruncate(fd, static_cast<off_t>(original_size)) != 0 || (delivery_.fsync && ::fsync(fd) != 0)) {
-      spdlog::critical("cannot truncate {} back to {} bytes after a failed append: {}", mbox.string(), original_size,
-                       std::strerror(errno));
+      log::critical("cannot truncate {} back to {} bytes after a failed append: {}", mbox.string(), original_size,
+                    std::strerror(errno));
     }
     return outcome_from_errno(err, "appending to " + mbox.string(), delivery_.quota_full_reply);
   }

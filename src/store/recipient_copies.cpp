@@ -1,7 +1,5 @@
 #include "letterbox/store/recipient_copies.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <cstring>
 
 #include "letterbox/store/mail_flags.hpp"
@@ -9,6 +7,7 @@
 #include "letterbox/store/maildir_store.hpp"
 #include "letterbox/store/mbox_store.hpp"
 #include "letterbox/store/message.hpp"
+#include "letterbox/util/log.hpp"
 
 namespace letterbox {
 
@@ -22,8 +21,8 @@ RecipientCopies::RecipientCopies(const Settings& settings, MailboxQueue& mailbox
 
 void RecipientCopies::log_take_back(std::size_t copies, const Outcome& failure) const {
   if (copies == 0) return;
-  spdlog::warn("sieve: to=<{}> taking back {} stored cop{}: another copy failed ({})", recipient_.address, copies,
-               copies == 1 ? "y" : "ies", failure.detail);
+  log::warn("sieve: to=<{}> taking back {} stored cop{}: another copy failed ({})", recipient_.address, copies,
+            copies == 1 ? "y" : "ies", failure.detail);
 }
 
 Outcome RecipientCopies::store_maildir(const PlannedCopy& copy, const Spool& message, std::string_view sender,
@@ -63,8 +62,8 @@ Outcome RecipientCopies::store_all(const std::vector<PlannedCopy>& copies, const
       if (const int err =
               store.take_back(mailbox_, *it, Message{message, added_headers, sender}.size(), recipient_.quota);
           err != 0) {
-        spdlog::critical("to=<{}>: cannot take back {} after a failed delivery ({}); the retry will store it again",
-                         recipient_.address, it->string(), std::strerror(err));
+        log::critical("to=<{}>: cannot take back {} after a failed delivery ({}); the retry will store it again",
+                      recipient_.address, it->string(), std::strerror(err));
       }
     }
     return failure;
@@ -83,7 +82,7 @@ Outcome RecipientCopies::store_all(const std::vector<PlannedCopy>& copies, const
   log_take_back(written.size(), failure);
   for (auto it = written.rbegin(); it != written.rend(); ++it) {
     if (const auto back = store.take_back(it->first, it->second); !back.delivered()) {
-      spdlog::critical(
+      log::critical(
           "to=<{}>: cannot take back the copy appended to {} after a failed delivery ({}); the retry "
           "will store it again",
           recipient_.address, it->first.string(), back.detail);

@@ -1,7 +1,5 @@
 #include "letterbox/store/sieve_delivery.hpp"
 
-#include <spdlog/spdlog.h>
-
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -19,6 +17,7 @@
 #include "letterbox/store/recipient_copies.hpp"
 #include "letterbox/store/sieve_script_store.hpp"
 #include "letterbox/store/user_folders.hpp"
+#include "letterbox/util/log.hpp"
 
 namespace letterbox {
 namespace {
@@ -78,12 +77,12 @@ void add_script(ScriptSequence& sequence, CompiledScriptCache& cache, const fs::
                 const std::string& recipient) {
   const auto before = cache.compilations();
   auto check = cache.get(file, user);
-  if (cache.compilations() != before) spdlog::info("sieve: compiled {}", file.string());
+  if (cache.compilations() != before) log::info("sieve: compiled {}", file.string());
   if (check->read_errno == ENOENT) {
     if (user) {
-      spdlog::warn("sieve: to=<{}> the active script {} does not exist: no user script", recipient, file.string());
+      log::warn("sieve: to=<{}> the active script {} does not exist: no user script", recipient, file.string());
     } else {
-      spdlog::error("sieve: to=<{}> the administrator's script {} does not exist: skipped", recipient, file.string());
+      log::error("sieve: to=<{}> the administrator's script {} does not exist: skipped", recipient, file.string());
     }
     return;
   }
@@ -94,8 +93,8 @@ void add_script(ScriptSequence& sequence, CompiledScriptCache& cache, const fs::
   }
   if (!check->ok()) {
     for (const auto& line : describe_sieve_file_check(file, *check)) {
-      spdlog::error("sieve: to=<{}> script {} does not compile: {}; the message is kept in the inbox", recipient,
-                    file.string(), line);
+      log::error("sieve: to=<{}> script {} does not compile: {}; the message is kept in the inbox", recipient,
+                 file.string(), line);
     }
     sequence.broken = true;
     return;
@@ -111,7 +110,7 @@ std::optional<fs::path> active_script(const Settings& settings, const std::optio
   std::string why;
   auto store = SieveScriptStore::open(settings.delivery.mail_root, sieve_dir_text, settings.sieve, why);
   if (!store) {
-    spdlog::error("sieve: no user script for this recipient: {}", why);
+    log::error("sieve: no user script for this recipient: {}", why);
     return std::nullopt;
   }
   std::optional<std::string> name;
@@ -174,16 +173,16 @@ ActionPlan plan_actions(const sieve::RunResult& result, const UserFolders& folde
       std::string why;
       auto folder = folders.locate(into->mailbox, why);
       if (!folder) {
-        spdlog::warn("sieve: to=<{}> fileinto \"{}\" (line {}): {}; the copy goes to the inbox", recipient,
-                     into->mailbox, action.where.line, why);
+        log::warn("sieve: to=<{}> fileinto \"{}\" (line {}): {}; the copy goes to the inbox", recipient, into->mailbox,
+                  action.where.line, why);
         add_copy(inbox, into->flags);
         continue;
       }
       if (folder->inbox) folder = inbox;
       if (!folders.exists(*folder)) {
         if (!into->create) {
-          spdlog::warn("sieve: to=<{}> fileinto \"{}\" (line {}): no such folder; the copy goes to the inbox",
-                       recipient, into->mailbox, action.where.line);
+          log::warn("sieve: to=<{}> fileinto \"{}\" (line {}): no such folder; the copy goes to the inbox", recipient,
+                    into->mailbox, action.where.line);
           add_copy(inbox, into->flags);
           continue;
         }
@@ -193,17 +192,17 @@ ActionPlan plan_actions(const sieve::RunResult& result, const UserFolders& folde
                 outcome_from_errno(err, "sieve: cannot create the folder " + folder->path.string(), quota_reply);
             return plan;
           }
-          spdlog::warn("sieve: to=<{}> fileinto :create \"{}\" (line {}): {}: {}; the copy goes to the inbox",
-                       recipient, into->mailbox, action.where.line, folder->path.string(), std::strerror(err));
+          log::warn("sieve: to=<{}> fileinto :create \"{}\" (line {}): {}: {}; the copy goes to the inbox", recipient,
+                    into->mailbox, action.where.line, folder->path.string(), std::strerror(err));
           add_copy(inbox, into->flags);
           continue;
         }
-        spdlog::info("sieve: to=<{}> created the folder \"{}\" ({})", recipient, into->mailbox, folder->path.string());
+        log::info("sieve: to=<{}> created the folder \"{}\" ({})", recipient, into->mailbox, folder->path.string());
       }
       add_copy(*folder, into->flags);
     } else if (const auto* reject = std::get_if<sieve::RejectAction>(&action.what)) {
       // RFC 5429: reject and ereject never come with a stored copy; the refusal is the whole answer.
-      spdlog::info("sieve: to=<{}> rejected (line {})", recipient, action.where.line);
+      log::info("sieve: to=<{}> rejected (line {})", recipient, action.where.line);
       plan.answer = rejected(reject->reason, "sieve: rejected by the script");
       return plan;
     } else {
@@ -231,9 +230,9 @@ Outcome SieveDelivery::deliver(const Spool& message, const Envelope& envelope, c
   if (!recipient.sieve_dir.empty()) {
     std::string why;
     sieve_dir = confine_to_root(mail_root, recipient.sieve_dir, why);
-    if (!sieve_dir) spdlog::error("sieve: to=<{}> script directory refused: {}", recipient.address, why);
+    if (!sieve_dir) log::error("sieve: to=<{}> script directory refused: {}", recipient.address, why);
   } else {
-    spdlog::warn("sieve: to=<{}> [sieve] user_dir names no directory for this address", recipient.address);
+    log::warn("sieve: to=<{}> [sieve] user_dir names no directory for this address", recipient.address);
   }
 
   ScriptSequence sequence = load_scripts(settings_, scripts_, recipient, sieve_dir);
@@ -266,9 +265,9 @@ Outcome SieveDelivery::deliver(const Spool& message, const Envelope& envelope, c
   if (result.error) {
     const auto& e = *result.error;
     const std::string file = e.script < sequence.files.size() ? sequence.files[e.script] : "?";
-    spdlog::error("sieve: to=<{}> script {}{} failed at line {}: {}; the message is kept in the inbox",
-                  recipient.address, file, e.included.empty() ? "" : " (included " + e.included + ")",
-                  e.diagnostic.where.line, e.diagnostic.message);
+    log::error("sieve: to=<{}> script {}{} failed at line {}: {}; the message is kept in the inbox", recipient.address,
+               file, e.included.empty() ? "" : " (included " + e.included + ")", e.diagnostic.where.line,
+               e.diagnostic.message);
   }
 
   MaildirStore maildir_store(settings_.delivery, settings_.maildir, new_dir_syncs_);
@@ -283,7 +282,7 @@ Outcome SieveDelivery::deliver(const Spool& message, const Envelope& envelope, c
   RecipientCopies recipient_copies(settings_, mailbox_queue_, new_dir_syncs_, recipient, mailbox);
   auto outcome = recipient_copies.store_all(copies, message, envelope.sender, added_headers);
   if (!outcome.delivered()) return outcome;
-  spdlog::info("sieve: to=<{}> stored in {}", recipient.address, describe_copies(copies));
+  log::info("sieve: to=<{}> stored in {}", recipient.address, describe_copies(copies));
 
   // RFC 7352 §3: the marks count only for a message that was delivered, and now it is.
   if (!result.duplicates.empty() && duplicates) {
@@ -293,7 +292,7 @@ Outcome SieveDelivery::deliver(const Spool& message, const Envelope& envelope, c
                          static_cast<std::time_t>(mark.seconds));
     }
     if (const auto commit = duplicates->commit(now); !commit.ok()) {
-      spdlog::error("sieve: to=<{}> cannot record the duplicate marks: {}", recipient.address, commit.detail);
+      log::error("sieve: to=<{}> cannot record the duplicate marks: {}", recipient.address, commit.detail);
     }
   }
   if (!outbound.empty()) {

@@ -58,4 +58,13 @@ std::optional<std::uint64_t> parse_decimal(std::string_view text) {
   return value;
 }
 
+std::string join_words(const std::vector<std::string>& words, std::string_view separator) {
+  std::string out;
+  for (const auto& word : words) {
+    if (!out.empty()) out += separator;
+    out += word;
+  }
+  return out;
+}
+
 }  // namespace letterbox

@@ -1,8 +1,11 @@
 #include "letterbox/observe/logging.hpp"
 
 #include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
 
 #include "test_support.hpp"
+
+#include "letterbox/util/log.hpp"
 
 using namespace letterbox;
 
@@ -10,8 +13,8 @@ TEST(Logging, FileTargetHonoursTheLevelAndReopens) {
   test::TempDir tmp;
   const auto file = tmp / "letterbox.log";
   setup_logging(LogSettings{LogLevel::Warn, file.string()}, "letterbox-test");
-  spdlog::info("not written at level warn");
-  spdlog::warn("written: {}", 42);
+  log::info("not written at level warn");
+  log::warn("written: {}", 42);
   spdlog::default_logger()->flush();
   auto text = test::read_file(file);
   EXPECT_EQ(text.find("not written"), std::string::npos) << text;
@@ -20,7 +23,7 @@ TEST(Logging, FileTargetHonoursTheLevelAndReopens) {
   // After rotation (the file moved away), setting up again writes to a new file: what SIGHUP does.
   std::filesystem::rename(file, tmp / "letterbox.log.1");
   setup_logging(LogSettings{LogLevel::Info, file.string()}, "letterbox-test");
-  spdlog::info("after reopening");
+  log::info("after reopening");
   spdlog::default_logger()->flush();
   EXPECT_NE(test::read_file(file).find("info: after reopening\n"), std::string::npos);
   setup_logging(LogSettings{LogLevel::Off, "stderr"}, "letterbox-test");
@@ -28,7 +31,7 @@ TEST(Logging, FileTargetHonoursTheLevelAndReopens) {
 
 TEST(Logging, SyslogTargetIsAccepted) {
   EXPECT_NO_THROW(setup_logging(LogSettings{LogLevel::Info, "syslog"}, "letterbox-test"));
-  spdlog::info("to syslog, facility mail");
+  log::info("to syslog, facility mail");
   setup_logging(LogSettings{LogLevel::Off, "stderr"}, "letterbox-test");
 }
 

@@ -3,8 +3,6 @@
 // cannot be opened is never fatal: the logger falls back to syslog and says so once.
 #pragma once
 
-#include <spdlog/spdlog.h>
-
 #include <string>
 #include <string_view>
 

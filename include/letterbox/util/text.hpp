@@ -42,6 +42,9 @@ std::string_view trim_space(std::string_view text);
 // The words of `text` between runs of any of the `separators`; no empty words.
 std::vector<std::string> split_words(std::string_view text, std::string_view separators);
 
+// The words with `separator` between them: what split_words() takes apart.
+std::string join_words(const std::vector<std::string>& words, std::string_view separator = " ");
+
 // A decimal number written with digits only (no sign, no space) that fits in 64 bits; nullopt otherwise.
 std::optional<std::uint64_t> parse_decimal(std::string_view text);
 
