@@ -9,6 +9,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <exception>
@@ -23,10 +24,6 @@
 
 namespace letterbox {
 namespace {
-
-std::time_t seconds(Duration d) {
-  return static_cast<std::time_t>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
-}
 
 // Unique without coordination: the time, the process, a per-process sequence for replies in the same
 // second, and 64 random bits for hosts that share a name (a cluster's nodes, containers).
@@ -78,7 +75,7 @@ void commit_tracking(DuplicateStore& duplicates, std::time_t now, const std::str
 SendmailOutboundSink::SendmailOutboundSink(const SieveSettings& sieve, std::string hostname,
                                            std::string recipient_delimiter)
     : sendmail_(sieve.sendmail),
-      redirect_period_(seconds(sieve.redirect_duplicate_period)),
+      redirect_period_(std::chrono::duration_cast<std::chrono::seconds>(sieve.redirect_duplicate_period).count()),
       send_from_recipient_(sieve.vacation_send_from_recipient),
       hostname_(std::move(hostname)),
       recipient_delimiter_(std::move(recipient_delimiter)) {}
