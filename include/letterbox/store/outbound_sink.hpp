@@ -4,8 +4,9 @@
 //  - redirect() before the recipient's answer: a redirect that cannot be sent defers the whole delivery
 //    (the caller takes the copies back and answers the 4xx), so that the MTA's retry sends it;
 //  - reply() once the delivery has succeeded: a vacation reply never changes the answer.
-// Which messages may go (loops, duplicates, the RFC 5230 rules), their text and the per-user tracking
-// are the sink's business (SendmailOutboundSink); a test may put another sink in its place.
+// Redirects that would loop never reach the sink (SieveDelivery keeps the message instead). Which of the
+// others may go (duplicates, the RFC 5230 rules), their text and the per-user tracking are the sink's
+// business (SendmailOutboundSink); a test may put another sink in its place.
 #pragma once
 
 #include <ctime>
