@@ -69,6 +69,22 @@ std::size_t lookup_index(LookupKind kind, LookupSource source) {
   return k * kLookupSourceOrder.size() + s;
 }
 
+// One counter family with a `result` label, the values in the order of `results` (the enum's).
+template <std::size_t N>
+void by_result(std::string& out, std::string_view name, std::string_view help,
+               const std::array<std::string_view, N>& results,
+               const std::array<std::atomic<std::uint64_t>, N>& counts) {
+  family(out, name, "counter", help);
+  for (std::size_t i = 0; i < N; ++i) {
+    out.append(name)
+        .append("{result=\"")
+        .append(results[i])
+        .append("\"} ")
+        .append(std::to_string(counts[i].load(kRelaxed)))
+        .append("\n");
+  }
+}
+
 bool is_enhanced_code(std::string_view word) {
   // "4.7.1": class digit, dot, subject, dot, detail (RFC 3463).
   if (word.size() < 5 || (word[0] != '2' && word[0] != '4' && word[0] != '5') || word[1] != '.') return false;
@@ -144,6 +160,14 @@ void Metrics::session_closed() {
   sessions_open_.fetch_sub(1, kRelaxed);
 }
 
+void Metrics::count_redirect(RedirectResult result) {
+  redirects_[static_cast<std::size_t>(result)].fetch_add(1, kRelaxed);
+}
+
+void Metrics::count_vacation(VacationResult result) {
+  vacations_[static_cast<std::size_t>(result)].fetch_add(1, kRelaxed);
+}
+
 void Metrics::count_policy_decision(std::string_view action) {
   const auto space = action.find(' ');
   std::string word(action.substr(0, space));
@@ -204,6 +228,15 @@ std::string Metrics::render(const MetricsExtras& extras) const {
          std::to_string(std::max<std::int64_t>(0, sessions_open_.load(kRelaxed))));
   single(out, "letterbox_sessions_total", "counter", "Connections served since the start.",
          std::to_string(sessions_total_.load(kRelaxed)));
+
+  by_result(out, "letterbox_sieve_redirects_total",
+            "Sieve redirects: handed to sendmail, failed (the recipient got 451 4.3.0), or skipped (a loop or a "
+            "duplicate within redirect_duplicate_period).",
+            std::array<std::string_view, 3>{"sent", "failed", "skipped"}, redirects_);
+  by_result(out, "letterbox_sieve_vacation_replies_total",
+            "Sieve vacation replies: handed to sendmail, suppressed (RFC 5230 rules, already answered within the "
+            "period, no tracking), or failed to send (logged; the delivery stands).",
+            std::array<std::string_view, 3>{"sent", "suppressed", "failed"}, vacations_);
 
   family(out, "letterbox_policy_decisions_total", "counter",
          "Policy answers given to Postfix, by action and enhanced status code.");

@@ -37,8 +37,13 @@ Deliverer::Deliverer(Settings settings, MailboxQueue& mailbox_queue, OutboundSin
     : settings_(std::move(settings)), hostname_(effective_hostname(settings_)), mailbox_queue_(mailbox_queue) {
   if (settings_.sieve.enabled) {
     scripts_ = std::make_unique<CompiledScriptCache>(settings_.sieve);
-    sieve_ = std::make_unique<SieveDelivery>(settings_, hostname_, mailbox_queue_, new_dir_syncs_, *scripts_,
-                                             outbound != nullptr ? *outbound : logging_outbound_);
+    if (outbound == nullptr) {
+      sendmail_outbound_ =
+          std::make_unique<SendmailOutboundSink>(settings_.sieve, hostname_, settings_.delivery.recipient_delimiter);
+      outbound = sendmail_outbound_.get();
+    }
+    sieve_ =
+        std::make_unique<SieveDelivery>(settings_, hostname_, mailbox_queue_, new_dir_syncs_, *scripts_, *outbound);
   }
 }
 

@@ -19,14 +19,8 @@ RecipientCopies::RecipientCopies(const Settings& settings, MailboxQueue& mailbox
       recipient_(recipient),
       mailbox_(mailbox) {}
 
-void RecipientCopies::log_take_back(std::size_t copies, const Outcome& failure) const {
-  if (copies == 0) return;
-  log::warn("sieve: to=<{}> taking back {} stored cop{}: another copy failed ({})", recipient_.address, copies,
-            copies == 1 ? "y" : "ies", failure.detail);
-}
-
 Outcome RecipientCopies::store_maildir(const PlannedCopy& copy, const Spool& message, std::string_view sender,
-                                       std::string_view added_headers, std::vector<std::filesystem::path>& written) {
+                                       std::string_view added_headers) {
   const auto reply = settings_.delivery.quota_full_reply;
   std::string info;
   if (!copy.flags.empty()) {
@@ -42,7 +36,7 @@ Outcome RecipientCopies::store_maildir(const PlannedCopy& copy, const Spool& mes
   std::filesystem::path file;
   const Message one{message, added_headers, sender};
   auto outcome = store.deliver_copy(mailbox_, copy.folder.path, info, one, recipient_.quota, file);
-  if (outcome.delivered()) written.push_back(std::move(file));
+  if (outcome.delivered()) maildir_written_.emplace_back(std::move(file), one.size());
   return outcome;
 }
 
@@ -50,45 +44,47 @@ Outcome RecipientCopies::store_all(const std::vector<PlannedCopy>& copies, const
                                    std::string_view sender, std::string_view added_headers) {
   Outcome failure = make_outcome(Status::Delivered);
   if (recipient_.format == MailboxFormat::Maildir) {
-    std::vector<std::filesystem::path> written;
     for (const auto& copy : copies) {
-      failure = store_maildir(copy, message, sender, added_headers, written);
+      failure = store_maildir(copy, message, sender, added_headers);
       if (!failure.delivered()) break;
     }
-    if (failure.delivered()) return failure;
-    log_take_back(written.size(), failure);
-    MaildirStore store(settings_.delivery, settings_.maildir, new_dir_syncs_);
-    for (auto it = written.rbegin(); it != written.rend(); ++it) {
-      if (const int err =
-              store.take_back(mailbox_, *it, Message{message, added_headers, sender}.size(), recipient_.quota);
-          err != 0) {
-        log::critical("to=<{}>: cannot take back {} after a failed delivery ({}); the retry will store it again",
-                      recipient_.address, it->string(), std::strerror(err));
-      }
+  } else {
+    MboxStore store(settings_.delivery, settings_.mbox, mailbox_queue_);
+    for (const auto& copy : copies) {
+      const std::string headers = std::string(added_headers) + mbox_flag_headers(copy.flags);
+      MboxAppend appended;
+      failure = store.append(copy.folder.path, Message{message, headers, sender}, recipient_.quota, &appended);
+      if (!failure.delivered()) break;
+      mbox_written_.emplace_back(copy.folder.path, appended);
     }
-    return failure;
   }
+  if (!failure.delivered()) take_back("another copy failed (" + failure.detail + ")");
+  return failure;
+}
 
-  MboxStore store(settings_.delivery, settings_.mbox, mailbox_queue_);
-  std::vector<std::pair<std::filesystem::path, MboxAppend>> written;
-  for (const auto& copy : copies) {
-    const std::string headers = std::string(added_headers) + mbox_flag_headers(copy.flags);
-    MboxAppend appended;
-    failure = store.append(copy.folder.path, Message{message, headers, sender}, recipient_.quota, &appended);
-    if (!failure.delivered()) break;
-    written.emplace_back(copy.folder.path, appended);
+void RecipientCopies::take_back(std::string_view why) {
+  const auto copies = maildir_written_.size() + mbox_written_.size();
+  if (copies == 0) return;
+  log::warn("sieve: to=<{}> taking back {} stored cop{}: {}", recipient_.address, copies, copies == 1 ? "y" : "ies",
+            why);
+  MaildirStore maildir(settings_.delivery, settings_.maildir, new_dir_syncs_);
+  for (auto it = maildir_written_.rbegin(); it != maildir_written_.rend(); ++it) {
+    if (const int err = maildir.take_back(mailbox_, it->first, it->second, recipient_.quota); err != 0) {
+      log::critical("to=<{}>: cannot take back {} after a failed delivery ({}); the retry will store it again",
+                    recipient_.address, it->first.string(), std::strerror(err));
+    }
   }
-  if (failure.delivered()) return failure;
-  log_take_back(written.size(), failure);
-  for (auto it = written.rbegin(); it != written.rend(); ++it) {
-    if (const auto back = store.take_back(it->first, it->second); !back.delivered()) {
+  MboxStore mbox(settings_.delivery, settings_.mbox, mailbox_queue_);
+  for (auto it = mbox_written_.rbegin(); it != mbox_written_.rend(); ++it) {
+    if (const auto back = mbox.take_back(it->first, it->second); !back.delivered()) {
       log::critical(
           "to=<{}>: cannot take back the copy appended to {} after a failed delivery ({}); the retry "
           "will store it again",
           recipient_.address, it->first.string(), back.detail);
     }
   }
-  return failure;
+  maildir_written_.clear();
+  mbox_written_.clear();
 }
 
 }  // namespace letterbox

@@ -1,5 +1,6 @@
 #include "letterbox/store/sieve_delivery.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -9,7 +10,11 @@
 #include <variant>
 #include <vector>
 
+#include "letterbox/mail/sendmail.hpp"
+#include "letterbox/observe/metrics.hpp"
 #include "letterbox/sieve/interpreter.hpp"
+#include "letterbox/sieve/message_headers.hpp"
+#include "letterbox/sieve/redirect_message.hpp"
 #include "letterbox/store/delivery_script_host.hpp"
 #include "letterbox/store/duplicate_store.hpp"
 #include "letterbox/store/mail_path.hpp"
@@ -56,11 +61,11 @@ sieve::ZoneOffset local_zone(std::chrono::system_clock::time_point now) {
 
 // The envelope, environment and limits of one run; the message and the host are the caller's.
 sieve::RunInput run_input(const SieveSettings& sieve, const std::string& hostname, const Envelope& envelope,
-                          const Recipient& recipient) {
+                          const Recipient& recipient, std::chrono::system_clock::time_point now) {
   sieve::RunInput input;
   input.envelope.from = envelope.sender;
   input.envelope.to = recipient.address;
-  input.environment.now = std::chrono::system_clock::now();
+  input.environment.now = now;
   input.environment.local_zone = local_zone(input.environment.now);
   input.environment.host = hostname;
   if (const auto dot = hostname.find('.'); dot != std::string::npos)
@@ -148,6 +153,14 @@ std::string describe_copies(const std::vector<PlannedCopy>& copies) {
   return text.empty() ? "nothing (discarded)" : text;
 }
 
+// RFC 5228 §2.10.3: one copy per folder, however many actions name it.
+void add_copy(std::vector<PlannedCopy>& copies, const UserFolder& folder, const std::vector<std::string>& flags) {
+  for (const auto& copy : copies) {
+    if (copy.folder.path == folder.path) return;
+  }
+  copies.push_back({folder, flags});
+}
+
 // What the actions become: the copies to store, what to send, or an answer given without storing.
 struct ActionPlan {
   std::vector<PlannedCopy> copies;
@@ -158,13 +171,8 @@ struct ActionPlan {
 ActionPlan plan_actions(const sieve::RunResult& result, const UserFolders& folders, const UserFolder& inbox,
                         const std::string& recipient, QuotaFullReply quota_reply) {
   ActionPlan plan;
-  auto& copies = plan.copies;
-  const auto add_copy = [&copies](const UserFolder& folder, const std::vector<std::string>& flags) {
-    // RFC 5228 §2.10.3: one copy per folder, however many actions name it.
-    for (const auto& copy : copies) {
-      if (copy.folder.path == folder.path) return;
-    }
-    copies.push_back({folder, flags});
+  const auto add_copy = [&plan](const UserFolder& folder, const std::vector<std::string>& flags) {
+    letterbox::add_copy(plan.copies, folder, flags);
   };
   for (const auto& action : result.actions) {
     if (const auto* keep = std::get_if<sieve::KeepAction>(&action.what)) {
@@ -212,6 +220,123 @@ ActionPlan plan_actions(const sieve::RunResult& result, const UserFolders& folde
   return plan;
 }
 
+// What one run of the scripts works with.
+struct ScriptRun {
+  const Settings& settings;
+  const std::string& hostname;
+  CompiledScriptCache& cache;
+  const ScriptSequence& sequence;
+  const UserFolders& folders;
+  const std::optional<fs::path>& sieve_dir;
+  std::optional<DuplicateStore>& duplicates;
+  std::chrono::system_clock::time_point now;
+};
+
+// Redirects that must not go, each logged and counted: to an address the sendmail program would refuse
+// (no retry mends that), or of a message that went round already (a loop mark or a Delivered-To naming
+// the user or the target). The message is then kept in the inbox, so that a script never loses it. 0, or
+// the errno of reading the message.
+int keep_instead_of_bad_redirects(ActionPlan& plan, const Spool& message, const UserFolder& inbox,
+                                  const std::string& recipient) {
+  const auto is_redirect = [](const sieve::Action& a) { return std::holds_alternative<sieve::RedirectAction>(a.what); };
+  if (std::none_of(plan.outbound.begin(), plan.outbound.end(), is_redirect)) return 0;
+  sieve::MessageHeaders headers;
+  if (const int err = message.with_whole_message([&](std::string_view whole) {
+        headers = sieve::MessageHeaders::parse(whole);
+        return 0;
+      });
+      err != 0) {
+    return err;
+  }
+  const std::string user[] = {recipient};
+  std::erase_if(plan.outbound, [&](const sieve::Action& action) {
+    const auto* redirect = std::get_if<sieve::RedirectAction>(&action.what);
+    if (redirect == nullptr) return false;
+    std::string why = sendmail_address_problem(redirect->address);
+    if (why.empty()) {
+      const auto loop = sieve::redirect_loop(headers, user, redirect->address);
+      if (loop == sieve::RedirectLoop::none) return false;
+      why = sieve::describe(loop);
+    }
+    log::warn("sieve: to=<{}> redirect to <{}> (line {}) not sent: {}; the message is kept in the inbox", recipient,
+              redirect->address, action.where.line, why);
+    metrics().count_redirect(RedirectResult::skipped);
+    add_copy(plan.copies, inbox, {});
+    return true;
+  });
+  return 0;
+}
+
+bool has_action(const std::vector<sieve::Action>& actions, bool redirect) {
+  return std::any_of(actions.begin(), actions.end(), [redirect](const sieve::Action& a) {
+    return redirect ? std::holds_alternative<sieve::RedirectAction>(a.what)
+                    : std::holds_alternative<sieve::VacationAction>(a.what);
+  });
+}
+
+// RFC 7352 §3: the marks count only for a message that was delivered; the caller knows it is.
+void record_duplicate_marks(const sieve::RunResult& result, DuplicateStore& duplicates, std::time_t now,
+                            const std::string& recipient) {
+  if (result.duplicates.empty()) return;
+  for (const auto& mark : result.duplicates) {
+    duplicates.record(DuplicateKind::Duplicate, duplicate_key({mark.handle, mark.id}), now,
+                      static_cast<std::time_t>(mark.seconds));
+  }
+  if (const auto commit = duplicates.commit(now); !commit.ok()) {
+    log::error("sieve: to=<{}> cannot record the duplicate marks: {}", recipient, commit.detail);
+  }
+}
+
+std::optional<fs::path> user_sieve_dir(const fs::path& mail_root, const Recipient& recipient) {
+  if (recipient.sieve_dir.empty()) {
+    log::warn("sieve: to=<{}> [sieve] user_dir names no directory for this address", recipient.address);
+    return std::nullopt;
+  }
+  std::string why;
+  auto dir = confine_to_root(mail_root, recipient.sieve_dir, why);
+  if (!dir) log::error("sieve: to=<{}> script directory refused: {}", recipient.address, why);
+  return dir;
+}
+
+std::optional<DuplicateStore> open_duplicates(const fs::path& mail_root, const Recipient& recipient,
+                                              const std::optional<fs::path>& sieve_dir) {
+  if (!sieve_dir) return std::nullopt;
+  std::string why;
+  auto store = DuplicateStore::open(mail_root, recipient.sieve_dir, why);
+  if (!store) log::error("sieve: to=<{}> no duplicate tracking: {}", recipient.address, why);
+  return store;
+}
+
+// Runs the scripts into `result` (the fallback keep when none can run); an answer when the message
+// cannot be read.
+std::optional<Outcome> run_scripts(const ScriptRun& run, const Spool& message, const Envelope& envelope,
+                                   const Recipient& recipient, sieve::RunResult& result) {
+  if (run.sequence.broken || run.sequence.checks.empty()) {
+    result.actions.push_back(sieve::Action{sieve::KeepAction{}, {}, true});
+    return std::nullopt;
+  }
+  std::vector<const sieve::Script*> scripts;
+  for (const auto& check : run.sequence.checks) scripts.push_back(check->script.get());
+  DeliveryScriptHost host(run.settings.sieve, run.cache, run.folders, run.sieve_dir, run.duplicates);
+  sieve::RunInput input = run_input(run.settings.sieve, run.hostname, envelope, recipient, run.now);
+  input.host = &host;
+  // The message is viewed where it lies (memory, or the spool file mapped), never copied for the run.
+  const int err = message.with_whole_message([&](std::string_view whole) {
+    input.message = whole;
+    result = sieve::run_sequence(scripts, input);
+    return 0;
+  });
+  if (err != 0) return outcome_from_errno(err, "sieve: cannot map the spooled message");
+  if (result.error) {
+    const auto& e = *result.error;
+    const std::string file = e.script < run.sequence.files.size() ? run.sequence.files[e.script] : "?";
+    log::error("sieve: to=<{}> script {}{} failed at line {}: {}; the message is kept in the inbox", recipient.address,
+               file, e.included.empty() ? "" : " (included " + e.included + ")", e.diagnostic.where.line,
+               e.diagnostic.message);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 SieveDelivery::SieveDelivery(const Settings& settings, const std::string& hostname, MailboxQueue& mailbox_queue,
@@ -226,49 +351,15 @@ SieveDelivery::SieveDelivery(const Settings& settings, const std::string& hostna
 Outcome SieveDelivery::deliver(const Spool& message, const Envelope& envelope, const Recipient& recipient,
                                const fs::path& mailbox, std::string_view added_headers) {
   const auto& mail_root = settings_.delivery.mail_root;
-  std::optional<fs::path> sieve_dir;
-  if (!recipient.sieve_dir.empty()) {
-    std::string why;
-    sieve_dir = confine_to_root(mail_root, recipient.sieve_dir, why);
-    if (!sieve_dir) log::error("sieve: to=<{}> script directory refused: {}", recipient.address, why);
-  } else {
-    log::warn("sieve: to=<{}> [sieve] user_dir names no directory for this address", recipient.address);
-  }
-
+  const auto sieve_dir = user_sieve_dir(mail_root, recipient);
   ScriptSequence sequence = load_scripts(settings_, scripts_, recipient, sieve_dir);
   if (sequence.failure) return *sequence.failure;
-
-  std::optional<DuplicateStore> duplicates;
-  if (sieve_dir) {
-    std::string why;
-    duplicates = DuplicateStore::open(mail_root, recipient.sieve_dir, why);
-  }
+  auto duplicates = open_duplicates(mail_root, recipient, sieve_dir);
   UserFolders folders(mail_root, mailbox, recipient.format, recipient.mbox_folders);
-
+  const ScriptRun run{settings_, hostname_, scripts_,   sequence,
+                      folders,   sieve_dir, duplicates, std::chrono::system_clock::now()};
   sieve::RunResult result;
-  if (sequence.broken || sequence.checks.empty()) {
-    result.actions.push_back(sieve::Action{sieve::KeepAction{}, {}, true});
-  } else {
-    std::vector<const sieve::Script*> scripts;
-    for (const auto& check : sequence.checks) scripts.push_back(check->script.get());
-    DeliveryScriptHost host(settings_.sieve, scripts_, folders, sieve_dir, duplicates);
-    sieve::RunInput input = run_input(settings_.sieve, hostname_, envelope, recipient);
-    input.host = &host;
-    // The message is viewed where it lies (memory, or the spool file mapped), never copied for the run.
-    const int err = message.with_whole_message([&](std::string_view whole) {
-      input.message = whole;
-      result = sieve::run_sequence(scripts, input);
-      return 0;
-    });
-    if (err != 0) return outcome_from_errno(err, "sieve: cannot map the spooled message");
-  }
-  if (result.error) {
-    const auto& e = *result.error;
-    const std::string file = e.script < sequence.files.size() ? sequence.files[e.script] : "?";
-    log::error("sieve: to=<{}> script {}{} failed at line {}: {}; the message is kept in the inbox", recipient.address,
-               file, e.included.empty() ? "" : " (included " + e.included + ")", e.diagnostic.where.line,
-               e.diagnostic.message);
-  }
+  if (auto failure = run_scripts(run, message, envelope, recipient, result)) return *failure;
 
   MaildirStore maildir_store(settings_.delivery, settings_.maildir, new_dir_syncs_);
   const UserFolder inbox{
@@ -276,29 +367,28 @@ Outcome SieveDelivery::deliver(const Spool& message, const Envelope& envelope, c
       recipient.format == MailboxFormat::Maildir ? maildir_store.target_for(mailbox, recipient.folder) : mailbox, true};
   auto plan = plan_actions(result, folders, inbox, recipient.address, settings_.delivery.quota_full_reply);
   if (plan.answer) return *plan.answer;
-  auto& copies = plan.copies;
-  auto& outbound = plan.outbound;
+  if (const int err = keep_instead_of_bad_redirects(plan, message, inbox, recipient.address); err != 0) {
+    return outcome_from_errno(err, "sieve: cannot map the spooled message");
+  }
 
   RecipientCopies recipient_copies(settings_, mailbox_queue_, new_dir_syncs_, recipient, mailbox);
-  auto outcome = recipient_copies.store_all(copies, message, envelope.sender, added_headers);
+  auto outcome = recipient_copies.store_all(plan.copies, message, envelope.sender, added_headers);
   if (!outcome.delivered()) return outcome;
-  log::info("sieve: to=<{}> stored in {}", recipient.address, describe_copies(copies));
+  log::info("sieve: to=<{}> stored in {}", recipient.address, describe_copies(plan.copies));
 
-  // RFC 7352 §3: the marks count only for a message that was delivered, and now it is.
-  if (!result.duplicates.empty() && duplicates) {
-    const auto now = std::time(nullptr);
-    for (const auto& mark : result.duplicates) {
-      duplicates->record(DuplicateKind::Duplicate, duplicate_key({mark.handle, mark.id}), now,
-                         static_cast<std::time_t>(mark.seconds));
-    }
-    if (const auto commit = duplicates->commit(now); !commit.ok()) {
-      log::error("sieve: to=<{}> cannot record the duplicate marks: {}", recipient.address, commit.detail);
+  const auto now = std::chrono::system_clock::to_time_t(run.now);
+  const OutboundRequest request{
+      message, envelope.sender,     recipient.address,       duplicates ? &*duplicates : nullptr,
+      now,     local_zone(run.now), std::move(plan.outbound)};
+  // The redirects go before the answer: one that cannot go now must be retried with the whole message.
+  if (has_action(request.actions, true)) {
+    if (auto sent = outbound_.redirect(request); !sent.delivered()) {
+      recipient_copies.take_back("a redirect was not sent (" + sent.detail + ")");
+      return sent;
     }
   }
-  if (!outbound.empty()) {
-    outbound_.send(OutboundRequest{message, envelope.sender, recipient.address,
-                                   sieve_dir ? sieve_dir->string() : std::string(), std::move(outbound)});
-  }
+  if (duplicates) record_duplicate_marks(result, *duplicates, now, recipient.address);
+  if (has_action(request.actions, false)) outbound_.reply(request);
   return outcome;
 }
 

@@ -14,61 +14,12 @@
 #include <thread>
 #include <vector>
 
-#include "lmtpd_fixture.hpp"
+#include "lmtpd_sieve_fixture.hpp"
 
 namespace letterbox::test {
 namespace {
 
 namespace fs = std::filesystem;
-
-class LmtpdSieveTest : public LmtpdTest {
- protected:
-  fs::path alice_scripts() const { return mail_root() / "example.org" / "alice" / "sieve"; }
-  fs::path bob_mbox() const { return mail_root() / "example.org" / "bob.mbox"; }
-  fs::path bob_folders() const { return mail_root() / "example.org" / "bob.builder" / "mail"; }
-  fs::path admin_dir() const { return tmp_ / "admin"; }
-
-  std::string sieve_config(const std::string& sieve_extra = "") const {
-    return config_text() + "[sieve]\nenabled = yes\n" + sieve_extra;
-  }
-  void start_sieve(const std::string& sieve_extra = "") { start_with(sieve_config(sieve_extra)); }
-
-  // NAME.sieve in `dir`, made the active script, as letterbox-sieve would leave it.
-  static void activate(const fs::path& dir, const std::string& script, const std::string& name = "main") {
-    fs::create_directories(dir);
-    write_file(dir / (name + ".sieve.new"), script);
-    fs::rename(dir / (name + ".sieve.new"), dir / (name + ".sieve"));  // a new inode, as the store does
-    write_file(dir / "active", name + "\n");
-  }
-
-  // One message to each of `recipients` in one transaction: the reply lines, in RCPT order.
-  std::vector<std::string> send(const std::string& id, const std::vector<std::string>& recipients) {
-    auto c = transaction();
-    for (const auto& r : recipients) EXPECT_EQ(c->command("RCPT TO:<" + r + ">"), "250 2.1.5 <" + r + "> OK");
-    EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
-    c->send(smtp_data(test_message(id)));
-    std::vector<std::string> replies;
-    for (std::size_t i = 0; i < recipients.size(); ++i) replies.push_back(c->reply());
-    return replies;
-  }
-  std::string send_to_alice(const std::string& id) { return send(id, {"alice@example.org"}).at(0); }
-
-  static std::vector<std::string> names_in(const fs::path& dir) {
-    std::vector<std::string> names;
-    if (!fs::exists(dir)) return names;
-    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
-    return names;
-  }
-  static std::string mailbox_of(const std::string& format, const fs::path& path) { return read_mailbox(format, path); }
-  std::string log() const { return read_file(tmp_ / "lmtpd.log"); }
-  static std::size_t count_of(const std::string& text, const std::string& what) {
-    std::size_t n = 0;
-    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
-    return n;
-  }
-};
-
-const std::string kDelivered = "250 2.0.0 <alice@example.org> Delivered";
 
 TEST_F(LmtpdSieveTest, FileintoMaildirFoldersCreateAndMissingFolderFallback) {
   activate(alice_scripts(), R"(require ["fileinto", "mailbox"];
@@ -299,14 +250,6 @@ TEST_F(LmtpdSieveTest, UnreadableActiveScriptDefersInsteadOfDeliveringUnfiltered
   fs::remove(alice_scripts() / "main.sieve");
   EXPECT_EQ(send_to_alice("u2"), kDelivered);
   EXPECT_EQ(mailbox_of("maildir", alice()), "u2\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
-}
-
-TEST_F(LmtpdSieveTest, RedirectAndVacationAreLoggedNotSent) {
-  activate(alice_scripts(), "require \"vacation\";\nredirect \"carol@example.net\";\nvacation \"Away\";\n");
-  start_sieve();
-  EXPECT_EQ(send_to_alice("v1"), kDelivered);
-  EXPECT_TRUE(log_has("redirect to <carol@example.net> (line 2) not sent")) << log();
-  EXPECT_TRUE(log_has("vacation reply to <sender@client.test> (line 3) not sent")) << log();
 }
 
 TEST_F(LmtpdSieveTest, LockedSecondMboxFolderTruncatesTheFirstBack) {

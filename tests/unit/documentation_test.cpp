@@ -70,7 +70,10 @@ TEST(Documentation, ConfManPageNamesEveryKeyWithItsDefault) {
   }
 }
 
-TEST(Documentation, GrafanaDashboardUsesOnlyServedMetrics) {
+namespace {
+
+// The metric families the daemons can serve, and the series names of each (a histogram's _bucket, ...).
+std::set<std::string> served_metric_names(bool with_series) {
   MetricsExtras everything;
   everything.program = "test";
   everything.lda.emplace();
@@ -80,10 +83,17 @@ TEST(Documentation, GrafanaDashboardUsesOnlyServedMetrics) {
   const std::regex type_line("# TYPE (letterbox_[a-z_]+) (counter|gauge|histogram)");
   for (std::sregex_iterator it(served.begin(), served.end(), type_line), end; it != end; ++it) {
     names.insert((*it)[1]);
-    if ((*it)[2] == "histogram") {
+    if (with_series && (*it)[2] == "histogram") {
       for (const char* suffix : {"_bucket", "_sum", "_count"}) names.insert((*it)[1].str() + suffix);
     }
   }
+  return names;
+}
+
+}  // namespace
+
+TEST(Documentation, GrafanaDashboardUsesOnlyServedMetrics) {
+  const auto names = served_metric_names(true);
   const auto dashboard_file = kSource / "etc" / "grafana" / "letterbox-dashboard.json";
   const auto json = test::run({"python3", "-m", "json.tool", dashboard_file.string()});
   EXPECT_EQ(json.exit_code, 0) << json.output;
@@ -95,6 +105,18 @@ TEST(Documentation, GrafanaDashboardUsesOnlyServedMetrics) {
     ++used;
   }
   EXPECT_GE(used, 10U);
+}
+
+TEST(Documentation, EveryServedMetricIsInTheManPagesAndTheReadme) {
+  const auto pages = read_file(kSource / "docs" / "man" / "letterbox-lmtpd.8") +
+                     read_file(kSource / "docs" / "man" / "letterbox-policyd.8");
+  const auto readme = read_file(kSource / "README.md");
+  const auto names = served_metric_names(false);
+  EXPECT_GE(names.size(), 10U);
+  for (const auto& name : names) {
+    EXPECT_NE(pages.find(".It Sy " + name), std::string::npos) << name << " is not in a METRICS section";
+    EXPECT_NE(readme.find("`" + name), std::string::npos) << name << " is not in the README's metrics table";
+  }
 }
 
 TEST(Documentation, PackageVersionIsTheProgramsVersion) {

@@ -75,6 +75,23 @@ TEST(Metrics, CountsDeliveriesLookupsLocksSessionsAndDecisions) {
   EXPECT_EQ(text.back(), '\n');
 }
 
+TEST(Metrics, CountsSieveRedirectsAndVacationRepliesByResult) {
+  Metrics m;
+  m.count_redirect(RedirectResult::sent);
+  m.count_redirect(RedirectResult::sent);
+  m.count_redirect(RedirectResult::skipped);
+  m.count_vacation(VacationResult::suppressed);
+  m.count_vacation(VacationResult::failed);
+  const auto text = m.render(MetricsExtras{"letterbox-test", std::nullopt, std::nullopt});
+  EXPECT_TRUE(has_sample(text, R"(letterbox_sieve_redirects_total{result="sent"} 2)")) << text;
+  EXPECT_TRUE(has_sample(text, R"(letterbox_sieve_redirects_total{result="failed"} 0)"));
+  EXPECT_TRUE(has_sample(text, R"(letterbox_sieve_redirects_total{result="skipped"} 1)"));
+  EXPECT_TRUE(has_sample(text, R"(letterbox_sieve_vacation_replies_total{result="sent"} 0)"));
+  EXPECT_TRUE(has_sample(text, R"(letterbox_sieve_vacation_replies_total{result="suppressed"} 1)"));
+  EXPECT_TRUE(has_sample(text, R"(letterbox_sieve_vacation_replies_total{result="failed"} 1)"));
+  EXPECT_NE(text.find("# TYPE letterbox_sieve_redirects_total counter\n"), std::string::npos);
+}
+
 TEST(Metrics, LdaCountsLiveInTheSharedCacheFileAcrossOpens) {
   letterbox::test::TempDir dir;
   std::string why;

@@ -48,6 +48,11 @@ inline constexpr std::array<CountedReply, 16> kCountedReplies{{
 }};
 std::optional<std::size_t> counted_reply_index(const Outcome& outcome);
 
+// What became of one Sieve redirect or vacation reply (letterbox_sieve_redirects_total and
+// letterbox_sieve_vacation_replies_total).
+enum class RedirectResult { sent, failed, skipped };
+enum class VacationResult { sent, suppressed, failed };
+
 // Cumulative buckets in seconds, as Prometheus wants them; observe() is two relaxed increments.
 class Histogram {
  public:
@@ -83,6 +88,8 @@ class Metrics {
   void count_lock_refusal();
   void session_opened();
   void session_closed();
+  void count_redirect(RedirectResult result);
+  void count_vacation(VacationResult result);
   // A policy action as sent to Postfix ("DUNNO", "550 5.1.1 User unknown", "DEFER_IF_PERMIT 4.7.1 …").
   void count_policy_decision(std::string_view action);
 
@@ -101,6 +108,8 @@ class Metrics {
   std::atomic<std::uint64_t> lock_timeouts_{0};
   std::atomic<std::int64_t> sessions_open_{0};
   std::atomic<std::uint64_t> sessions_total_{0};
+  std::array<std::atomic<std::uint64_t>, 3> redirects_{};  // by RedirectResult
+  std::array<std::atomic<std::uint64_t>, 3> vacations_{};  // by VacationResult
   mutable std::mutex decisions_mutex_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> decisions_;  // (action, enhanced) -> count
 };

@@ -13,6 +13,7 @@
 #include "letterbox/store/fsync_batch.hpp"
 #include "letterbox/store/mailbox_queue.hpp"
 #include "letterbox/store/outbound_sink.hpp"
+#include "letterbox/store/sendmail_outbound_sink.hpp"
 #include "letterbox/store/spool.hpp"
 
 namespace letterbox {
@@ -43,7 +44,8 @@ class Deliverer {
  public:
   // With [sieve] enabled, every delivery runs the recipient's scripts (sieve_delivery.hpp), compiled
   // once into this Deliverer's cache and shared by every thread that delivers through it. `outbound`
-  // receives what scripts ask to send (redirect, vacation); null: they are logged, not sent.
+  // receives what scripts ask to send (redirect, vacation); null: a SendmailOutboundSink of [sieve]'s
+  // settings, which both programs use.
   Deliverer(Settings settings, MailboxQueue& mailbox_queue, OutboundSink* outbound = nullptr);
   ~Deliverer();
   Deliverer(const Deliverer&) = delete;
@@ -61,7 +63,7 @@ class Deliverer {
   FsyncBatch new_dir_syncs_;  // shared by every Maildir delivery made through this Deliverer
   // Only with [sieve] enabled; otherwise a delivery takes exactly the path it always took.
   std::unique_ptr<CompiledScriptCache> scripts_;
-  LoggingOutboundSink logging_outbound_;
+  std::unique_ptr<SendmailOutboundSink> sendmail_outbound_;
   std::unique_ptr<SieveDelivery> sieve_;
 };
 

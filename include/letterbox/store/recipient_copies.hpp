@@ -3,12 +3,15 @@
 // fails, the ones already written are taken back (a Maildir file unlinked and its directory synced, an
 // mbox truncated back if nobody appended after us) and that failure is the answer, so that the MTA's
 // retry never stores a copy twice. A copy that cannot be taken back is logged as critical: it will be
-// there twice after the retry, which is the lesser harm than losing the message.
+// there twice after the retry, which is the lesser harm than losing the message. take_back() does the same
+// for copies that all landed, when a later step of the delivery (a redirect that could not be sent) fails.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "letterbox/config/config.hpp"
@@ -16,6 +19,7 @@
 #include "letterbox/store/deliverer.hpp"
 #include "letterbox/store/fsync_batch.hpp"
 #include "letterbox/store/mailbox_queue.hpp"
+#include "letterbox/store/mbox_store.hpp"
 #include "letterbox/store/spool.hpp"
 #include "letterbox/store/user_folders.hpp"
 
@@ -34,16 +38,21 @@ class RecipientCopies {
   Outcome store_all(const std::vector<PlannedCopy>& copies, const Spool& message, std::string_view sender,
                     std::string_view added_headers);
 
+  // Removes every copy store_all() wrote, newest first; `why` goes into the log.
+  void take_back(std::string_view why);
+
  private:
   Outcome store_maildir(const PlannedCopy& copy, const Spool& message, std::string_view sender,
-                        std::string_view added_headers, std::vector<std::filesystem::path>& written);
-  void log_take_back(std::size_t copies, const Outcome& failure) const;
+                        std::string_view added_headers);
 
   const Settings& settings_;
   MailboxQueue& mailbox_queue_;
   FsyncBatch& new_dir_syncs_;
   const Recipient& recipient_;
   const std::filesystem::path& mailbox_;
+  // What store_all() wrote, for take_back(): Maildir files with their size, or mbox appends.
+  std::vector<std::pair<std::filesystem::path, std::uint64_t>> maildir_written_;
+  std::vector<std::pair<std::filesystem::path, MboxAppend>> mbox_written_;
 };
 
 }  // namespace letterbox

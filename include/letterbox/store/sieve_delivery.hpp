@@ -4,8 +4,11 @@
 //  - keep and fileinto store copies (RecipientCopies); a folder that is missing without :create, or that
 //    cannot be a folder, is logged and its copy goes to the inbox;
 //  - reject/ereject answer 550 5.7.1 with the script's reason; discard stores nothing and answers 250;
-//  - the duplicate test's marks are recorded in the user's DuplicateStore, and redirect and vacation are
-//    handed to the OutboundSink, both only once every copy is durable.
+//  - once every copy is durable, the redirects go to the OutboundSink; one that cannot be sent takes the
+//    copies back and is the (4xx) answer. A redirect that would loop, or to an address the sendmail
+//    program refuses, is logged and the message kept in the inbox instead;
+//  - then the duplicate test's marks are recorded in the user's DuplicateStore and the vacation reply is
+//    handed to the sink, which cannot change the answer any more.
 // A script that does not compile, exceeds a limit or fails at run time is logged (recipient, script,
 // line) and the message is kept in the inbox: a script never turns into a 5xx. The user's active script
 // that exists but cannot be read answers a 4xx (retried), never an unfiltered delivery; a missing one is
