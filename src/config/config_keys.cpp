@@ -21,6 +21,14 @@ Key key(std::string_view section, std::string_view name, std::string_view defaul
 std::string check_absolute_path(std::string_view v) {
   return (!v.empty() && v.front() == '/') ? "" : "expected an absolute path";
 }
+// A program and its arguments, split at blanks and run without a shell: the program's path must be
+// absolute, as anywhere else a key names a file.
+std::string check_command(std::string_view v) {
+  const auto words = split_words(v, " \t");
+  if (words.empty()) return "expected an absolute path";
+  if (auto why = check_absolute_path(words.front()); !why.empty()) return why + " first, then any arguments";
+  return "";
+}
 std::string check_optional_absolute_path(std::string_view v) {
   return v.empty() ? "" : check_absolute_path(v);
 }
@@ -302,8 +310,7 @@ const std::vector<Key>& keys() {
             yes_no),
         key("sieve", "redirect_duplicate_period", "12h", &S::sieve, &SieveSettings::redirect_duplicate_period,
             duration),
-        key("sieve", "sendmail", "/usr/sbin/sendmail", &S::sieve, &SieveSettings::sendmail,
-            StringCodec{check_absolute_path}),
+        key("sieve", "sendmail", "/usr/sbin/sendmail", &S::sieve, &SieveSettings::sendmail, StringCodec{check_command}),
 
         key("stats", "listen", "", &S::stats, &StatsSettings::listen, StringCodec{check_stats_listen}),
         key("stats", "policy_listen", "", &S::stats, &StatsSettings::policy_listen, StringCodec{check_stats_listen}),

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "letterbox/util/run_program.hpp"
+#include "letterbox/util/text.hpp"
 
 namespace letterbox {
 
@@ -55,8 +56,10 @@ std::string sendmail_address_problem(std::string_view address, bool null_allowed
   return "";
 }
 
-Sendmail::Sendmail(std::string program, std::chrono::milliseconds timeout)
-    : program_(std::move(program)), timeout_(timeout) {}
+Sendmail::Sendmail(std::string_view command, std::chrono::milliseconds timeout)
+    : command_(split_words(command, " \t")), timeout_(timeout) {
+  if (command_.empty()) command_.emplace_back();  // not started, and said so, at the first submission
+}
 
 SendmailResult Sendmail::submit(std::string_view sender, std::span<const std::string> recipients,
                                 std::string_view message) const {
@@ -79,7 +82,8 @@ SendmailResult Sendmail::submit(std::string_view sender, std::span<const std::st
   // "-i": a line with a single dot is text, not the end. "-f <>": Postfix's sendmail parses -f as an
   // address, and "<>" is the empty one (an empty argument would be too, but other MTAs' sendmail
   // programs take "<>" more reliably). "--" ends the options, so no address can become one.
-  std::vector<std::string> argv{program_, "-i", "-f", sender.empty() ? std::string("<>") : std::string(sender), "--"};
+  std::vector<std::string> argv = command_;
+  argv.insert(argv.end(), {"-i", "-f", sender.empty() ? std::string("<>") : std::string(sender), "--"});
   argv.insert(argv.end(), recipients.begin(), recipients.end());
   auto run = run_program(argv, message_parts, timeout_);
 
@@ -92,22 +96,22 @@ SendmailResult Sendmail::submit(std::string_view sender, std::span<const std::st
       result.reason = std::move(run.problem);
       return result;
     case ProgramResult::End::timed_out:
-      result.reason = program_ + " did not finish within " + seconds_text(timeout_) + " and was killed";
+      result.reason = program() + " did not finish within " + seconds_text(timeout_) + " and was killed";
       return result;
     case ProgramResult::End::killed_by_signal:
-      result.reason = program_ + " was killed by signal " + std::to_string(run.signal);
+      result.reason = program() + " was killed by signal " + std::to_string(run.signal);
       return result;
     case ProgramResult::End::exited: break;
   }
   result.exit_status = run.exit_status;
   result.status = status_of_exit(run.exit_status);
   if (run.exit_status != 0) {
-    result.reason = program_ + " exited with status " + std::to_string(run.exit_status) +
+    result.reason = program() + " exited with status " + std::to_string(run.exit_status) +
                     (result.temporary() ? " (temporary failure)" : " (permanent failure)");
   } else if (!run.input_complete) {
     // It may have queued part of the message: a retry is better than a truncated message passed as sent.
     result.status = SendmailStatus::temporary_failure;
-    result.reason = program_ + " exited before reading the whole message";
+    result.reason = program() + " exited before reading the whole message";
   } else {
     result.reason = "sent";
   }

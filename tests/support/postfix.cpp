@@ -15,6 +15,8 @@
 namespace letterbox::test {
 namespace {
 
+constexpr const char* kDefaultMainCf = "/etc/postfix/main.cf";
+
 void check(const RunResult& r, const std::string& what) {
   if (r.exit_code != 0) throw std::runtime_error(what + " failed: " + r.output);
 }
@@ -72,7 +74,7 @@ class SmtpClient {
 
 }  // namespace
 
-Postfix::Postfix(const std::vector<std::string>& main_cf, const std::string& master_cf_extra) {
+Postfix::Postfix(const std::vector<std::string>& main_cf, const std::string& master_cf_extra, bool local_submission) {
   if (!started_as_root()) throw std::runtime_error("Postfix needs root");
   dir_ = run_as_root({"mktemp", "-d", "/tmp/letterbox-postfix.XXXXXX"}).output;
   while (!dir_.empty() && std::isspace(static_cast<unsigned char>(dir_.string().back()))) {
@@ -115,6 +117,7 @@ Postfix::Postfix(const std::vector<std::string>& main_cf, const std::string& mas
   script += "postfix -c " + etc + " check\npostfix -c " + etc + " start\n";
   check(run_as_root({"sh", "-c", script}), "starting Postfix");
   started_ = true;
+  if (local_submission) allow_local_submission();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   while (std::chrono::steady_clock::now() < deadline) {
     try {
@@ -127,7 +130,27 @@ Postfix::Postfix(const std::vector<std::string>& main_cf, const std::string& mas
   throw std::runtime_error("Postfix's smtpd did not answer on port " + std::to_string(port_) + "\n" + maillog());
 }
 
+void Postfix::allow_local_submission() {
+  default_main_cf_existed_ = std::filesystem::exists(kDefaultMainCf);
+  const auto saved = (dir_ / "default-main.cf").string();
+  check(run_as_root({"sh", "-c",
+                     default_main_cf_existed_ ? "cp -p " + std::string(kDefaultMainCf) + " " + saved
+                                              : "touch " + std::string(kDefaultMainCf)}),
+        "keeping the default main.cf");
+  default_main_cf_changed_ = true;
+  const auto listed = run({"postconf", "-h", "alternate_config_directories"});
+  std::string dirs = listed.exit_code == 0 ? listed.output : "";
+  while (!dirs.empty() && std::isspace(static_cast<unsigned char>(dirs.back()))) dirs.pop_back();
+  dirs += (dirs.empty() ? "" : ", ") + (dir_ / "etc").string();
+  check(run_as_root({"postconf", "-e", "alternate_config_directories = " + dirs}), "listing the test instance");
+}
+
 Postfix::~Postfix() {
+  if (default_main_cf_changed_) {
+    run_as_root({"sh", "-c",
+                 default_main_cf_existed_ ? "cp -p " + (dir_ / "default-main.cf").string() + " " + kDefaultMainCf
+                                          : "rm -f " + std::string(kDefaultMainCf)});
+  }
   if (started_) run_as_root({"postfix", "-c", (dir_ / "etc").string(), "stop"});
   if (!dir_.empty()) run_as_root({"rm", "-rf", dir_.string()});
 }

@@ -307,7 +307,7 @@ vacation_default_period = 3d
 vacation_max_period = 30d
 vacation_send_from_recipient = yes
 redirect_duplicate_period = 1d
-sendmail = /usr/lib/sendmail
+sendmail = /usr/lib/sendmail -C /etc/postfix-out
 )",
                               "f");
   EXPECT_TRUE(s.sieve.enabled);
@@ -325,7 +325,7 @@ sendmail = /usr/lib/sendmail
   EXPECT_EQ(s.sieve.vacation_max_period, 24h * 30);
   EXPECT_TRUE(s.sieve.vacation_send_from_recipient);
   EXPECT_EQ(s.sieve.redirect_duplicate_period, 24h);
-  EXPECT_EQ(s.sieve.sendmail, "/usr/lib/sendmail");
+  EXPECT_EQ(s.sieve.sendmail, "/usr/lib/sendmail -C /etc/postfix-out");
   EXPECT_EQ(format_effective_config(parse_config(format_effective_config(s), "printed")), format_effective_config(s));
 }
 
@@ -363,5 +363,8 @@ TEST(Config, SieveKeysRefuseBadValues) {
   EXPECT_EQ(error_of("[sieve]\nvacation_send_from_recipient = sometimes\n"),
             at + "'vacation_send_from_recipient' in [sieve]: bad value 'sometimes': expected yes or no");
   EXPECT_EQ(error_of("[sieve]\nsendmail = sendmail\n"),
-            at + "'sendmail' in [sieve]: bad value 'sendmail': expected an absolute path");
+            at + "'sendmail' in [sieve]: bad value 'sendmail': expected an absolute path first, then any arguments");
+  EXPECT_EQ(error_of("[sieve]\nsendmail = -C /etc/postfix /usr/sbin/sendmail\n"),
+            at + "'sendmail' in [sieve]: bad value '-C /etc/postfix /usr/sbin/sendmail': expected an absolute path " +
+                "first, then any arguments");
 }

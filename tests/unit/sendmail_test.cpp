@@ -47,6 +47,15 @@ TEST_F(SendmailTest, PassesSenderRecipientsAndTheExactMessage) {
   EXPECT_EQ(read("stdin"), message);
 }
 
+TEST_F(SendmailTest, ArgumentsOfTheCommandComeBeforeLetterboxsOwn) {
+  // As `[sieve] sendmail = /usr/sbin/sendmail -C /etc/postfix-out` names a second Postfix instance.
+  const Sendmail sendmail(recorder() + "  -C\t/etc/postfix-out ");
+  const auto r = sendmail.submit("", one_rcpt_, "Subject: x\n\nbody\n");
+  EXPECT_TRUE(r.ok()) << r.reason;
+  EXPECT_EQ(read("argv"), "-C\n/etc/postfix-out\n-i\n-f\n<>\n--\nrcpt@example.org\n");
+  EXPECT_EQ(sendmail.program(), recorder());
+}
+
 TEST_F(SendmailTest, TheNullSenderIsPassedAsAngleBrackets) {
   const Sendmail sendmail(recorder());
   const auto r = sendmail.submit("", one_rcpt_, "Subject: x\n\nbody\n");

@@ -1,5 +1,6 @@
 // Sendmail: hands one message to the MTA by running its sendmail program (`[sieve] sendmail`, Postfix's
-// sendmail(1) by default) as `PROGRAM -i -f SENDER -- RECIPIENT...`, the message on its standard input.
+// sendmail(1) by default) as `PROGRAM [ARGUMENT...] -i -f SENDER -- RECIPIENT...`, the message on its
+// standard input. The arguments let a site name its outbound Postfix instance (`-C /etc/postfix-out`).
 // Vacation replies, redirects and notifications leave through it, after the delivered copies are durable.
 //
 // What it promises: no shell (the program runs through util's run_program, whose contract covers the
@@ -12,6 +13,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace letterbox {
 
@@ -33,9 +35,10 @@ struct SendmailResult {
 
 class Sendmail {
  public:
-  // `program`: the path of the MTA's sendmail program, run without a shell. `timeout` bounds the whole
-  // submission, from the start of the program to its exit.
-  explicit Sendmail(std::string program, std::chrono::milliseconds timeout = std::chrono::seconds(60));
+  // `command`: the path of the MTA's sendmail program, then any arguments of its own, split at blanks
+  // (no quoting: no shell runs it). `timeout` bounds the whole submission, from the start of the program
+  // to its exit.
+  explicit Sendmail(std::string_view command, std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
   // Submits the message made of `message_parts` (written one after the other, so that a prepended header
   // needs no copy of the message) from `sender` ("" is the null sender, passed as `-f <>`, which Postfix
@@ -46,10 +49,10 @@ class Sendmail {
   SendmailResult submit(std::string_view sender, std::span<const std::string> recipients,
                         std::string_view message) const;
 
-  const std::string& program() const { return program_; }
+  const std::string& program() const { return command_.front(); }
 
  private:
-  std::string program_;
+  std::vector<std::string> command_;  // never empty
   std::chrono::milliseconds timeout_;
 };
 
