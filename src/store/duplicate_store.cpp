@@ -201,6 +201,29 @@ int replace_file(int dir, const std::string& bytes) {
   return ::fsync(dir) == 0 ? 0 : errno;
 }
 
+// Makes `dir` if missing, opens it into `out` and takes the lock SieveScriptStore takes for a change: one
+// writer per user directory, whatever the process. 0, or the errno with `what` failed.
+int lock_directory(const std::filesystem::path& mail_root, const std::filesystem::path& dir, UniqueFd& out,
+                   std::string& what) {
+  // As for the scripts: a file root made could not be appended to by the delivery user afterwards.
+  if (::geteuid() == 0) {
+    what = "refusing to write " + (dir / DuplicateStore::kFileName).string() + " as root";
+    return EPERM;
+  }
+  what = dir.string();
+  if (const int err = make_directories(mail_root, dir); err != 0) return err;
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd) return errno;
+  while (::flock(fd.get(), LOCK_EX) != 0) {
+    if (errno != EINTR) {
+      what = "locking " + dir.string();
+      return errno;
+    }
+  }
+  out = std::move(fd);
+  return 0;
+}
+
 }  // namespace
 
 std::string duplicate_key(std::initializer_list<std::string_view> parts) {
@@ -246,6 +269,19 @@ DuplicateLoad DuplicateStore::load() {
   return result;
 }
 
+DuplicateLoad DuplicateStore::hold() {
+  release();
+  UniqueFd dir;
+  std::string why;
+  if (const int err = lock_directory(mail_root_, dir_, dir, why); err != 0) {
+    return {DuplicateFileState::Failed, 0, 0, why + ": " + std::strerror(err)};
+  }
+  held_dir_ = std::move(dir);
+  auto result = load();
+  if (result.state == DuplicateFileState::Failed) release();
+  return result;
+}
+
 bool DuplicateStore::seen(DuplicateKind kind, std::string_view key, std::time_t now, std::time_t period) const {
   const auto from = static_cast<std::int64_t>(now) - static_cast<std::int64_t>(period);
   for (const auto& p : batch_) {
@@ -272,20 +308,18 @@ DuplicateCommit DuplicateStore::commit(std::time_t now) {
     result.detail = what + ": " + std::strerror(err);
     return result;
   };
-  // As for the scripts: a file root made could not be appended to by the delivery user afterwards.
-  if (::geteuid() == 0) return fail("refusing to write " + path + " as root", EPERM);
-  if (const int err = make_directories(mail_root_, dir_); err != 0) return fail(dir_.string(), err);
-  UniqueFd dir(::open(dir_.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-  if (!dir) return fail(dir_.string(), errno);
-  // The lock SieveScriptStore takes for a change: one writer per user directory, whatever the process.
-  while (::flock(dir.get(), LOCK_EX) != 0) {
-    if (errno != EINTR) return fail("locking " + dir_.string(), errno);
+  // Under hold() the lock is ours already: a second flock() on another descriptor would wait for it.
+  UniqueFd locked;
+  if (!held_dir_) {
+    std::string what;
+    if (const int err = lock_directory(mail_root_, dir_, locked, what); err != 0) return fail(what, err);
   }
+  const int dir = held_dir_ ? held_dir_.get() : locked.get();
 
   // Read again under the lock: another delivery may have appended or compacted since load().
   UniqueFd fd;
   std::string bytes;
-  const int err = read_state(dir.get(), O_RDWR, fd, size_limit(max_records_), bytes);
+  const int err = read_state(dir, O_RDWR, fd, size_limit(max_records_), bytes);
   if (err == EINVAL) {
     result.error = err;
     result.detail = path + ": not a regular file";
@@ -321,7 +355,7 @@ DuplicateCommit DuplicateStore::commit(std::time_t now) {
     }
     std::string out = header_bytes(parsed.salt);
     for (const auto& r : keep) append_record(out, r);
-    if (const int e = replace_file(dir.get(), out); e != 0) return fail(path, e);
+    if (const int e = replace_file(dir, out); e != 0) return fail(path, e);
     result.rewritten = true;
     parsed.records = std::move(keep);
   } else {

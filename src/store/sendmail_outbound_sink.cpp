@@ -42,14 +42,15 @@ std::string with_stderr(const SendmailResult& sent) {
   return sent.error_output.empty() ? sent.reason : sent.reason + ": " + sent.error_output;
 }
 
-// The tracking as a reply needs it: read now, or nullptr (logged) when a reply must not rely on it.
+// The tracking as a reply needs it: held (DuplicateStore::hold) and read under its lock, or nullptr
+// (logged) when a reply must not rely on it.
 DuplicateStore* usable_tracking(const OutboundRequest& request, unsigned line) {
   if (request.duplicates == nullptr) {
     log::warn("sieve: to=<{}> vacation (line {}) not sent: the user has no sieve directory to track replies in",
               request.recipient, line);
     return nullptr;
   }
-  const auto load = request.duplicates->load();
+  const auto load = request.duplicates->hold();
   if (load.state == DuplicateFileState::Failed) {
     // Without it every message would be answered: a reply storm is worse than a missing reply.
     log::error("sieve: to=<{}> vacation (line {}) not sent: cannot read the reply tracking: {}", request.recipient,
@@ -61,6 +62,20 @@ DuplicateStore* usable_tracking(const OutboundRequest& request, unsigned line) {
   }
   return request.duplicates;
 }
+
+// Lets the other deliveries to the user record again once a reply is decided, sent and recorded.
+class TrackingRelease {
+ public:
+  explicit TrackingRelease(DuplicateStore* tracking) : tracking_(tracking) {}
+  ~TrackingRelease() {
+    if (tracking_ != nullptr) tracking_->release();
+  }
+  TrackingRelease(const TrackingRelease&) = delete;
+  TrackingRelease& operator=(const TrackingRelease&) = delete;
+
+ private:
+  DuplicateStore* tracking_;
+};
 
 void commit_tracking(DuplicateStore& duplicates, std::time_t now, const std::string& recipient) {
   if (duplicates.pending() == 0) return;
@@ -97,7 +112,7 @@ Outcome SendmailOutboundSink::redirect(const OutboundRequest& request) {
 Outcome SendmailOutboundSink::send_redirects(const OutboundRequest& request, std::string_view whole) const {
   const auto headers = sieve::MessageHeaders::parse(whole);
   if (request.duplicates != nullptr) {
-    if (const auto load = request.duplicates->load(); load.state != DuplicateFileState::Ok) {
+    if (const auto load = request.duplicates->hold(); load.state != DuplicateFileState::Ok) {
       log::warn("sieve: to=<{}> redirect tracking: {}", request.recipient, load.detail);
     }
   }
@@ -169,6 +184,7 @@ void SendmailOutboundSink::send_vacation(const OutboundRequest& request, const s
     return;
   }
   DuplicateStore* tracking = usable_tracking(request, line);
+  const TrackingRelease release(tracking);
   const auto key = duplicate_key({vacation.reply_to, vacation.handle});
   const auto period = static_cast<std::time_t>(vacation.period);
   if (tracking == nullptr || tracking->seen(DuplicateKind::Vacation, key, request.now, period)) {

@@ -214,6 +214,25 @@ TEST_F(LmtpdSieveOutboundTest, VacationRepliesOncePerSenderWithinItsDays) {
   EXPECT_NE(mailbox_of("maildir", alice()).find("count 3\n"), std::string::npos);
 }
 
+TEST_F(LmtpdSieveOutboundTest, TwoSessionsAtOnceSendOneVacationReply) {
+  // A slow sendmail keeps the first reply in flight while the second session's delivery decides.
+  write_file(sendmail(), "#!/bin/sh\ncat > /dev/null\nsleep 1\n");
+  activate(alice_scripts(), kVacationScript);
+  start_outbound();
+  auto first = transaction();
+  auto second = transaction();
+  for (auto* c : {first.get(), second.get()}) {
+    EXPECT_EQ(c->command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+    EXPECT_EQ(c->command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+  }
+  first->send(smtp_data(message("t1")));
+  second->send(smtp_data(message("t2")));
+  EXPECT_EQ(first->reply(), kDelivered);
+  EXPECT_EQ(second->reply(), kDelivered);
+  EXPECT_EQ(count_of(log(), "vacation reply sent to <sender@client.test>"), 1U) << log();
+  EXPECT_EQ(count_of(log(), "not sent: <sender@client.test> was answered within the last"), 1U) << log();
+}
+
 TEST_F(LmtpdSieveOutboundTest, NoVacationToListsTheNullSenderOrAutomaticMail) {
   activate(alice_scripts(), kVacationScript);
   start_outbound();

@@ -144,6 +144,51 @@ TEST_F(DuplicateStoreTest, ConcurrentCommitsFromProcessesAllLand) {
   }
 }
 
+TEST_F(DuplicateStoreTest, UnderHoldCheckActAndCommitAreOneStepAcrossProcesses) {
+  // As four deliveries of one sender's mail to a user on vacation at once: each checks, "sends" (leaves a
+  // file, slowly, as sendmail takes its time) and records. Only the first may send.
+  constexpr int kChildren = 4;
+  const auto sent = tmp_ / "sent";
+  std::filesystem::create_directories(sent);
+  std::vector<pid_t> children;
+  for (int c = 0; c < kChildren; ++c) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      auto s = store();
+      if (s.hold().state != DuplicateFileState::Ok) ::_exit(1);
+      if (!s.seen(DuplicateKind::Vacation, kBob, kNow, kDay)) {
+        write_file(sent / std::to_string(c), "");
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        s.record(DuplicateKind::Vacation, kBob, kNow, kDay);
+        if (!s.commit(kNow).ok()) ::_exit(2);
+      }
+      s.release();
+      ::_exit(0);
+    }
+    children.push_back(child);
+  }
+  for (const pid_t child : children) {
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  }
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(sent), std::filesystem::directory_iterator()), 1);
+  EXPECT_TRUE(loaded().seen(DuplicateKind::Vacation, kBob, kNow, kDay));
+}
+
+TEST_F(DuplicateStoreTest, AHeldStoreCommitsUnderItsOwnLockAndReleasesIt) {
+  auto held = store();
+  ASSERT_EQ(held.hold().state, DuplicateFileState::Ok);
+  held.record(DuplicateKind::Redirect, "message-1 to carol", kNow, kDay);
+  ASSERT_TRUE(held.commit(kNow).ok());  // would wait forever for a second flock of its own
+  held.release();
+  auto other = loaded();
+  other.record(DuplicateKind::Redirect, "message-2 to carol", kNow, kDay);
+  EXPECT_TRUE(other.commit(kNow).ok());
+  EXPECT_TRUE(loaded().seen(DuplicateKind::Redirect, "message-1 to carol", kNow, kDay));
+}
+
 TEST_F(DuplicateStoreTest, AGarbageOrTruncatedFileIsEmptyAndRebuilt) {
   for (const std::string& garbage : {std::string(), std::string("LBX"), std::string(200, 'x')}) {
     std::filesystem::create_directories(file().parent_path());

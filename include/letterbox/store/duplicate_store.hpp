@@ -24,8 +24,9 @@
 // the records whose time is over, then without the oldest ones if still too many; a rewrite also removes
 // the temporary files of rewrites killed before their rename.
 //
-// Between load() and commit() another delivery to the same user may record the same key: two deliveries
-// at once can both send a vacation reply. Closing that window would hold the lock across the delivery.
+// Between load() and commit() another delivery to the same user may record the same key. Where that
+// matters (two deliveries at once must not both send a vacation reply), hold() takes the lock first and
+// reads the file under it, so that seen(), the action and commit() are one step; release() ends it.
 #pragma once
 
 #include <array>
@@ -37,6 +38,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "letterbox/util/unique_fd.hpp"
 
 namespace letterbox {
 
@@ -84,6 +87,13 @@ class DuplicateStore {
   // Reads the file (again), forgetting what was read before; the batch is kept.
   DuplicateLoad load();
 
+  // Takes the user directory's lock (the one commit() takes; the directory is made if missing), then
+  // reads the file as load() does: until release(), no other delivery to this user, in any process, can
+  // record or commit. Failed (nothing held) when the directory cannot be made, opened or locked, or as
+  // root. Holding it across a sendmail run is the point: the others wait at most that long.
+  DuplicateLoad hold();
+  void release() { held_dir_.reset(); }
+
   // Was `key` of `kind` recorded at a time in [now - period, now]? A record from the future (the clock
   // went back) counts as seen: a reply too few is better than a storm. Records in the batch count too.
   [[nodiscard]] bool seen(DuplicateKind kind, std::string_view key, std::time_t now, std::time_t period) const;
@@ -121,6 +131,7 @@ class DuplicateStore {
   std::optional<std::array<std::uint8_t, 16>> salt_;  // the file's, once read or made
   std::vector<Record> records_;                       // as read
   std::vector<Pending> batch_;
+  UniqueFd held_dir_;  // the user directory, flock()ed, while held
 };
 
 }  // namespace letterbox
