@@ -3,6 +3,8 @@
 #include <array>
 #include <cctype>
 
+#include "letterbox/util/text.hpp"
+
 namespace letterbox {
 
 std::string mbox_from_line(std::string_view sender, std::time_t when) {
@@ -78,6 +80,65 @@ std::string quote_from_lines(std::string_view text, FromQuoting style) {
   std::string out;
   quoter.feed(text, out);
   quoter.finish(out);
+  return out;
+}
+
+namespace {
+
+bool is_mbox_state_field(std::string_view line) {
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return false;
+  auto name = line.substr(0, colon);
+  while (!name.empty() && (name.back() == ' ' || name.back() == '\t')) name.remove_suffix(1);
+  for (const std::string_view state :
+       {"Status", "X-Status", "X-Keywords", "X-UID", "X-IMAP", "X-IMAPbase", "Content-Length"}) {
+    if (iequals_ascii(name, state)) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+void MboxStateFieldFilter::end_of_line(std::string& out) {
+  if (line_ == "\n" || line_ == "\r\n") {
+    in_body_ = true;
+    out += line_;
+  } else if (line_.front() == ' ' || line_.front() == '\t') {
+    if (!dropping_) out += line_;
+  } else {
+    dropping_ = is_mbox_state_field(line_);
+    if (!dropping_) out += line_;
+  }
+  line_.clear();
+}
+
+void MboxStateFieldFilter::feed(std::string_view chunk, std::string& out) {
+  while (!in_body_ && !chunk.empty()) {
+    const auto nl = chunk.find('\n');
+    if (nl == std::string_view::npos) {
+      line_.append(chunk);
+      return;
+    }
+    line_.append(chunk.substr(0, nl + 1));
+    chunk.remove_prefix(nl + 1);
+    end_of_line(out);
+  }
+  out.append(chunk);
+}
+
+void MboxStateFieldFilter::finish(std::string& out) {
+  if (!in_body_ && !line_.empty() && !(dropping_ && (line_.front() == ' ' || line_.front() == '\t')) &&
+      !is_mbox_state_field(line_)) {
+    out += line_;
+  }
+  line_.clear();
+}
+
+std::string without_mbox_state_fields(std::string_view message) {
+  MboxStateFieldFilter filter;
+  std::string out;
+  filter.feed(message, out);
+  filter.finish(out);
   return out;
 }
 

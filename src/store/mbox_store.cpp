@@ -172,10 +172,23 @@ Outcome MboxStore::write_locked(int fd, const std::filesystem::path& mbox, const
     }
     return write_error;
   };
+  MboxStateFieldFilter state_fields;
+  std::string kept;
+  const auto emit_message = [&](std::string_view text) -> int {
+    if (state_fields.in_body()) return emit(text);
+    kept.clear();
+    state_fields.feed(text, kept);
+    return emit(kept);
+  };
   int err = 0;
   try {
     err = emit(message.added_headers);
-    if (err == 0) err = message.body.for_each_chunk(emit);
+    if (err == 0) err = message.body.for_each_chunk(emit_message);
+    if (err == 0) {
+      kept.clear();
+      state_fields.finish(kept);
+      err = emit(kept);
+    }
     if (err == 0) {
       quoter.finish(out);
       // Every message ends with a newline and then the blank line that separates it from the next From_.

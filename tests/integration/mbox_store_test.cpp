@@ -45,6 +45,20 @@ TEST_F(MboxStoreTest, AppendsFromLineHeadersQuotedBodyAndBlankLine) {
   EXPECT_NE(report.find("count 2\n"), std::string::npos) << report;
 }
 
+TEST_F(MboxStoreTest, ASendersStatusFieldsNeverReachTheMailbox) {
+  // "Status: RO" from outside would show the message as read in mutt and Dovecot before anyone saw it.
+  ASSERT_TRUE(is_reply(deliver("Subject: forged\nStatus: RO\nX-Status: A\nX-Keywords: $Junk\nContent-Length: 2\n"
+                               "X-UID: 99\n\nStatus: RO stays in the body\n",
+                               mbox_recipient()),
+                       kDelivered));
+  const auto r = run({"python3", "-c",
+                      "import mailbox, sys\nm = mailbox.mbox(sys.argv[1])[0]\n"
+                      "print(m.get_flags() or '-', [k for k in m.keys()], m.get_payload(), sep='|')",
+                      mbox().string()});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, "-|['Return-Path', 'Delivered-To', 'Subject']|Status: RO stays in the body\n\n") << mbox_bytes();
+}
+
 TEST_F(MboxStoreTest, ATornTailFromACrashDoesNotSwallowTheNextMessage) {
   seed();
   // What a writer killed mid-append leaves: a message cut off in the middle of a line.

@@ -59,3 +59,23 @@ TEST(MboxFormat, UnquotingMboxrdRestoresTheOriginal) {
   }
   EXPECT_EQ(restored, in);
 }
+
+TEST(MboxFormat, StateFieldsOfTheSenderAreDroppedFromTheHeaderOnly) {
+  const std::string in =
+      "Subject: hi\nStatus: RO\nx-status: F\nX-Keywords: $Label1\n\tNonJunk\nX-UID: 7\nX-IMAP: 1 2\n"
+      "X-IMAPbase: 1 2\nContent-Length : 3\nStatusline: kept\nTo: a@example.org\n\nStatus: RO in the body\n";
+  const std::string out = "Subject: hi\nStatusline: kept\nTo: a@example.org\n\nStatus: RO in the body\n";
+  EXPECT_EQ(without_mbox_state_fields(in), out);
+  // A split at any byte changes nothing.
+  for (std::size_t a = 0; a <= in.size(); ++a) {
+    MboxStateFieldFilter filter;
+    std::string got;
+    filter.feed(std::string_view(in).substr(0, a), got);
+    filter.feed(std::string_view(in).substr(a), got);
+    filter.finish(got);
+    ASSERT_EQ(got, out) << "split at " << a;
+  }
+  EXPECT_EQ(without_mbox_state_fields("Subject: x\r\nStatus: O\r\n\r\nbody\r\n"), "Subject: x\r\n\r\nbody\r\n");
+  EXPECT_EQ(without_mbox_state_fields("Subject: only a header\nStatus: RO"), "Subject: only a header\n");
+  EXPECT_EQ(without_mbox_state_fields("\nStatus: RO\n"), "\nStatus: RO\n");
+}
