@@ -27,6 +27,7 @@ int mbox_quoting(const std::uint8_t* data, std::size_t size);
 int maildirsize(const std::uint8_t* data, std::size_t size);
 int mail_path(const std::uint8_t* data, std::size_t size);
 int policy_protocol(const std::uint8_t* data, std::size_t size);
+int managesieve_parser(const std::uint8_t* data, std::size_t size);
 int sieve_compile(const std::uint8_t* data, std::size_t size);
 int sieve_message(const std::uint8_t* data, std::size_t size);
 int sieve_match(const std::uint8_t* data, std::size_t size);
@@ -45,6 +46,7 @@ inline constexpr Target kTargets[] = {
     {"maildirsize", maildirsize},
     {"mail_path", mail_path},
     {"policy_protocol", policy_protocol},
+    {"managesieve_parser", managesieve_parser},
     {"sieve_compile", sieve_compile},
     {"sieve_message", sieve_message},
     {"sieve_match", sieve_match},
