@@ -20,6 +20,20 @@
 
 namespace letterbox::fuzz {
 
+// Passes `bytes` to `feed` whole (seed 0) or in pieces of 1 to `longest` octets whose sizes `seed`
+// picks: a parser fed from a socket must make the same of any cut.
+template <typename Feed>
+void feed_in_pieces(std::string_view bytes, std::uint32_t seed, Feed&& feed, std::size_t longest = 300) {
+  std::size_t at = 0;
+  std::uint32_t state = seed;
+  while (at < bytes.size()) {
+    state = state * 1103515245U + 12345U;
+    const std::size_t len = seed == 0 ? bytes.size() : 1 + (state >> 16) % longest;
+    feed(bytes.substr(at, len));
+    at += len;
+  }
+}
+
 int lmtp_parser(const std::uint8_t* data, std::size_t size);
 int address(const std::uint8_t* data, std::size_t size);
 int config(const std::uint8_t* data, std::size_t size);

@@ -72,15 +72,10 @@ int lmtp_parser(const std::uint8_t* data, std::size_t size) {
   whole.feed(bytes);
   Driver pieces;
   // Cut points from the bytes themselves, so that libFuzzer explores chunkings too.
-  std::size_t at = 0;
-  std::uint32_t state = 2166136261U;
-  for (unsigned char c : bytes) state = (state ^ c) * 16777619U;
-  while (at < bytes.size()) {
-    state = state * 1103515245U + 12345U;
-    const std::size_t len = 1 + (state >> 16) % 700;
-    pieces.feed(bytes.substr(at, len));
-    at += len;
-  }
+  std::uint32_t seed = 2166136261U;
+  for (unsigned char c : bytes) seed = (seed ^ c) * 16777619U;
+  feed_in_pieces(
+      bytes, seed | 1U, [&](std::string_view piece) { pieces.feed(piece); }, 700);
   Driver bytewise;
   for (char c : bytes) bytewise.feed(std::string_view(&c, 1));
 

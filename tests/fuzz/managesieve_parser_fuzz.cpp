@@ -15,20 +15,15 @@ constexpr std::uint64_t kMaxLiteral = 4096;
 std::vector<ManageSieveLine> parse(std::string_view bytes, std::uint32_t seed) {
   ManageSieveParser parser(kMaxLiteral);
   std::vector<ManageSieveLine> lines;
-  std::size_t at = 0;
-  std::uint32_t state = seed;
-  while (at < bytes.size()) {
-    state = state * 1103515245U + 12345U;
-    const std::size_t len = seed == 0 ? bytes.size() : 1 + (state >> 16) % 300;
-    parser.feed(bytes.substr(at, len));
-    at += len;
+  feed_in_pieces(bytes, seed, [&](std::string_view piece) {
+    parser.feed(piece);
     while (auto line = parser.next()) {
       // A SASL exchange: after AUTHENTICATE, one continuation line.
       if (line->status == ManageSieveLine::Status::Ok && line->name == "AUTHENTICATE") parser.expect_continuation();
       lines.push_back(std::move(*line));
     }
     FUZZ_CHECK(parser.buffered() <= ManageSieveParser::kMaxLine + 2 * kMaxLiteral + 600);
-  }
+  });
   return lines;
 }
 

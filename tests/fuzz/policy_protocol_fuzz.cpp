@@ -18,15 +18,10 @@ struct Parsed {
 Parsed parse(std::string_view bytes, std::uint32_t seed) {
   PolicyParser parser;
   Parsed out;
-  std::size_t at = 0;
-  std::uint32_t state = seed;
-  while (at < bytes.size()) {
-    state = state * 1103515245U + 12345U;
-    const std::size_t len = seed == 0 ? bytes.size() : 1 + (state >> 16) % 300;
-    parser.feed(bytes.substr(at, len));
-    at += len;
+  feed_in_pieces(bytes, seed, [&](std::string_view piece) {
+    parser.feed(piece);
     while (auto r = parser.next()) out.requests.push_back(std::move(*r));
-  }
+  });
   out.error = parser.error();
   return out;
 }
