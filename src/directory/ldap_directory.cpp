@@ -1,5 +1,6 @@
 #include "letterbox/directory/ldap_directory.hpp"
 
+#include <string.h>
 #include <sys/time.h>
 
 #include <algorithm>
@@ -130,6 +131,12 @@ void LdapDirectory::return_connection(std::unique_ptr<Connection> connection) {
 }
 
 bool LdapDirectory::connect(Connection& connection, std::string& why) {
+  int bind_rc = -1;
+  return bind_to_first_server(settings_.bind_dn, bind_password_, connection, why, bind_rc);
+}
+
+bool LdapDirectory::bind_to_first_server(const std::string& dn, std::string_view password, Connection& connection,
+                                         std::string& why, int& bind_rc) {
   const timeval network_timeout = to_timeval(settings_.network_timeout);
   const timeval timeout = to_timeval(settings_.timeout);
   std::string errors;
@@ -160,11 +167,17 @@ bool LdapDirectory::connect(Connection& connection, std::string& why) {
         continue;
       }
     }
-    berval credentials{static_cast<ber_len_t>(bind_password_.size()), bind_password_.data()};
-    rc = lib().ldap_sasl_bind_s(ld.get(), settings_.bind_dn.empty() ? nullptr : settings_.bind_dn.c_str(),
-                                LDAP_SASL_SIMPLE, &credentials, nullptr, nullptr, nullptr);
+    std::string secret(password);  // libldap takes a non-const buffer
+    berval credentials{static_cast<ber_len_t>(secret.size()), secret.data()};
+    rc = lib().ldap_sasl_bind_s(ld.get(), dn.empty() ? nullptr : dn.c_str(), LDAP_SASL_SIMPLE, &credentials, nullptr,
+                                nullptr, nullptr);
+    explicit_bzero(secret.data(), secret.size());
+    bind_rc = rc;
     if (rc != LDAP_SUCCESS) {
       errors += uri + ": bind: " + error_text(rc) + "; ";
+      // A wrong password is the directory's answer, the same from every replica: asking the next one
+      // would only count the failure twice against the account.
+      if (rc == LDAP_INVALID_CREDENTIALS || rc == LDAP_INAPPROPRIATE_AUTH) break;
       continue;
     }
     connection.handle = std::move(ld);
@@ -174,6 +187,23 @@ bool LdapDirectory::connect(Connection& connection, std::string& why) {
   if (errors.size() >= 2) errors.resize(errors.size() - 2);
   why = errors;
   return false;
+}
+
+PasswordCheck LdapDirectory::check_password(const std::string& dn, std::string_view password, std::string& why) {
+  if (dn.empty() || password.empty()) {
+    why = dn.empty() ? "no entry to bind as" : "an empty password";
+    return PasswordCheck::Refused;
+  }
+  std::string load_why;
+  if (load_ldap_library(load_why) == nullptr) {
+    why = load_why;
+    return PasswordCheck::Unavailable;
+  }
+  Connection connection;
+  int bind_rc = -1;
+  if (bind_to_first_server(dn, password, connection, why, bind_rc)) return PasswordCheck::Accepted;
+  return bind_rc == LDAP_INVALID_CREDENTIALS || bind_rc == LDAP_INAPPROPRIATE_AUTH ? PasswordCheck::Refused
+                                                                                   : PasswordCheck::Unavailable;
 }
 
 Lookup LdapDirectory::search(Connection& connection, const Address& address, int& ldap_result_code) {

@@ -95,6 +95,39 @@ TEST_F(LdapTest, DisabledAndPendingThroughTheResolver) {
   EXPECT_EQ(reply("bob.builder@example.org"), "example.org/bob.mbox");
 }
 
+TEST_F(LdapTest, APasswordIsCheckedByABindAsTheEntryFound) {
+  LdapDirectory directory(slapd_.settings());
+  const auto alice = directory.lookup(address("alice@example.org"));
+  ASSERT_EQ(alice.kind, LookupKind::Found) << alice.detail;
+  std::string why;
+  EXPECT_EQ(directory.check_password(alice.entry.dn, "alice-password", why), PasswordCheck::Accepted) << why;
+  EXPECT_EQ(directory.check_password(alice.entry.dn, "Alice-password", why), PasswordCheck::Refused);
+  EXPECT_NE(why.find("Invalid credentials (49)"), std::string::npos) << why;
+  // An empty password would be an unauthenticated bind, which LDAP lets succeed: never sent.
+  EXPECT_EQ(directory.check_password(alice.entry.dn, "", why), PasswordCheck::Refused);
+  EXPECT_EQ(why, "an empty password");
+  // An entry without a password (bob) takes none.
+  EXPECT_EQ(directory.check_password("uid=bob,ou=people,dc=example,dc=org", "anything", why), PasswordCheck::Refused);
+  // The pool's own bind is untouched: lookups go on as the service account.
+  EXPECT_EQ(directory.lookup(address("bob.builder@example.org")).kind, LookupKind::Found);
+}
+
+TEST_F(LdapTest, APasswordCheckWithTheDirectoryDownIsUnavailableNeverRefused) {
+  const auto settings = slapd_.settings();
+  LdapDirectory directory(settings);
+  slapd_.stop();
+  std::string why;
+  PasswordCheck check = PasswordCheck::Accepted;
+  const auto took =
+      timed([&] { check = directory.check_password("uid=alice,ou=people,dc=example,dc=org", "alice-password", why); });
+  EXPECT_EQ(check, PasswordCheck::Unavailable) << why;
+  EXPECT_LT(took, settings.network_timeout + settings.timeout + 500ms);
+  slapd_.start();
+  EXPECT_EQ(directory.check_password("uid=alice,ou=people,dc=example,dc=org", "alice-password", why),
+            PasswordCheck::Accepted)
+      << why;
+}
+
 TEST_F(LdapTest, StoppedServerIsUnavailableAndRecoversInTheSameProcess) {
   const auto settings = slapd_.settings();
   LdapDirectory directory(settings);
