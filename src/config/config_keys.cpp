@@ -312,6 +312,20 @@ const std::vector<Key>& keys() {
             duration),
         key("sieve", "sendmail", "/usr/sbin/sendmail", &S::sieve, &SieveSettings::sendmail, StringCodec{check_command}),
 
+        key("managesieve", "listen", "inet:127.0.0.1:4190", &S::managesieve, &ManageSieveSettings::listen,
+            ListCodec{check_listen, false}),
+        key("managesieve", "max_sessions", "200", &S::managesieve, &ManageSieveSettings::max_sessions,
+            UnsignedCodec{1, 100000}),
+        key("managesieve", "allow_plaintext_auth", "no", &S::managesieve, &ManageSieveSettings::allow_plaintext_auth,
+            yes_no),
+        key("managesieve", "max_scripts", "20", &S::managesieve, &ManageSieveSettings::max_scripts,
+            UnsignedCodec{1, 10000}),
+        key("managesieve", "max_storage", "1M", &S::managesieve, &ManageSieveSettings::max_storage, size),
+        key("managesieve", "max_auth_failures", "3", &S::managesieve, &ManageSieveSettings::max_auth_failures,
+            UnsignedCodec{1, 100}),
+        key("managesieve", "auth_failure_delay", "2s", &S::managesieve, &ManageSieveSettings::auth_failure_delay,
+            duration),
+
         key("stats", "listen", "", &S::stats, &StatsSettings::listen, StringCodec{check_stats_listen}),
         key("stats", "policy_listen", "", &S::stats, &StatsSettings::policy_listen, StringCodec{check_stats_listen}),
 

@@ -140,6 +140,18 @@ struct SieveSettings {
   std::string sendmail{};  // vacation, redirect and notifications go to the MTA through it
 };
 
+// ManageSieve (letterbox.conf(5) "[managesieve]", letterbox-managesieved(8)): where users edit their
+// scripts from webmail and mail clients, and the limits on them. The TLS key pair is [server]'s.
+struct ManageSieveSettings {
+  std::vector<std::string> listen{};
+  unsigned max_sessions{};
+  bool allow_plaintext_auth{};  // AUTHENTICATE before STARTTLS from a peer that is not loopback
+  unsigned max_scripts{};
+  std::uint64_t max_storage{};   // octets of scripts per user
+  unsigned max_auth_failures{};  // in one connection, then it is closed
+  Duration auth_failure_delay{};
+};
+
 // Prometheus metrics (METRICS in letterbox-lmtpd(8) and letterbox-policyd(8)): where each daemon serves GET /metrics;
 // empty: off. Two keys, because the two daemons read one file and one address cannot serve two processes.
 struct StatsSettings {
@@ -171,6 +183,7 @@ struct Settings {
   MaildirSettings maildir;
   PolicySettings policy;
   SieveSettings sieve;
+  ManageSieveSettings managesieve;
   StatsSettings stats;
   LogSettings log;
   ConfigOrigin origin;
