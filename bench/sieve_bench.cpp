@@ -9,7 +9,8 @@
 // After every run the mail is counted where the script puts it; the program exits 1 if a run's mail was
 // not all where it belongs. Prints messages/s (median of --runs), letterbox-lmtpd's CPU per message and
 // the ratios; run as root (Dovecot is started as root).
-//   bench_sieve LETTERBOX_LMTPD [--runs 5] [--messages 2000] [--script bench/typical.sieve]
+//   bench_sieve LETTERBOX_LMTPD [--runs 5] [--messages 2000] [--script bench/typical.sieve] [--only TEXT]
+// --only runs just the configurations whose name contains TEXT ("letterbox script"), to profile one.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -95,14 +96,20 @@ bool verify(const Config& c, unsigned messages, unsigned matched, std::string& s
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: bench_sieve LETTERBOX_LMTPD [--runs N] [--messages N] [--script FILE]\n");
+    std::fprintf(stderr,
+                 "usage: bench_sieve LETTERBOX_LMTPD [--runs N] [--messages N] [--script FILE] [--only TEXT]\n");
     return 64;
   }
   const std::string lmtpd = argv[1];
   unsigned runs = 5;
   unsigned messages = 2000;
   fs::path script_file = fs::path(LETTERBOX_SOURCE_DIR) / "bench" / "typical.sieve";
-  bench::Options(argc, argv, 2).option("--runs", runs).option("--messages", messages).option("--script", script_file);
+  std::string only;
+  bench::Options(argc, argv, 2)
+      .option("--runs", runs)
+      .option("--messages", messages)
+      .option("--script", script_file)
+      .option("--only", only);
   test::become_unprivileged();
   if (!test::started_as_root()) {
     std::fprintf(stderr, "bench_sieve: run as root (Dovecot is started as root; deliveries run as nobody)\n");
@@ -159,6 +166,7 @@ int main(int argc, char** argv) {
     for (std::size_t k = 0; k < n; ++k) {
       const std::size_t i = (k + r) % n;
       const auto& c = configs[i];
+      if (std::string(c.name).find(only) == std::string::npos) continue;
       bench::set_aside(c.root, trash / (std::to_string(r) + "-" + std::to_string(i)));
       if (c.script) install(c, script);
       const double cpu_before = c.pid > 0 ? test::cpu_seconds(c.pid) : 0;
@@ -175,8 +183,9 @@ int main(int argc, char** argv) {
   test::run_as_root({"rm", "-rf", trash.string()});
 
   const auto note = [&](std::size_t i) {
-    std::string text = (verified[i] == runs ? "verified " : "NOT VERIFIED ") + std::to_string(verified[i]) + "/" +
-                       std::to_string(runs) + " runs, last: " + found[i];
+    if (rate[i].empty()) return std::string("not run");
+    std::string text = (verified[i] == rate[i].size() ? "verified " : "NOT VERIFIED ") + std::to_string(verified[i]) +
+                       "/" + std::to_string(rate[i].size()) + " runs, last: " + found[i];
     if (!cpu_us[i].empty()) text += "; " + std::to_string(static_cast<long>(median(cpu_us[i]))) + " us CPU/msg";
     return text;
   };
@@ -186,6 +195,7 @@ int main(int argc, char** argv) {
   // Ratios of the same run's figures, then their median: the machine changes from run to run, less
   // within one.
   const auto ratio = [&](std::size_t a, std::size_t b) {
+    if (rate[a].size() != runs || rate[b].size() != runs) return std::string("not measured");
     std::vector<double> each;
     for (unsigned r = 0; r < runs; ++r) each.push_back(rate[b][r] > 0 ? rate[a][r] / rate[b][r] : 0);
     char text[160];
@@ -199,7 +209,7 @@ int main(int argc, char** argv) {
   report.closing("letterbox script / dovecot script: " + ratio(2, 4));
   report.closing("dovecot script / dovecot no script: " + ratio(4, 3));
   for (std::size_t i = 0; i < n; ++i) {
-    if (verified[i] != runs) return 1;
+    if (verified[i] != rate[i].size()) return 1;
   }
   return 0;
 }
