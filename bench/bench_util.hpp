@@ -81,7 +81,10 @@ class Report {
     std::fflush(stdout);
   }
 
-  void closing(const std::string& text) const { std::printf("# %s\n", text.c_str()); }
+  void closing(const std::string& text) const {
+    std::printf("# %s\n", text.c_str());
+    std::fflush(stdout);
+  }
 
  private:
   std::string value(double v) const {
