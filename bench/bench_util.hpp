@@ -48,8 +48,8 @@ class Options {
 
 // One report format for every benchmark. On stdout: the title and the setup as `#` lines, then a table of
 // one row per scenario — the median of Letterbox's runs, the median of the peer's and the ratio when there
-// is a peer, and a note — then any closing `#` lines. On stderr, one progress line per run. Rates are
-// printed whole, other values (latencies) with two decimals.
+// is a peer (dashes in a row without the peer's runs), and a note — then any closing `#` lines. On
+// stderr, one progress line per run. Rates are printed whole, other values (latencies) with two decimals.
 class Report {
  public:
   // `ours` and `peer` head the value columns; without a peer the table has neither its column nor a ratio.
@@ -70,7 +70,9 @@ class Report {
   void row(const std::string& scenario, const std::vector<double>& ours, const std::vector<double>& theirs = {},
            const std::string& note = "") const {
     std::printf("%-34s %20s", scenario.c_str(), value(median(ours)).c_str());
-    if (peer_) {
+    if (peer_ && theirs.empty()) {
+      std::printf(" %20s %8s", "-", "-");  // a scenario only ours runs
+    } else if (peer_) {
       const double a = median(ours);
       const double b = median(theirs);
       std::printf(" %20s %7.2fx", value(b).c_str(), b > 0 ? a / b : 0.0);
@@ -79,7 +81,10 @@ class Report {
     std::fflush(stdout);
   }
 
-  void closing(const std::string& text) const { std::printf("# %s\n", text.c_str()); }
+  void closing(const std::string& text) const {
+    std::printf("# %s\n", text.c_str());
+    std::fflush(stdout);
+  }
 
  private:
   std::string value(double v) const {

@@ -6,7 +6,7 @@
 namespace letterbox::bench {
 
 Dovecot::Dovecot(const test::Slapd& slapd, const std::filesystem::path& mail_root, int lmtp_port,
-                 const std::string& mail_location) {
+                 const std::string& mail_location, const std::string& extra_config) {
   auto made = test::run_as_root({"mktemp", "-d", "/tmp/letterbox-dovecot.XXXXXX"}).output;
   while (!made.empty() && (made.back() == '\n' || made.back() == ' ')) made.pop_back();
   dir_ = made;
@@ -29,6 +29,7 @@ Dovecot::Dovecot(const test::Slapd& slapd, const std::filesystem::path& mail_roo
     conf += "service lmtp {\n  inet_listener lmtp {\n    address = 127.0.0.1\n    port = " + std::to_string(lmtp_port) +
             "\n  }\n  process_min_avail = 2\n}\n";
   }
+  conf += extra_config;
   const std::string ldap_conf = "uris = " + slapd.uri() + "\ndn = " + ldap.bind_dn +
                                 "\ndnpass = " + std::string(test::Slapd::kBindPassword) + "\nbase = " + ldap.base +
                                 "\nuser_filter = (&(objectClass=inetOrgPerson)(mail=%u))\n"

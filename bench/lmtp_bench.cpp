@@ -7,8 +7,6 @@
 // Each run's pair of figures also goes to stderr, with disk writes and flushes per message, to show how
 // much the disk varied. BENCH_NO_PEER=1 skips Dovecot's runs (for profiling ours alone).
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,13 +14,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bench_util.hpp"
 #include "dovecot.hpp"
+#include "lmtp_load.hpp"
 #include "slapd.hpp"
 #include "test_support.hpp"
 
@@ -31,66 +29,6 @@ using bench::median;
 namespace fs = std::filesystem;
 
 namespace {
-
-// Write and flush requests the disk under `dir` has completed so far (/sys/dev/block/M:N/stat), to show
-// how many each delivery costs: on a virtual disk the flushes are what is rate-limited.
-struct DiskOps {
-  unsigned long long writes = 0;
-  unsigned long long flushes = 0;
-};
-DiskOps disk_ops(const fs::path& dir) {
-  struct stat st {};
-  if (::stat(dir.c_str(), &st) != 0) return {};
-  std::ifstream in("/sys/dev/block/" + std::to_string(major(st.st_dev)) + ":" + std::to_string(minor(st.st_dev)) +
-                   "/stat");
-  std::vector<unsigned long long> f;
-  for (unsigned long long v = 0; in >> v;) f.push_back(v);
-  DiskOps ops;
-  if (f.size() > 4) ops.writes = f[4];
-  if (f.size() > 15) ops.flushes = f[15];
-  return ops;
-}
-
-// Messages per second of one smtp-source run; 0 if it failed.
-double drive(int port, unsigned messages, const std::string& recipient, bool numbered, const fs::path& root) {
-  const auto before = disk_ops(root.parent_path());
-  std::vector<std::string> argv{
-      "smtp-source",        "-L", "-s",     "20", "-m", std::to_string(messages), "-l", "4096", "-f",
-      "sender@client.test", "-t", recipient};
-  if (numbered) argv.insert(argv.end(), {"-N", "-r", "1"});
-  argv.push_back("127.0.0.1:" + std::to_string(port));
-  const auto start = std::chrono::steady_clock::now();
-  const auto r = test::run(argv);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (r.exit_code != 0) {
-    std::fprintf(stderr, "smtp-source failed: %s\n", r.output.c_str());
-    return 0;
-  }
-  const auto after = disk_ops(root.parent_path());
-  std::fprintf(stderr, "  port %d: %.0f msg/s, per message %.2f disk writes and %.2f flushes\n", port,
-               messages / seconds, static_cast<double>(after.writes - before.writes) / messages,
-               static_cast<double>(after.flushes - before.flushes) / messages);
-  return messages / seconds;
-}
-
-// Messages under `root`: Maildir files in new/ and cur/, plus From_ lines of every other regular file
-// (an mbox). smtp-source's bodies have no "From " lines of their own.
-std::size_t count_messages(const fs::path& root) {
-  std::size_t n = 0;
-  if (!fs::exists(root)) return 0;
-  for (const auto& e : fs::recursive_directory_iterator(root)) {
-    if (!e.is_regular_file()) continue;
-    const auto parent = e.path().parent_path().filename();
-    if (parent == "new" || parent == "cur") {
-      ++n;
-    } else if (parent != "tmp") {
-      const auto text = test::read_file(e.path());
-      if (text.starts_with("From ")) ++n;
-      for (std::size_t pos = text.find("\nFrom "); pos != std::string::npos; pos = text.find("\nFrom ", pos + 1)) ++n;
-    }
-  }
-  return n;
-}
 
 // The disk's own limit for this workload: 20 threads creating, writing and fsyncing 4 KiB files into
 // `dir`, which must not exist yet.
@@ -113,18 +51,6 @@ double fsync_ceiling(const fs::path& dir, unsigned files) {
   }
   for (auto& t : threads) t.join();
   return files / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// Empties `root` before a run by moving its contents into `trash` rather than deleting them, then
-// syncs. On ext4 without a journal (this machine's disk), a new inode skips every inode deleted in the
-// last minute or so, one buffer lookup each: deleting the last run's thousands of files would bill the
-// next run, ours or Dovecot's, for them. The trash is deleted after the scenario's last run.
-void set_aside(const fs::path& root, const fs::path& trash) {
-  const auto r = test::run_as_root({"sh", "-c",
-                                    "[ -d '" + root.string() + "' ] || exit 0; mkdir -p '" + trash.string() +
-                                        "' && find '" + root.string() + "' -mindepth 1 -maxdepth 1 -exec mv -t '" +
-                                        trash.string() + "' {} + && sync"});
-  if (r.exit_code != 0) std::fprintf(stderr, "cannot empty %s: %s\n", root.c_str(), r.output.c_str());
 }
 
 void add_numbered_users(const test::Slapd& slapd, const fs::path& dir, int count) {
@@ -167,16 +93,7 @@ int main(int argc, char** argv) {
   const int ours_port = test::free_port();
   const int theirs_port = test::free_port();
   const int theirs_mbox_port = test::free_port();
-  const auto ldap = slapd.settings();
-  test::write_file(tmp / "letterbox.conf",
-                   "[server]\nlisten = inet:127.0.0.1:" + std::to_string(ours_port) +
-                       "\nuser = nobody\ngroup = nogroup\n[ldap]\nuri = " + slapd.uri() + "\nbase = " + ldap.base +
-                       "\nbind_dn = " + ldap.bind_dn + "\nbind_password_file = " + ldap.bind_password_file +
-                       "\nfilter = " + ldap.filter +
-                       "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-                       "[delivery]\nmail_root = " +
-                       ours_root.string() + "\nmax_lock_waiters = 100\n[log]\nlevel = warn\ntarget = " +
-                       (tmp / "lmtpd.log").string() + "\n");
+  test::write_file(tmp / "letterbox.conf", bench::letterbox_config(slapd, ours_port, ours_root, tmp / "lmtpd.log"));
   fs::create_directories(ours_root);
   test::Background ours({lmtpd, "-c", (tmp / "letterbox.conf").string(), "--foreground"});
   test::wait_for_port(ours_port);
@@ -211,19 +128,20 @@ int main(int argc, char** argv) {
     std::vector<double> b;
     std::size_t ours_count = 0;
     std::size_t theirs_count = 0;
+    const bench::Stream load{20, s.messages, s.recipient, s.numbered, ""};
     // Interleaved, so both see the same machine, and taking turns to go first: this disk's flushes are
     // rate-limited, and whoever runs second inherits what the first one used up.
     const bool peer = std::getenv("BENCH_NO_PEER") == nullptr;
     for (unsigned r = 0; r < runs; ++r) {
       auto run_ours = [&] {
-        set_aside(ours_root, trash / ("ours" + std::to_string(r)));
-        a.push_back(drive(ours_port, s.messages, s.recipient, s.numbered, ours_root));
-        ours_count = count_messages(ours_root);
+        bench::set_aside(ours_root, trash / ("ours" + std::to_string(r)));
+        a.push_back(bench::drive(ours_port, {load}, ours_root));
+        ours_count = bench::count_messages(ours_root);
       };
       auto run_theirs = [&] {
-        set_aside(s.theirs_root, trash / ("theirs" + std::to_string(r)));
-        b.push_back(peer ? drive(s.theirs_port, s.messages, s.recipient, s.numbered, s.theirs_root) : 1);
-        theirs_count = count_messages(s.theirs_root);
+        bench::set_aside(s.theirs_root, trash / ("theirs" + std::to_string(r)));
+        b.push_back(peer ? bench::drive(s.theirs_port, {load}, s.theirs_root) : 1);
+        theirs_count = bench::count_messages(s.theirs_root);
       };
       if (r % 2 == 0) {
         run_ours();

@@ -82,6 +82,10 @@ class Run {
   std::optional<RunError> error_;
   std::size_t script_index_ = 0;
   std::chrono::nanoseconds cpu_start_{};
+  // The last reading of the thread's CPU clock: when it was taken (wall clock) and the CPU time used by
+  // then (see in_time).
+  std::chrono::steady_clock::time_point cpu_read_at_;
+  std::chrono::nanoseconds cpu_used_{};
   VariableStore globals_;
   std::vector<std::string> internal_flags_;
   std::vector<std::pair<IncludeLocation, std::string>> include_chain_;

@@ -140,6 +140,21 @@ TEST_F(SieveRunCore, CpuTimeLimit) {
             "error 2:3: the script used more than 2000 ms of CPU time (max_cpu_time)\nkeep\n");
 }
 
+// The thread's real CPU clock, which in_time reads only once the wall-clock time since its last reading
+// could exceed the budget: a script that needs far more than 1 ms of CPU still stops with the error.
+TEST_F(SieveRunCore, CpuTimeLimitOnTheThreadsClock) {
+  input.limits.max_cpu_time = std::chrono::milliseconds(1);
+  const std::string message = "Subject: " + std::string(16 * 1024, 'x') + "\r\n\r\nbody\r\n";
+  std::string keys;
+  for (int i = 0; i < 200; ++i) keys += std::string(keys.empty() ? "" : ", ") + "\"y" + std::to_string(i) + "\"";
+  std::string script;
+  for (int i = 0; i < 100; ++i) script += "if header :contains \"subject\" [" + keys + "] { discard; }\n";
+  const auto printed = run_on(message, script);
+  EXPECT_TRUE(printed.starts_with("error ")) << printed;
+  EXPECT_NE(printed.find("the script used more than 1 ms of CPU time (max_cpu_time)\nkeep\n"), std::string::npos)
+      << printed;
+}
+
 TEST_F(SieveRunCore, RedirectAddressCheckedAfterExpansion) {
   EXPECT_EQ(run(R"(require "variables"; set "a" "not an address"; redirect "${a}";)"),
             "error 1:48: invalid redirect address \"not an address\"\nkeep\n");
