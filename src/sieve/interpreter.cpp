@@ -48,6 +48,12 @@ const MessageHeaders& Run::headers() {
   return *headers_;
 }
 
+void Run::replace_message(std::string text) {
+  replaced_message_ = std::move(text);
+  input_.message = replaced_message_;
+  headers_.reset();
+}
+
 bool Run::fail(const Frame& frame, Position where, std::string message) {
   if (!error_) error_ = RunError{Diagnostic{where, std::move(message)}, script_index_, frame.included};
   return false;

@@ -2,6 +2,7 @@
 // set (RFC 5229 §4), include/return/global (RFC 6609), error (RFC 5463 §5).
 #include <algorithm>
 
+#include "compile_plugin.hpp"
 #include "letterbox/util/text.hpp"
 #include "run_state.hpp"
 
@@ -98,6 +99,7 @@ Flow execute_command(Run& run, Frame& frame, const Command& command) {
     case CommandKind::set: return execute_set(run, frame, command);
     case CommandKind::global: return execute_global(run, frame, command);
     case CommandKind::include: return execute_include(run, frame, command);
+    case CommandKind::hosted: return command.hosted->execute(run, frame, command);
     case CommandKind::error:
       run.fail(frame, command.where, run.expand(frame, command.arguments.front()));
       return Flow::error;
