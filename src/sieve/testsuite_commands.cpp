@@ -1,0 +1,183 @@
+// What vnd.dovecot.testsuite's commands and tests do during a run. The file's own actions and those of
+// the scripts test_script_run runs go into the run's one action list, as Pigeonhole's testsuite keeps one
+// result; a test block that fails records why and lets the next block run.
+#include <algorithm>
+
+#include "letterbox/sieve/address_list.hpp"
+#include "letterbox/util/text.hpp"
+#include "testsuite_node.hpp"
+
+namespace letterbox::sieve {
+namespace {
+
+std::string bare_address(std::string_view text) {
+  const auto items = parse_address_list(text, 1);
+  return items.empty() ? "" : items.front().all;
+}
+
+// The names Pigeonhole's result gives its actions.
+std::string action_name(const Action& action) {
+  if (const auto* keep = std::get_if<KeepAction>(&action.what)) return keep->fileinto_name.empty() ? "keep" : "store";
+  if (std::holds_alternative<FileintoAction>(action.what)) return "store";
+  if (std::holds_alternative<RedirectAction>(action.what)) return "redirect";
+  if (const auto* reject = std::get_if<RejectAction>(&action.what)) return reject->extended ? "ereject" : "reject";
+  return "vacation";
+}
+
+void reset_result(Run& run, TestsuiteState& state) {
+  run.actions() = ActionList(run.limits().max_actions, run.limits().max_redirects);
+  run.internal_flags().clear();
+  state.executed = false;
+}
+
+// The run's failure becomes the failure of the test block; outside one, it stays the run's.
+Flow test_block(Run& run, Frame& frame, const Command& command, TestsuiteState& state, const std::string& name) {
+  state.test_name = name;
+  state.in_test = true;
+  state.fail_reason.reset();
+  ++state.report.tests;
+  const Flow flow = execute_block(run, frame, command.branches.front().block);
+  state.in_test = false;
+  if (flow != Flow::error) return flow;
+  const auto error = run.take_error().value_or(RunError{});
+  ++state.report.failed;
+  if (state.report.first_failure.empty()) {
+    state.report.first_failure =
+        "test '" + name + "': " +
+        (state.fail_reason ? *state.fail_reason
+                           : "run-time error at line " + std::to_string(error.diagnostic.where.line) + ": " +
+                                 error.diagnostic.message);
+  }
+  return Flow::next;
+}
+
+Flow set_object(Run& run, Frame& frame, const Command& command, const std::string& object, std::string value) {
+  const std::string lower = ascii_lower(object);
+  if (lower == "message") {
+    run.envelope() = testsuite_envelope(value);
+    run.replace_message(std::move(value));
+  } else if (lower == "envelope.from") {
+    run.envelope().from = bare_address(value);
+  } else if (lower == "envelope.to") {
+    run.envelope().to = bare_address(value);
+    run.envelope().original_recipient.clear();
+  } else if (lower == "envelope.orig_to") {
+    run.envelope().original_recipient = bare_address(value);
+  } else if (lower != "envelope.auth") {  // no authenticated user in this engine's model: nothing to set
+    run.fail(frame, command.where, "test_set: unknown object \"" + object + "\"");
+    return Flow::error;
+  }
+  return Flow::next;
+}
+
+// The message test_message names becomes the one under test.
+bool load_message(Run& run, TestsuiteState& state, bool smtp, const std::string& folder, std::uint64_t index) {
+  if (smtp) {
+    if (index >= state.sent.size()) return false;
+    const SentMessage& sent = state.sent[index];
+    run.replace_message(sent.text);
+    run.envelope() = Envelope{sent.from, sent.to, ""};
+    return true;
+  }
+  const auto* mailbox = state.find_mailbox(folder);
+  if (mailbox == nullptr || index >= mailbox->size()) return false;
+  std::string text = (*mailbox)[index];
+  run.envelope() = testsuite_envelope(text);
+  run.replace_message(std::move(text));
+  return true;
+}
+
+// Runs the compiled script in this run, into its action list.
+bool run_compiled(Run& run, TestsuiteState& state, bool append) {
+  state.log.clear();
+  if (!state.compiled) {
+    state.log.push_back("no script compiled");
+    return false;
+  }
+  if (!append) reset_result(run, state);
+  Frame inner(*state.compiled, run.limits(), "");
+  if (execute_block(run, inner, state.compiled->commands) != Flow::error) return true;
+  state.log.push_back(run.take_error().value_or(RunError{}).diagnostic.message);
+  return false;
+}
+
+bool run_multiscript(Run& run, TestsuiteState& state, const std::vector<std::string>& paths) {
+  state.log.clear();
+  std::vector<std::shared_ptr<const Script>> owned;
+  std::vector<const Script*> scripts;
+  for (const auto& path : paths) {
+    auto script = state.compile_file(path);
+    if (!script) return false;
+    scripts.push_back(script.get());
+    owned.push_back(std::move(script));
+  }
+  RunInput input = run.input();
+  input.host = &state;
+  const auto result = run_sequence(scripts, input);
+  if (result.error) state.log.push_back(result.error->diagnostic.message);
+  return state.execute(result.actions, input.message, input.envelope) && result.ok();
+}
+
+bool execute_result(Run& run, TestsuiteState& state) {
+  if (state.executed) return true;
+  state.executed = true;
+  state.log.clear();
+  ActionList finished = run.actions();
+  if (auto error = finished.finish(run.internal_flags())) {
+    state.log.push_back(*error);
+    return false;
+  }
+  return state.execute(finished.take(), run.input().message, run.input().envelope);
+}
+
+}  // namespace
+
+Flow TestsuiteNode::execute(Run& run, Frame& frame, const Command& command) const {
+  switch (op_) {
+    case TestsuiteOp::test: return test_block(run, frame, command, state_, run.expand(frame, text));
+    case TestsuiteOp::fail:
+      state_.fail_reason = run.expand(frame, text);
+      run.fail(frame, command.where, "test_fail: " + *state_.fail_reason);
+      return Flow::error;
+    case TestsuiteOp::set: return set_object(run, frame, command, text.text, run.expand(frame, value));
+    case TestsuiteOp::message:
+      if (load_message(run, state_, smtp, run.expand(frame, text), index)) return Flow::next;
+      state_.fail_reason =
+          smtp ? "no outgoing SMTP message with index " + std::to_string(index)
+               : "no message in folder '" + run.expand(frame, text) + "' with index " + std::to_string(index);
+      run.fail(frame, command.where, *state_.fail_reason);
+      return Flow::error;
+    case TestsuiteOp::mailbox_create: state_.create_mailbox(run.expand(frame, text)); return Flow::next;
+    case TestsuiteOp::result_reset: reset_result(run, state_); return Flow::next;
+    default: return Flow::next;
+  }
+}
+
+bool TestsuiteNode::evaluate(Run& run, Frame& frame, const Test& test) const {
+  switch (op_) {
+    case TestsuiteOp::message: return load_message(run, state_, smtp, run.expand(frame, text), index);
+    case TestsuiteOp::script_compile:
+      state_.compiled = state_.compile_file(run.expand(frame, text));
+      return state_.compiled != nullptr;
+    case TestsuiteOp::script_run: return run_compiled(run, state_, append);
+    case TestsuiteOp::multiscript: return run_multiscript(run, state_, run.expand(frame, paths));
+    case TestsuiteOp::result_execute: return execute_result(run, state_);
+    case TestsuiteOp::error:
+    case TestsuiteOp::result_action: {
+      std::vector<std::string> values;
+      if (op_ == TestsuiteOp::error) {
+        values = state_.log;
+      } else {
+        for (const auto& action : run.actions().actions()) values.push_back(action_name(action));
+      }
+      if (index != 0) {
+        if (index > values.size()) return false;
+        values = {values[index - 1]};
+      }
+      return match_values(run, frame, test, values);
+    }
+    default: return false;
+  }
+}
+
+}  // namespace letterbox::sieve

@@ -1,0 +1,120 @@
+// The testsuite's little world (testsuite_state.hpp): folders in memory, an outbox, included scripts read
+// beside the test file, and the executing of a result into them.
+#include "testsuite_state.hpp"
+
+#include <chrono>
+
+#include "letterbox/sieve/message_headers.hpp"
+#include "letterbox/sieve/redirect_message.hpp"
+#include "letterbox/sieve/vacation_reply.hpp"
+#include "letterbox/sieve/vacation_rules.hpp"
+#include "letterbox/util/text.hpp"
+
+namespace letterbox::sieve {
+namespace {
+
+std::string first_address(const MessageHeaders& headers, std::string_view name) {
+  for (const auto value : headers.values(name)) {
+    const auto items = parse_address_list(value, 1);
+    if (!items.empty() && !items.front().localpart.empty()) return items.front().all;
+  }
+  return "";
+}
+
+// Pigeonhole names a folder below the inbox "INBOX.name" or "INBOX/name"; "inbox" itself in any case.
+bool same_mailbox(std::string_view a, std::string_view b) {
+  if (iequals_ascii(a, "INBOX") && iequals_ascii(b, "INBOX")) return true;
+  return a == b;
+}
+
+std::string bounce(const Envelope& envelope, const MessageHeaders& headers, const RejectAction& reject) {
+  const auto subjects = headers.values("Subject");
+  return "From: Mail Delivery Subsystem <MAILER-DAEMON>\r\nTo: <" + envelope.from +
+         ">\r\nSubject: Rejected: " + std::string(subjects.empty() ? "" : subjects.front()) +
+         "\r\nAuto-Submitted: auto-replied (rejected)\r\n\r\n" + reject.reason + "\r\n";
+}
+
+}  // namespace
+
+Envelope testsuite_envelope(std::string_view message) {
+  const auto headers = MessageHeaders::parse(message);
+  Envelope envelope;
+  envelope.to = first_address(headers, "Envelope-To");
+  if (envelope.to.empty()) envelope.to = first_address(headers, "To");
+  if (envelope.to.empty()) envelope.to = "recipient@example.com";
+  for (const auto* name : {"Return-Path", "Sender", "From"}) {
+    if (envelope.from.empty()) envelope.from = first_address(headers, name);
+  }
+  if (envelope.from.empty()) envelope.from = "sender@example.com";
+  return envelope;
+}
+
+std::vector<std::string>* TestsuiteState::find_mailbox(std::string_view name) {
+  for (auto& [mailbox_name, messages] : mailboxes_) {
+    if (same_mailbox(mailbox_name, name)) return &messages;
+  }
+  return nullptr;
+}
+
+std::vector<std::string>& TestsuiteState::create_mailbox(std::string_view name) {
+  if (auto* existing = find_mailbox(name)) return *existing;
+  return mailboxes_.emplace_back(std::string(name), std::vector<std::string>{}).second;
+}
+
+IncludeLoad TestsuiteState::load_include(IncludeLocation location, std::string_view name) {
+  const std::string folder = location == IncludeLocation::global ? "included-global/" : "included/";
+  const auto text = options_.read_file(folder + std::string(name) + ".sieve");
+  if (!text) return IncludeMissing{};
+  auto compiled = compile(*text, CompileOptions{options_.compile_limits});
+  if (!compiled.ok()) {
+    return IncludeFailed{"line " + std::to_string(compiled.errors.front().where.line) + ": " +
+                         compiled.errors.front().message};
+  }
+  return compiled.script;
+}
+
+std::shared_ptr<const Script> TestsuiteState::compile_file(const std::string& relative) {
+  log.clear();
+  const auto text = options_.read_file(relative);
+  if (!text) {
+    log.push_back("cannot read \"" + relative + "\"");
+    return nullptr;
+  }
+  auto compiled = compile(*text, CompileOptions{options_.compile_limits});
+  for (const auto& error : compiled.errors) log.push_back(error.message);
+  return compiled.script;
+}
+
+bool TestsuiteState::execute(const std::vector<Action>& actions, std::string_view message, const Envelope& envelope) {
+  const auto headers = MessageHeaders::parse(message);
+  for (const auto& action : actions) {
+    if (std::holds_alternative<KeepAction>(action.what)) {
+      create_mailbox("INBOX").emplace_back(message);
+    } else if (const auto* fileinto = std::get_if<FileintoAction>(&action.what)) {
+      // Pigeonhole's testsuite store creates what is missing; so does this one, :create or not.
+      create_mailbox(fileinto->mailbox).emplace_back(message);
+    } else if (const auto* redirect = std::get_if<RedirectAction>(&action.what)) {
+      const RedirectMessage redirected(message, envelope.to);
+      std::string text;
+      for (const auto part : redirected.parts()) text += part;
+      sent.push_back({envelope.from, redirect->address, std::move(text)});
+    } else if (const auto* reject = std::get_if<RejectAction>(&action.what)) {
+      if (!reject->extended && !envelope.from.empty()) {
+        sent.push_back({"", envelope.from, bounce(envelope, headers, *reject)});
+      }
+    } else if (const auto* vacation = std::get_if<VacationAction>(&action.what)) {
+      std::vector<std::string> addresses = vacation->addresses;
+      if (!vacation->original_recipient.empty()) addresses.push_back(vacation->original_recipient);
+      if (vacation_suppression(headers, {envelope.from, envelope.to, addresses}) != VacationSuppression::none) {
+        continue;
+      }
+      const auto now = std::chrono::duration_cast<std::chrono::seconds>(options_.environment.now.time_since_epoch());
+      const VacationReplyStamp stamp{from_unix_time(now.count(), options_.environment.local_zone),
+                                     "<vacation." + std::to_string(sent.size()) + "@testsuite>"};
+      sent.push_back({"", vacation->reply_to, compose_vacation_reply(*vacation, headers, stamp)});
+    }
+  }
+  return true;
+}
+
+}  // namespace letterbox::sieve
