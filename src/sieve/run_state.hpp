@@ -42,6 +42,7 @@ class Run {
   // own copy of the input for that reason.
   void replace_message(std::string text);
   Envelope& envelope() { return input_.envelope; }
+  RunLimits& limits_to_change() { return input_.limits; }
   const RunLimits& limits() const { return input_.limits; }
   ScriptHost& host() { return *input_.host; }
   RegexCache& regexes() { return input_.regexes != nullptr ? *input_.regexes : local_regexes_; }

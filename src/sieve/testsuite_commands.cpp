@@ -149,6 +149,27 @@ Flow TestsuiteNode::execute(Run& run, Frame& frame, const Command& command) cons
       return Flow::error;
     case TestsuiteOp::mailbox_create: state_.create_mailbox(run.expand(frame, text)); return Flow::next;
     case TestsuiteOp::result_reset: reset_result(run, state_); return Flow::next;
+    case TestsuiteOp::config_set:
+    case TestsuiteOp::config_unset: {
+      const auto given =
+          op_ == TestsuiteOp::config_set ? std::optional<std::string>(run.expand(frame, value)) : std::nullopt;
+      auto error = apply_testsuite_setting(run.limits_to_change(), run.expand(frame, text), given);
+      if (!error) return Flow::next;
+      state_.fail_reason = std::move(*error);
+      run.fail(frame, command.where, *state_.fail_reason);
+      return Flow::error;
+    }
+    case TestsuiteOp::binary_save: state_.binaries[run.expand(frame, text)] = state_.compiled; return Flow::next;
+    case TestsuiteOp::binary_load: {
+      const auto found = state_.binaries.find(run.expand(frame, text));
+      if (found != state_.binaries.end() && found->second) {
+        state_.compiled = found->second;
+        return Flow::next;
+      }
+      state_.fail_reason = "no script saved as \"" + run.expand(frame, text) + "\"";
+      run.fail(frame, command.where, *state_.fail_reason);
+      return Flow::error;
+    }
     default: return Flow::next;
   }
 }

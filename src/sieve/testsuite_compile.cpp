@@ -11,9 +11,8 @@
 namespace letterbox::sieve {
 namespace {
 
-constexpr std::array<std::string_view, 6> kUnsupported = {"test_config_set",    "test_config_unset",
-                                                          "test_config_reload", "test_binary_load",
-                                                          "test_binary_save",   "test_imap_metadata_set"};
+// IMAP metadata has no model in this engine (no mailstore with annotations).
+constexpr std::array<std::string_view, 1> kUnsupported = {"test_imap_metadata_set"};
 
 struct Spec {
   std::string_view name;
@@ -22,7 +21,7 @@ struct Spec {
   bool test;     // usable as a test
 };
 
-constexpr std::array<Spec, 14> kSpecs = {{
+constexpr std::array<Spec, 19> kSpecs = {{
     {"test", TestsuiteOp::test, true, false},
     {"test_fail", TestsuiteOp::fail, true, false},
     {"test_set", TestsuiteOp::set, true, false},
@@ -37,6 +36,11 @@ constexpr std::array<Spec, 14> kSpecs = {{
     {"test_error", TestsuiteOp::error, false, true},
     {"test_result_action", TestsuiteOp::result_action, false, true},
     {"test_result_execute", TestsuiteOp::result_execute, false, true},
+    {"test_config_set", TestsuiteOp::config_set, true, false},
+    {"test_config_unset", TestsuiteOp::config_unset, true, false},
+    {"test_config_reload", TestsuiteOp::config_reload, true, false},
+    {"test_binary_save", TestsuiteOp::binary_save, true, false},
+    {"test_binary_load", TestsuiteOp::binary_load, true, false},
 }};
 
 const Spec* find_spec(std::string_view name) {
@@ -88,8 +92,22 @@ bool arguments_of(const Spec& spec, Arguments& arguments, TestsuiteNode& node, T
     case TestsuiteOp::fail:
     case TestsuiteOp::mailbox_create:
     case TestsuiteOp::script_compile:
+    case TestsuiteOp::config_unset:
+    case TestsuiteOp::binary_save:
+    case TestsuiteOp::binary_load:
       return no_tags(arguments) && arguments.string("a string", node.text) && arguments.finish();
+    case TestsuiteOp::config_reload: {
+      String extension;
+      for_each_tag(arguments, [&](const ast::Argument& tag) {
+        if (arguments.tag_name(tag) != "extension") return false;
+        arguments.claim(tag, "extension");
+        arguments.tag_string(tag, extension);
+        return true;
+      });
+      return arguments.finish();
+    }
     case TestsuiteOp::set:
+    case TestsuiteOp::config_set:
       return no_tags(arguments) && arguments.string("the object", node.text) &&
              arguments.string("the value", node.value) && arguments.finish();
     case TestsuiteOp::message: return message_arguments(arguments, node);

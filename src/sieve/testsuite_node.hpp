@@ -23,6 +23,11 @@ enum class TestsuiteOp {
   error,           // test_error [MATCH-TYPE] [COMPARATOR] [:index N] <keys>
   result_action,   // test_result_action [MATCH-TYPE] [COMPARATOR] [:index N] <keys>
   result_execute,  // test_result_execute
+  config_set,      // test_config_set <setting> <value>
+  config_unset,    // test_config_unset <setting>
+  config_reload,   // test_config_reload [:extension <name>]: settings apply when set
+  binary_save,     // test_binary_save <name>: the compiled script, kept under that name
+  binary_load,     // test_binary_load <name>
 };
 
 class TestsuiteNode final : public HostedNode {
@@ -33,8 +38,9 @@ class TestsuiteNode final : public HostedNode {
   bool evaluate(Run& run, Frame& frame, const Test& test) const override;
 
   String text;              // test: the name; fail: the reason; set: the object; message: the folder;
-                            // mailbox_create: the mailbox; script_compile: the path
-  String value;             // set: the value
+                            // mailbox_create: the mailbox; script_compile: the path; config_*: the setting;
+                            // binary_*: the name
+  String value;             // set, config_set: the value
   bool smtp = false;        // message: :smtp
   std::uint64_t index = 0;  // message: the index (0-based); error, result_action: :index (1-based, 0: all)
   bool append = false;      // script_run: :append_result

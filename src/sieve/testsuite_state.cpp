@@ -13,6 +13,8 @@
 namespace letterbox::sieve {
 namespace {
 
+constexpr std::size_t kMaxLoggedErrors = 1000;
+
 std::string first_address(const MessageHeaders& headers, std::string_view name) {
   for (const auto value : headers.values(name)) {
     const auto items = parse_address_list(value, 1);
@@ -80,8 +82,17 @@ std::shared_ptr<const Script> TestsuiteState::compile_file(const std::string& re
     log.push_back("cannot read \"" + relative + "\"");
     return nullptr;
   }
-  auto compiled = compile(*text, CompileOptions{options_.compile_limits});
-  for (const auto& error : compiled.errors) log.push_back(error.message);
+  // test_error counts errors as Pigeonhole reports them: every one (no cap), the first of each line only
+  // (its validator stops at a command's first problem), then the line saying the compile failed.
+  CompileOptions compile_options{options_.compile_limits};
+  compile_options.limits.max_errors = kMaxLoggedErrors;
+  auto compiled = compile(*text, compile_options);
+  unsigned last_line = 0;
+  for (const auto& error : compiled.errors) {
+    if (error.where.line != last_line) log.push_back(error.message);
+    last_line = error.where.line;
+  }
+  if (!compiled.ok()) log.push_back("script compile failed");
   return compiled.script;
 }
 

@@ -5,6 +5,7 @@
 // every run: folders exist when created or stored into, includes come from the test file's folder.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,8 +52,9 @@ class TestsuiteState final : public ScriptHost {
   std::optional<std::string> fail_reason;
   TestsuiteReport report;
 
-  std::shared_ptr<const Script> compiled;  // test_script_compile
-  std::vector<std::string> log;            // the errors of the last compile, run or execute
+  std::shared_ptr<const Script> compiled;                                      // test_script_compile
+  std::map<std::string, std::shared_ptr<const Script>, std::less<>> binaries;  // test_binary_save
+  std::vector<std::string> log;  // the errors of the last compile, run or execute
   std::vector<SentMessage> sent;
   bool executed = false;  // test_result_execute ran since the last reset: a second one performs nothing
 
@@ -64,6 +66,11 @@ class TestsuiteState final : public ScriptHost {
 // The envelope Pigeonhole's testsuite gives a message it is set to: the recipient from Envelope-To or To,
 // the sender from Return-Path, Sender or From, each else a fixed example address.
 Envelope testsuite_envelope(std::string_view message);
+
+// test_config_set (a value) and test_config_unset (none): the error when `name` is not a bound of this
+// engine's run or the value is not one (testsuite_settings.cpp).
+std::optional<std::string> apply_testsuite_setting(RunLimits& limits, std::string_view name,
+                                                   std::optional<std::string_view> value);
 
 // Compiles vnd.dovecot.testsuite's commands and tests into nodes that act on `state`
 // (testsuite_commands.cpp).
