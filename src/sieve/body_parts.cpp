@@ -152,9 +152,13 @@ bool content_type_matches(const MimePart& part, std::string_view spec) {
 
 std::vector<std::string> body_values(std::string_view message, BodyTransform transform,
                                      std::span<const std::string> content_types, const BodyLimits& limits) {
-  if (transform == BodyTransform::raw) {
-    return {std::string(message.substr(MessageHeaders::parse(message, {1}).body_offset()))};
-  }
+  const std::size_t body_offset = MessageHeaders::parse(message, {1}).body_offset();
+  // RFC 5173 §5: a header not followed by an empty line has no body at all, so that every body test is
+  // false, even one for "" (an empty body after the empty line is still a body).
+  const std::string_view header = message.substr(0, body_offset);
+  const bool separated = header.ends_with("\n\n") || header.ends_with("\n\r\n") || header == "\n" || header == "\r\n";
+  if (body_offset == message.size() && !separated) return {};
+  if (transform == BodyTransform::raw) return {std::string(message.substr(body_offset))};
   bool truncated = false;
   std::vector<std::string> values;
   for (const MimePart& part : mime_parts(message, limits, truncated)) {

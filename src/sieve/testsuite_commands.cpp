@@ -154,7 +154,11 @@ Flow TestsuiteNode::execute(Run& run, Frame& frame, const Command& command) cons
       const auto given =
           op_ == TestsuiteOp::config_set ? std::optional<std::string>(run.expand(frame, value)) : std::nullopt;
       auto error = apply_testsuite_setting(run.limits_to_change(), run.expand(frame, text), given);
-      if (!error) return Flow::next;
+      if (!error) {
+        frame.locals.set_max_value_size(run.limits().max_variable_size);
+        run.globals().set_max_value_size(run.limits().max_variable_size);
+        return Flow::next;
+      }
       state_.fail_reason = std::move(*error);
       run.fail(frame, command.where, *state_.fail_reason);
       return Flow::error;

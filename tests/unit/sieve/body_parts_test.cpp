@@ -44,6 +44,19 @@ TEST(BodyParts, WalksTheExampleInDocumentOrder) {
   EXPECT_EQ(parts[5].body, "Please say Hello\r\n");
 }
 
+// RFC 5173 §5: a message that is a header only, with no empty line after it, has no body: every transform
+// gives nothing to compare, so that even :contains "" is false. An empty body after the empty line is "".
+TEST(BodyParts, HeaderWithoutEmptyLineHasNoBody) {
+  for (const auto transform : {BodyTransform::raw, BodyTransform::text, BodyTransform::content}) {
+    const Strings all{""};
+    EXPECT_EQ(body_values("From: a@example.org\nSubject: x\n", transform, all), Strings{});
+    EXPECT_EQ(body_values("From: a@example.org\r\nSubject: x", transform, all), Strings{});
+  }
+  EXPECT_EQ(body_values("From: a@example.org\n\n", BodyTransform::raw), Strings{""});
+  EXPECT_EQ(body_values("From: a@example.org\r\n\r\n", BodyTransform::text), Strings{""});
+  EXPECT_EQ(body_values("\nbody only\n", BodyTransform::raw), Strings{"body only\n"});
+}
+
 TEST(BodyParts, ContentTextMatchesTheLeavesMarkedDollarAndPercent) {
   EXPECT_EQ(content({"text"}), (Strings{"Hello\r\n", "<html><body>Hello</body></html>\r\n", "Please say Hello\r\n"}));
   EXPECT_EQ(content({"text/plain"}), (Strings{"Hello\r\n", "Please say Hello\r\n"}));
