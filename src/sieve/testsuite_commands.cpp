@@ -26,7 +26,7 @@ std::string action_name(const Action& action) {
 
 void reset_result(Run& run, TestsuiteState& state) {
   run.actions() = ActionList(run.limits().max_actions, run.limits().max_redirects);
-  run.internal_flags().clear();
+  run.internal_flags() = state.message_flags;
   state.executed = false;
 }
 
@@ -51,11 +51,14 @@ Flow test_block(Run& run, Frame& frame, const Command& command, TestsuiteState& 
   return Flow::next;
 }
 
-Flow set_object(Run& run, Frame& frame, const Command& command, const std::string& object, std::string value) {
+Flow set_object(Run& run, Frame& frame, const Command& command, TestsuiteState& state, const std::string& object,
+                std::string value) {
   const std::string lower = ascii_lower(object);
   if (lower == "message") {
     run.envelope() = testsuite_envelope(value);
     run.replace_message(std::move(value));
+    state.message_flags.clear();
+    run.internal_flags().clear();
   } else if (lower == "envelope.from") {
     run.envelope().from = bare_address(value);
   } else if (lower == "envelope.to") {
@@ -77,13 +80,17 @@ bool load_message(Run& run, TestsuiteState& state, bool smtp, const std::string&
     const SentMessage& sent = state.sent[index];
     run.replace_message(sent.text);
     run.envelope() = Envelope{sent.from, sent.to, ""};
+    state.message_flags.clear();
+    run.internal_flags().clear();
     return true;
   }
   const auto* mailbox = state.find_mailbox(folder);
   if (mailbox == nullptr || index >= mailbox->size()) return false;
-  std::string text = (*mailbox)[index];
-  run.envelope() = testsuite_envelope(text);
-  run.replace_message(std::move(text));
+  const StoredMessage stored = (*mailbox)[index];
+  run.envelope() = testsuite_envelope(stored.text);
+  run.replace_message(stored.text);
+  state.message_flags = stored.flags;
+  run.internal_flags() = stored.flags;
   return true;
 }
 
@@ -139,7 +146,7 @@ Flow TestsuiteNode::execute(Run& run, Frame& frame, const Command& command) cons
       state_.fail_reason = run.expand(frame, text);
       run.fail(frame, command.where, "test_fail: " + *state_.fail_reason);
       return Flow::error;
-    case TestsuiteOp::set: return set_object(run, frame, command, text.text, run.expand(frame, value));
+    case TestsuiteOp::set: return set_object(run, frame, command, state_, text.text, run.expand(frame, value));
     case TestsuiteOp::message:
       if (load_message(run, state_, smtp, run.expand(frame, text), index)) return Flow::next;
       state_.fail_reason =

@@ -23,10 +23,20 @@ std::string first_address(const MessageHeaders& headers, std::string_view name) 
   return "";
 }
 
-// Pigeonhole names a folder below the inbox "INBOX.name" or "INBOX/name"; "inbox" itself in any case.
+// "INBOX" in any case, also as the first level of a deeper name ("Inbox.Junk" is "INBOX.Junk", RFC 3501
+// §5.1); the rest of a name is compared as written.
+std::string_view without_inbox(std::string_view name, bool& had_inbox) {
+  had_inbox = name.size() >= 5 && iequals_ascii(name.substr(0, 5), "INBOX") &&
+              (name.size() == 5 || name[5] == '.' || name[5] == '/');
+  return had_inbox ? name.substr(5) : name;
+}
+
 bool same_mailbox(std::string_view a, std::string_view b) {
-  if (iequals_ascii(a, "INBOX") && iequals_ascii(b, "INBOX")) return true;
-  return a == b;
+  bool a_inbox = false;
+  bool b_inbox = false;
+  const auto a_rest = without_inbox(a, a_inbox);
+  const auto b_rest = without_inbox(b, b_inbox);
+  return a_inbox == b_inbox && a_rest == b_rest;
 }
 
 std::string bounce(const Envelope& envelope, const MessageHeaders& headers, const RejectAction& reject) {
@@ -51,16 +61,16 @@ Envelope testsuite_envelope(std::string_view message) {
   return envelope;
 }
 
-std::vector<std::string>* TestsuiteState::find_mailbox(std::string_view name) {
+Mailbox* TestsuiteState::find_mailbox(std::string_view name) {
   for (auto& [mailbox_name, messages] : mailboxes_) {
     if (same_mailbox(mailbox_name, name)) return &messages;
   }
   return nullptr;
 }
 
-std::vector<std::string>& TestsuiteState::create_mailbox(std::string_view name) {
+Mailbox& TestsuiteState::create_mailbox(std::string_view name) {
   if (auto* existing = find_mailbox(name)) return *existing;
-  return mailboxes_.emplace_back(std::string(name), std::vector<std::string>{}).second;
+  return mailboxes_.emplace_back(std::string(name), Mailbox{}).second;
 }
 
 IncludeLoad TestsuiteState::load_include(IncludeLocation location, std::string_view name) {
@@ -99,11 +109,11 @@ std::shared_ptr<const Script> TestsuiteState::compile_file(const std::string& re
 bool TestsuiteState::execute(const std::vector<Action>& actions, std::string_view message, const Envelope& envelope) {
   const auto headers = MessageHeaders::parse(message);
   for (const auto& action : actions) {
-    if (std::holds_alternative<KeepAction>(action.what)) {
-      create_mailbox("INBOX").emplace_back(message);
+    if (const auto* keep = std::get_if<KeepAction>(&action.what)) {
+      create_mailbox("INBOX").push_back({std::string(message), keep->flags});
     } else if (const auto* fileinto = std::get_if<FileintoAction>(&action.what)) {
       // Pigeonhole's testsuite store creates what is missing; so does this one, :create or not.
-      create_mailbox(fileinto->mailbox).emplace_back(message);
+      create_mailbox(fileinto->mailbox).push_back({std::string(message), fileinto->flags});
     } else if (const auto* redirect = std::get_if<RedirectAction>(&action.what)) {
       const RedirectMessage redirected(message, envelope.to);
       std::string text;

@@ -25,6 +25,12 @@ struct SentMessage {
   std::string text;
 };
 
+struct StoredMessage {
+  std::string text;
+  std::vector<std::string> flags;  // as imap4flags left them on the action
+};
+using Mailbox = std::vector<StoredMessage>;
+
 class TestsuiteState final : public ScriptHost {
  public:
   explicit TestsuiteState(const TestsuiteOptions& options) : options_(options) { create_mailbox("INBOX"); }
@@ -36,8 +42,8 @@ class TestsuiteState final : public ScriptHost {
   IncludeLoad load_include(IncludeLocation location, std::string_view name) override;
   bool duplicate_seen(std::string_view, std::string_view, std::uint64_t) override { return false; }
 
-  std::vector<std::string>* find_mailbox(std::string_view name);
-  std::vector<std::string>& create_mailbox(std::string_view name);
+  Mailbox* find_mailbox(std::string_view name);
+  Mailbox& create_mailbox(std::string_view name);
 
   // Reads and compiles a file named relative to the test file; the errors go to the log. Null on failure.
   std::shared_ptr<const Script> compile_file(const std::string& relative);
@@ -56,11 +62,14 @@ class TestsuiteState final : public ScriptHost {
   std::map<std::string, std::shared_ptr<const Script>, std::less<>> binaries;  // test_binary_save
   std::vector<std::string> log;  // the errors of the last compile, run or execute
   std::vector<SentMessage> sent;
+  // The flags the message under test has in its folder: what imap4flags' internal variable starts from
+  // (Pigeonhole reads them from the mail), after each change of message and each result reset.
+  std::vector<std::string> message_flags;
   bool executed = false;  // test_result_execute ran since the last reset: a second one performs nothing
 
  private:
   const TestsuiteOptions& options_;
-  std::vector<std::pair<std::string, std::vector<std::string>>> mailboxes_;
+  std::vector<std::pair<std::string, Mailbox>> mailboxes_;
 };
 
 // The envelope Pigeonhole's testsuite gives a message it is set to: the recipient from Envelope-To or To,
