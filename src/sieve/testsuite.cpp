@@ -22,6 +22,7 @@ constexpr std::string_view kDefaultMessage =
 TestsuiteReport run_testsuite(std::string_view text, const TestsuiteOptions& options) {
   TestsuiteState state(options);
   const auto plugin = make_testsuite_plugin(state);
+  state.plugin = plugin.get();
   CompileOptions compile_options{options.compile_limits};
   compile_options.plugin = plugin.get();
   const auto compiled = compile(text, compile_options);

@@ -35,6 +35,7 @@ Flow test_block(Run& run, Frame& frame, const Command& command, TestsuiteState& 
   state.test_name = name;
   state.in_test = true;
   state.fail_reason.reset();
+  state.last_problem.clear();
   ++state.report.tests;
   const Flow flow = execute_block(run, frame, command.branches.front().block);
   state.in_test = false;
@@ -44,7 +45,7 @@ Flow test_block(Run& run, Frame& frame, const Command& command, TestsuiteState& 
   if (state.report.first_failure.empty()) {
     state.report.first_failure =
         "test '" + name + "': " +
-        (state.fail_reason ? *state.fail_reason
+        (state.fail_reason ? *state.fail_reason + (state.last_problem.empty() ? "" : " (" + state.last_problem + ")")
                            : "run-time error at line " + std::to_string(error.diagnostic.where.line) + ": " +
                                  error.diagnostic.message);
   }
@@ -104,6 +105,7 @@ bool run_compiled(Run& run, TestsuiteState& state, bool append) {
   if (!append) reset_result(run, state);
   Frame inner(*state.compiled, run.limits(), "");
   if (execute_block(run, inner, state.compiled->commands) != Flow::error) return true;
+  if (state.fail_reason) return false;  // its test_fail: the run stays failed, and so does the test
   state.log.push_back(run.take_error().value_or(RunError{}).diagnostic.message);
   return false;
 }
@@ -135,6 +137,13 @@ bool execute_result(Run& run, TestsuiteState& state) {
     return false;
   }
   return state.execute(finished.take(), run.input().message, run.input().envelope);
+}
+
+// The first error of a compile, run or execute that failed, to say in the report why a test that then
+// calls test_fail failed ("failed to compile" alone does not tell an unknown extension from a bug).
+bool noted(TestsuiteState& state, bool ok) {
+  state.last_problem = ok || state.log.empty() ? "" : state.log.front();
+  return ok;
 }
 
 }  // namespace
@@ -190,10 +199,10 @@ bool TestsuiteNode::evaluate(Run& run, Frame& frame, const Test& test) const {
     case TestsuiteOp::message: return load_message(run, state_, smtp, run.expand(frame, text), index);
     case TestsuiteOp::script_compile:
       state_.compiled = state_.compile_file(run.expand(frame, text));
-      return state_.compiled != nullptr;
-    case TestsuiteOp::script_run: return run_compiled(run, state_, append);
-    case TestsuiteOp::multiscript: return run_multiscript(run, state_, run.expand(frame, paths));
-    case TestsuiteOp::result_execute: return execute_result(run, state_);
+      return noted(state_, state_.compiled != nullptr);
+    case TestsuiteOp::script_run: return noted(state_, run_compiled(run, state_, append));
+    case TestsuiteOp::multiscript: return noted(state_, run_multiscript(run, state_, run.expand(frame, paths)));
+    case TestsuiteOp::result_execute: return noted(state_, execute_result(run, state_));
     case TestsuiteOp::error:
     case TestsuiteOp::result_action: {
       std::vector<std::string> values;

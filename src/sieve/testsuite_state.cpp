@@ -77,7 +77,9 @@ IncludeLoad TestsuiteState::load_include(IncludeLocation location, std::string_v
   const std::string folder = location == IncludeLocation::global ? "included-global/" : "included/";
   const auto text = options_.read_file(folder + std::string(name) + ".sieve");
   if (!text) return IncludeMissing{};
-  auto compiled = compile(*text, CompileOptions{options_.compile_limits});
+  CompileOptions compile_options{options_.compile_limits};
+  compile_options.plugin = plugin;
+  auto compiled = compile(*text, compile_options);
   if (!compiled.ok()) {
     return IncludeFailed{"line " + std::to_string(compiled.errors.front().where.line) + ": " +
                          compiled.errors.front().message};
@@ -96,6 +98,7 @@ std::shared_ptr<const Script> TestsuiteState::compile_file(const std::string& re
   // (its validator stops at a command's first problem), then the line saying the compile failed.
   CompileOptions compile_options{options_.compile_limits};
   compile_options.limits.max_errors = kMaxLoggedErrors;
+  compile_options.plugin = plugin;
   auto compiled = compile(*text, compile_options);
   unsigned last_line = 0;
   for (const auto& error : compiled.errors) {

@@ -58,9 +58,12 @@ class TestsuiteState final : public ScriptHost {
   std::optional<std::string> fail_reason;
   TestsuiteReport report;
 
+  // Scripts the suite compiles may use the testsuite too (test_fail in a script it runs fails the test).
+  const CompilePlugin* plugin = nullptr;
   std::shared_ptr<const Script> compiled;                                      // test_script_compile
   std::map<std::string, std::shared_ptr<const Script>, std::less<>> binaries;  // test_binary_save
   std::vector<std::string> log;  // the errors of the last compile, run or execute
+  std::string last_problem;      // in this test block: the first of them, if that one failed
   std::vector<SentMessage> sent;
   // The flags the message under test has in its folder: what imap4flags' internal variable starts from
   // (Pigeonhole reads them from the mail), after each change of message and each result reset.
