@@ -10,8 +10,8 @@
 namespace letterbox {
 
 // Prints "PASS FILE" or "FAIL FILE: reason" per file and a summary on stdout. Returns 0 when every file
-// passed, 1 otherwise. A file in a folder named "failures" is expected to fail, as Pigeonhole's own
-// Makefile runs those (its tests/failures/ are scripts that must not crash the engine).
+// passed, 1 otherwise. Every test of a file in a folder named "failures" must fail, as Pigeonhole's own
+// Makefile runs those (its tests/failures/ are fuzzer finds that must fail cleanly, not crash).
 int run_svtest(const Settings& settings, const std::vector<std::string>& files);
 
 }  // namespace letterbox
