@@ -25,6 +25,14 @@ std::optional<std::string> read_text(const fs::path& file) {
   return text;
 }
 
+// One line per file: a reason with line breaks in it (test_fail "...${variable}" often has) is joined up.
+std::string one_line(std::string text) {
+  for (char& c : text) {
+    if (c == '\r' || c == '\n' || c == '\t') c = ' ';
+  }
+  return text;
+}
+
 bool expected_to_fail(const fs::path& file) {
   return file.parent_path().filename() == "failures";
 }
@@ -67,7 +75,7 @@ int run_svtest(const Settings& settings, const std::vector<std::string>& files) 
       ++passed;
       std::cout << "PASS " << name << "\n";
     } else {
-      std::cout << "FAIL " << name << ": " << failure << "\n";
+      std::cout << "FAIL " << name << ": " << one_line(failure) << "\n";
     }
   }
   std::cout << passed << " of " << files.size() << " files passed\n";

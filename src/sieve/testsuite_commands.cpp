@@ -164,7 +164,11 @@ Flow TestsuiteNode::execute(Run& run, Frame& frame, const Command& command) cons
       run.fail(frame, command.where, *state_.fail_reason);
       return Flow::error;
     case TestsuiteOp::mailbox_create: state_.create_mailbox(run.expand(frame, text)); return Flow::next;
-    case TestsuiteOp::result_reset: reset_result(run, state_); return Flow::next;
+    case TestsuiteOp::result_reset:
+      // The command, unlike the reset before test_script_run, also empties the outbox, as Pigeonhole's.
+      reset_result(run, state_);
+      state_.sent.clear();
+      return Flow::next;
     case TestsuiteOp::config_set:
     case TestsuiteOp::config_unset: {
       const auto given =

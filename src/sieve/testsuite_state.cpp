@@ -39,9 +39,12 @@ bool same_mailbox(std::string_view a, std::string_view b) {
   return a_inbox == b_inbox && a_rest == b_rest;
 }
 
-std::string bounce(const Envelope& envelope, const MessageHeaders& headers, const RejectAction& reject) {
+// Delivery refuses the message and the MTA bounces it; here the bounce stands in for the MTA's, from the
+// postmaster as Pigeonhole's own reject message is.
+std::string bounce(const Envelope& envelope, const MessageHeaders& headers, const RejectAction& reject,
+                   std::string_view host) {
   const auto subjects = headers.values("Subject");
-  return "From: Mail Delivery Subsystem <MAILER-DAEMON>\r\nTo: <" + envelope.from +
+  return "From: Postmaster <postmaster@" + std::string(host) + ">\r\nTo: <" + envelope.from +
          ">\r\nSubject: Rejected: " + std::string(subjects.empty() ? "" : subjects.front()) +
          "\r\nAuto-Submitted: auto-replied (rejected)\r\n\r\n" + reject.reason + "\r\n";
 }
@@ -124,7 +127,7 @@ bool TestsuiteState::execute(const std::vector<Action>& actions, std::string_vie
       sent.push_back({envelope.from, redirect->address, std::move(text)});
     } else if (const auto* reject = std::get_if<RejectAction>(&action.what)) {
       if (!reject->extended && !envelope.from.empty()) {
-        sent.push_back({"", envelope.from, bounce(envelope, headers, *reject)});
+        sent.push_back({"", envelope.from, bounce(envelope, headers, *reject, options_.environment.host)});
       }
     } else if (const auto* vacation = std::get_if<VacationAction>(&action.what)) {
       std::vector<std::string> addresses = vacation->addresses;
