@@ -173,7 +173,15 @@ std::vector<std::string> body_values(std::string_view message, BodyTransform tra
       values.emplace_back(part.prologue);
       values.emplace_back(part.epilogue);
     } else if (part.is_message()) {
-      values.emplace_back(part.body.substr(0, MessageHeaders::parse(part.body, {256}).body_offset()));
+      // The nested header section, without the empty line that ends it (RFC 5322 §2.1: the line separates
+      // the header from the body and belongs to neither).
+      std::string_view header = part.body.substr(0, MessageHeaders::parse(part.body, {256}).body_offset());
+      if (header.ends_with("\r\n\r\n")) {
+        header.remove_suffix(2);
+      } else if (header.ends_with("\n\n")) {
+        header.remove_suffix(1);
+      }
+      values.emplace_back(header);
     } else {
       values.push_back(decoded_content(part));
     }
