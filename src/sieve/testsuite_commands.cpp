@@ -105,8 +105,17 @@ bool run_compiled(Run& run, TestsuiteState& state, bool append) {
     return false;
   }
   if (!append) reset_result(run, state);
+  // A run of its own but for the result: fresh global variables and include history, the file's own
+  // given back after.
+  const VariableStore file_globals = run.globals();
+  const auto file_included = run.included_once();
+  run.globals() = VariableStore(run.limits().max_variables, run.limits().max_variable_size);
+  run.included_once().clear();
   Frame inner(*state.compiled, run.limits(), "");
-  if (execute_block(run, inner, state.compiled->commands) != Flow::error) return true;
+  const Flow flow = execute_block(run, inner, state.compiled->commands);
+  run.globals() = file_globals;
+  run.included_once() = file_included;
+  if (flow != Flow::error) return true;
   if (state.fail_reason) return false;  // its test_fail: the run stays failed, and so does the test
   state.log.push_back(run.take_error().value_or(RunError{}).diagnostic.message);
   return false;
