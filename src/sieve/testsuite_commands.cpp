@@ -10,11 +10,51 @@
 namespace letterbox::sieve {
 namespace {
 
-// An envelope address as test_set gives it, brackets optional; one that is not an address leaves no path
-// at all ("" here), as in Pigeonhole's testsuite.
-std::string bare_address(std::string_view text) {
-  const auto items = parse_address_list(text, 1);
-  return items.empty() || !items.front().valid ? "" : items.front().all;
+// RFC 5321 §4.1.2 Domain: dot-separated labels of letters, digits and hyphens (and '_', which hosts
+// use though the RFC does not have it), or an address literal.
+bool smtp_domain(std::string_view domain) {
+  if (domain.starts_with('[')) return domain.ends_with(']') && domain.size() > 2;
+  if (domain.empty() || domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string_view::npos) {
+    return false;
+  }
+  return std::all_of(domain.begin(), domain.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+           c == '.';
+  });
+}
+
+// An envelope address as test_set gives it: an SMTP path (RFC 5321 §4.1.2), brackets optional, a source
+// route ("@a,@b:") checked and dropped. One that is not a path leaves no path at all (""), as in
+// Pigeonhole's testsuite.
+std::string smtp_path(std::string_view text, bool local_part_only = false) {
+  if (text.starts_with('<')) {
+    if (!text.ends_with('>') || text.size() < 2) return "";
+    text = text.substr(1, text.size() - 2);
+  }
+  if (text.find_first_of("<>") != std::string_view::npos) return "";
+  if (text.starts_with('@')) {
+    const auto colon = text.find(':');
+    if (colon == std::string_view::npos) return "";
+    for (std::string_view route = text.substr(0, colon); !route.empty();) {
+      const auto comma = route.find(',');
+      const std::string_view hop = route.substr(0, comma);
+      if (!hop.starts_with('@') || !smtp_domain(hop.substr(1))) return "";
+      route = comma == std::string_view::npos ? std::string_view() : route.substr(comma + 1);
+      if (comma != std::string_view::npos && route.empty()) return "";
+    }
+    text.remove_prefix(colon + 1);
+  }
+  // The local part as MTAs take it: dots anywhere (some mobile carriers' addresses have them), no blanks.
+  const auto at = text.rfind('@');
+  const std::string_view local = text.substr(0, at);
+  const bool local_ok = !local.empty() && std::none_of(local.begin(), local.end(), [](char c) {
+    return static_cast<unsigned char>(c) <= ' ' || c == '@' || c == ',' || c == ':' || c == ';';
+  });
+  if (!local_ok && !(local.size() >= 2 && local.front() == '"' && local.back() == '"')) return "";
+  if (at == std::string_view::npos) return local_part_only ? std::string(text) : "";
+  if (!smtp_domain(text.substr(at + 1))) return "";
+  const auto items = parse_address_list(text, 2);
+  return items.size() == 1 && items.front().valid ? items.front().all : std::string(text);
 }
 
 // The names Pigeonhole's result gives its actions.
@@ -63,12 +103,12 @@ Flow set_object(Run& run, Frame& frame, const Command& command, TestsuiteState& 
     state.message_flags.clear();
     run.internal_flags().clear();
   } else if (lower == "envelope.from") {
-    run.envelope().from = bare_address(value);
+    run.envelope().from = smtp_path(value);
   } else if (lower == "envelope.to") {
-    run.envelope().to = bare_address(value);
+    run.envelope().to = smtp_path(value, true);  // a recipient may be a local part alone
     run.envelope().original_recipient.clear();
   } else if (lower == "envelope.orig_to") {
-    run.envelope().original_recipient = bare_address(value);
+    run.envelope().original_recipient = smtp_path(value);
   } else if (lower != "envelope.auth") {  // no authenticated user in this engine's model: nothing to set
     run.fail(frame, command.where, "test_set: unknown object \"" + object + "\"");
     return Flow::error;
