@@ -1,5 +1,5 @@
 // The narrow door through which a program adds an extension of its own to one compilation (the testsuite
-// of `letterbox-sieve svtest`): the compiler asks the plugin about a `require` name it does not know and,
+// of `letterbox-sieve svtest`): the compiler asks the plugin about `require` names it does not know and,
 // once that was required, about commands and tests it does not know. What the plugin compiles is a
 // HostedNode that the interpreter calls back, so neither knows the extension. Delivery passes no plugin.
 #pragma once
@@ -32,7 +32,8 @@ class CompilePlugin {
   using CompileBlock = std::function<bool(const std::vector<ast::Command>&, std::vector<Command>&)>;
 
   virtual ~CompilePlugin() = default;
-  virtual std::string_view require_name() const = 0;
+  // Whether `require_name` is one of the plugin's extensions; requiring any makes all its commands known.
+  virtual bool provides(std::string_view require_name) const = 0;
   // nullopt: not one of the plugin's; else whether it compiled (errors in the context). `compile_block`
   // compiles a command's block with the compiler's own rules.
   virtual std::optional<bool> compile_command(Context& context, const ast::Command& node, Command& out,

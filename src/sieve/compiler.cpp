@@ -50,7 +50,7 @@ class BlockCompiler {
     bool ok = true;
     for (const auto& name : node.arguments.front().strings) {
       const auto extension = find_extension(name.text);
-      if (!extension && context_.plugin != nullptr && name.text == context_.plugin->require_name()) {
+      if (!extension && context_.plugin != nullptr && context_.plugin->provides(name.text)) {
         context_.plugin_required = true;
         continue;
       }

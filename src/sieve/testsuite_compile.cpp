@@ -21,7 +21,7 @@ struct Spec {
   bool test;     // usable as a test
 };
 
-constexpr std::array<Spec, 19> kSpecs = {{
+constexpr std::array<Spec, 20> kSpecs = {{
     {"test", TestsuiteOp::test, true, false},
     {"test_fail", TestsuiteOp::fail, true, false},
     {"test_set", TestsuiteOp::set, true, false},
@@ -30,6 +30,7 @@ constexpr std::array<Spec, 19> kSpecs = {{
     {"test_result_reset", TestsuiteOp::result_reset, true, false},
     {"test_result_print", TestsuiteOp::print, true, false},
     {"test_message_print", TestsuiteOp::print, true, false},
+    {"debug_log", TestsuiteOp::debug_log, true, false},
     {"test_script_compile", TestsuiteOp::script_compile, false, true},
     {"test_script_run", TestsuiteOp::script_run, false, true},
     {"test_multiscript", TestsuiteOp::multiscript, false, true},
@@ -95,6 +96,7 @@ bool arguments_of(const Spec& spec, Arguments& arguments, TestsuiteNode& node, T
     case TestsuiteOp::config_unset:
     case TestsuiteOp::binary_save:
     case TestsuiteOp::binary_load:
+    case TestsuiteOp::debug_log:
       return no_tags(arguments) && arguments.string("a string", node.text) && arguments.finish();
     case TestsuiteOp::config_reload: {
       String extension;
@@ -130,7 +132,10 @@ class TestsuitePlugin final : public CompilePlugin {
  public:
   explicit TestsuitePlugin(TestsuiteState& state) : state_(state) {}
 
-  std::string_view require_name() const override { return "vnd.dovecot.testsuite"; }
+  // vnd.dovecot.debug too, whose debug_log some test files use or merely require: here it logs nothing.
+  bool provides(std::string_view require_name) const override {
+    return require_name == "vnd.dovecot.testsuite" || require_name == "vnd.dovecot.debug";
+  }
 
   std::optional<bool> compile_command(Context& context, const ast::Command& node, Command& out,
                                       const CompileBlock& compile_block) const override {

@@ -28,6 +28,7 @@ enum class TestsuiteOp {
   config_reload,   // test_config_reload [:extension <name>]: settings apply when set
   binary_save,     // test_binary_save <name>: the compiled script, kept under that name
   binary_load,     // test_binary_load <name>
+  debug_log,       // debug_log <message> (vnd.dovecot.debug): nothing to show in a one-line report
 };
 
 class TestsuiteNode final : public HostedNode {

@@ -144,4 +144,10 @@ TEST(CompiledScriptCacheTest, DeliveryRefusesTheTestsuiteExtension) {
   ASSERT_FALSE(check->errors.empty());
   EXPECT_EQ(check->errors.front().message, "unknown extension \"vnd.dovecot.testsuite\"");
   EXPECT_EQ(check->errors.front().where, (sieve::Position{1, 9}));
+  // Nor vnd.dovecot.debug, which the runner accepts for the test files that require it.
+  const auto debug = tmp / "debug.sieve";
+  write_file(debug, "require \"vnd.dovecot.debug\";\ndebug_log \"x\";\n");
+  const auto refused = cache.get(debug);
+  ASSERT_FALSE(refused->errors.empty());
+  EXPECT_EQ(refused->errors.front().message, "unknown extension \"vnd.dovecot.debug\"");
 }
