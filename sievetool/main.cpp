@@ -1,11 +1,12 @@
 // letterbox-sieve: checks and tests Sieve scripts and manages a user's scripts (letterbox-sieve(1)). The
-// command line is read here; `check` is script_check.cpp, `test` script_test.cpp, the commands on a user's
-// scripts user_scripts.cpp.
+// command line is read here; `check` is script_check.cpp, `test` script_test.cpp, `svtest` svtest_run.cpp,
+// the commands on a user's scripts user_scripts.cpp.
 #include <signal.h>
 #include <sysexits.h>
 
 #include <array>
 #include <cerrno>
+#include <cstdint>
 #include <filesystem>
 #include <iostream>
 #include <optional>
@@ -19,6 +20,7 @@
 #include "letterbox/util/version.hpp"
 #include "script_check.hpp"
 #include "script_test.hpp"
+#include "svtest_run.hpp"
 #include "user_scripts.hpp"
 
 namespace {
@@ -26,6 +28,7 @@ namespace {
 constexpr const char* kUsage =
     "Usage: letterbox-sieve [-c FILE] check FILE\n"
     "       letterbox-sieve [-c FILE] test [-f SENDER] [-a RCPT] [--global-dir DIR] SCRIPT MESSAGE\n"
+    "       letterbox-sieve [-c FILE] svtest FILE...\n"
     "       letterbox-sieve [-c FILE] list USER@DOMAIN\n"
     "       letterbox-sieve [-c FILE] get USER@DOMAIN NAME\n"
     "       letterbox-sieve [-c FILE] put USER@DOMAIN NAME [FILE]\n"
@@ -46,7 +49,7 @@ enum LongOnly { kVersion = 256, kGlobalDir };
 
 constexpr const char* kDefaultConfig = "/etc/letterbox/letterbox.conf";
 
-enum class Tool { check, test, store };
+enum class Tool { check, test, svtest, store };
 
 struct Verb {
   std::string_view name;
@@ -57,15 +60,16 @@ struct Verb {
 };
 
 using letterbox::ScriptVerb;
-constexpr std::array<Verb, 9> kVerbs{{{"check", Tool::check, std::nullopt, 1, 1},
-                                      {"test", Tool::test, std::nullopt, 2, 2},
-                                      {"list", Tool::store, ScriptVerb::List, 1, 1},
-                                      {"get", Tool::store, ScriptVerb::Get, 2, 2},
-                                      {"put", Tool::store, ScriptVerb::Put, 2, 3},
-                                      {"activate", Tool::store, ScriptVerb::Activate, 2, 2},
-                                      {"deactivate", Tool::store, ScriptVerb::Deactivate, 1, 1},
-                                      {"delete", Tool::store, ScriptVerb::Delete, 2, 2},
-                                      {"rename", Tool::store, ScriptVerb::Rename, 3, 3}}};
+constexpr std::array<Verb, 10> kVerbs{{{"check", Tool::check, std::nullopt, 1, 1},
+                                       {"test", Tool::test, std::nullopt, 2, 2},
+                                       {"svtest", Tool::svtest, std::nullopt, 1, SIZE_MAX},
+                                       {"list", Tool::store, ScriptVerb::List, 1, 1},
+                                       {"get", Tool::store, ScriptVerb::Get, 2, 2},
+                                       {"put", Tool::store, ScriptVerb::Put, 2, 3},
+                                       {"activate", Tool::store, ScriptVerb::Activate, 2, 2},
+                                       {"deactivate", Tool::store, ScriptVerb::Deactivate, 1, 1},
+                                       {"delete", Tool::store, ScriptVerb::Delete, 2, 2},
+                                       {"rename", Tool::store, ScriptVerb::Rename, 3, 3}}};
 
 int usage_error(const std::string& what) {
   std::cerr << "letterbox-sieve: " << what << "\n" << kUsage;
@@ -119,16 +123,18 @@ int run(int argc, char** argv) {
   letterbox::Settings settings = letterbox::default_settings();
   const bool config_given = given.count('c') != 0U;
   const auto config = given['c'].value_or(kDefaultConfig);
-  // `test` needs no installed configuration: without -c and without the default file, the defaults.
+  // `test` and `svtest` need no installed configuration: without -c and without the default file, the
+  // defaults.
   std::error_code ignored;
-  const bool defaults =
-      verb->tool == Tool::test && !config_given && !std::filesystem::exists(kDefaultConfig, ignored) && !ignored;
+  const bool defaults = (verb->tool == Tool::test || verb->tool == Tool::svtest) && !config_given &&
+                        !std::filesystem::exists(kDefaultConfig, ignored) && !ignored;
   if (!defaults) {
     if (const int code = letterbox::load_config_or_report(config, "letterbox-sieve", settings); code != EX_OK) {
       return code;
     }
   }
   if (verb->tool == Tool::check) return letterbox::run_check(settings, args[0]);
+  if (verb->tool == Tool::svtest) return letterbox::run_svtest(settings, args);
   if (verb->tool == Tool::test) {
     letterbox::ScriptTest test;
     test.script = args[0];

@@ -35,6 +35,7 @@ class ActionList {
   // The final list: the implicit keep added (with `flags`) if nothing cancelled it.
   std::optional<std::string> finish(std::vector<std::string> flags);
   std::vector<Action> take() { return std::move(actions_); }
+  const std::vector<Action>& actions() const { return actions_; }
 
  private:
   std::optional<std::string> check_reject_alone(std::string_view kind) const;

@@ -152,9 +152,13 @@ bool content_type_matches(const MimePart& part, std::string_view spec) {
 
 std::vector<std::string> body_values(std::string_view message, BodyTransform transform,
                                      std::span<const std::string> content_types, const BodyLimits& limits) {
-  if (transform == BodyTransform::raw) {
-    return {std::string(message.substr(MessageHeaders::parse(message, {1}).body_offset()))};
-  }
+  const std::size_t body_offset = MessageHeaders::parse(message, {1}).body_offset();
+  // RFC 5173 §5: a header not followed by an empty line has no body at all, so that every body test is
+  // false, even one for "" (an empty body after the empty line is still a body).
+  const std::string_view header = message.substr(0, body_offset);
+  const bool separated = header.ends_with("\n\n") || header.ends_with("\n\r\n") || header == "\n" || header == "\r\n";
+  if (body_offset == message.size() && !separated) return {};
+  if (transform == BodyTransform::raw) return {std::string(message.substr(body_offset))};
   bool truncated = false;
   std::vector<std::string> values;
   for (const MimePart& part : mime_parts(message, limits, truncated)) {
@@ -169,7 +173,15 @@ std::vector<std::string> body_values(std::string_view message, BodyTransform tra
       values.emplace_back(part.prologue);
       values.emplace_back(part.epilogue);
     } else if (part.is_message()) {
-      values.emplace_back(part.body.substr(0, MessageHeaders::parse(part.body, {256}).body_offset()));
+      // The nested header section, without the empty line that ends it (RFC 5322 §2.1: the line separates
+      // the header from the body and belongs to neither).
+      std::string_view header = part.body.substr(0, MessageHeaders::parse(part.body, {256}).body_offset());
+      if (header.ends_with("\r\n\r\n")) {
+        header.remove_suffix(2);
+      } else if (header.ends_with("\n\n")) {
+        header.remove_suffix(1);
+      }
+      values.emplace_back(header);
     } else {
       values.push_back(decoded_content(part));
     }

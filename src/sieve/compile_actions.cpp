@@ -45,7 +45,7 @@ bool compile_redirect(Arguments& arguments, Command& command) {
   command.arguments.emplace_back();
   String& address = command.arguments.front();
   if (!arguments.string("the address", address) || !arguments.finish()) return false;
-  if (address.has_variables || plausible_address(address.text)) return true;
+  if (address.has_variables || redirect_address(address.text)) return true;
   return arguments.context().error(arguments.node_where(), "invalid redirect address \"" + address.text + "\"");
 }
 

@@ -16,6 +16,8 @@
 
 namespace letterbox::sieve {
 
+class CompilePlugin;
+
 class Context {
  public:
   Context(const CompileLimits& limits, std::vector<Diagnostic>& errors) : limits(limits), errors_(errors) {}
@@ -31,6 +33,8 @@ class Context {
 
   const CompileLimits& limits;
   ExtensionSet enabled;
+  const CompilePlugin* plugin = nullptr;  // compile_plugin.hpp
+  bool plugin_required = false;           // its extension was required: its commands and tests are known
 
  private:
   std::vector<Diagnostic>& errors_;

@@ -79,7 +79,16 @@ bool compile_set(Arguments& arguments, Command& command) {
       !arguments.string("the value", command.arguments.front()) || !arguments.finish()) {
     return false;
   }
-  return check_variable_names(arguments.context(), arguments.node_where(), {*command.variable});
+  // RFC 6609 §3.5: with include, "global.NAME" sets the global variable NAME.
+  Context& context = arguments.context();
+  const std::string& name = command.variable->text;
+  constexpr std::string_view kGlobal = "global.";
+  if (context.enabled.has(Extension::include) && name.size() > kGlobal.size() &&
+      iequals_ascii(std::string_view(name).substr(0, kGlobal.size()), kGlobal) &&
+      is_variable_name(std::string_view(name).substr(kGlobal.size()))) {
+    return true;
+  }
+  return check_variable_names(context, arguments.node_where(), {*command.variable});
 }
 
 // include [:personal / :global] [:once] [:optional] <value: string>

@@ -7,6 +7,7 @@
 
 #include "compile_extension_tests.hpp"
 #include "compile_match.hpp"
+#include "compile_plugin.hpp"
 #include "letterbox/util/text.hpp"
 #include "strings.hpp"
 
@@ -151,6 +152,9 @@ bool compile_test(Context& context, const ast::Test& node, Test& out) {
   out.where = node.where;
   const std::string name = ascii_lower(node.name);
   const TestSpec* spec = find_test(name);
+  if (spec == nullptr && context.plugin_required) {
+    if (auto compiled = context.plugin->compile_test(context, node, out)) return *compiled;
+  }
   if (spec == nullptr || (spec->extension && !context.enabled.has(*spec->extension))) {
     return context.error(node.where, "unknown test \"" + node.name + "\"" + unknown_name_hint(context, name, false));
   }

@@ -4,6 +4,7 @@
 
 #include "compile_commands.hpp"
 #include "compile_context.hpp"
+#include "compile_plugin.hpp"
 #include "compile_tests.hpp"
 #include "letterbox/sieve/parser.hpp"
 #include "letterbox/util/text.hpp"
@@ -49,6 +50,10 @@ class BlockCompiler {
     bool ok = true;
     for (const auto& name : node.arguments.front().strings) {
       const auto extension = find_extension(name.text);
+      if (!extension && context_.plugin != nullptr && context_.plugin->provides(name.text)) {
+        context_.plugin_required = true;
+        continue;
+      }
       if (!extension) {
         ok = context_.error(name.where, "unknown extension \"" + name.text + "\"");
         continue;
@@ -82,6 +87,12 @@ class BlockCompiler {
   bool simple(const std::string& name, const ast::Command& node, Command& out) {
     out.where = node.where;
     const CommandSpec* spec = find_command(name);
+    if (spec == nullptr && context_.plugin_required) {
+      const auto compile_block = [this](const std::vector<ast::Command>& nodes, std::vector<Command>& block_out) {
+        return block(nodes, block_out, false);
+      };
+      if (auto compiled = context_.plugin->compile_command(context_, node, out, compile_block)) return *compiled;
+    }
     if (spec == nullptr || (spec->extension && !context_.enabled.has(*spec->extension))) {
       return context_.error(node.where,
                             "unknown command \"" + node.name + "\"" + unknown_name_hint(context_, name, true));
@@ -155,6 +166,7 @@ CompileResult compile(std::string_view text, const CompileOptions& options) {
   }
   auto script = std::make_shared<Script>();
   Context context(options.limits, result.errors);
+  context.plugin = options.plugin;
   BlockCompiler(context, *script).block(parsed.tree.commands, script->commands, true);
   if (result.errors.empty()) result.script = std::move(script);
   return result;

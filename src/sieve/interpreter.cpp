@@ -52,6 +52,12 @@ const MessageHeaders& Run::headers() {
   return *headers_;
 }
 
+void Run::replace_message(std::string text) {
+  replaced_message_ = std::move(text);
+  input_.message = replaced_message_;
+  headers_.reset();
+}
+
 bool Run::fail(const Frame& frame, Position where, std::string message) {
   if (!error_) error_ = RunError{Diagnostic{where, std::move(message)}, script_index_, frame.included};
   return false;
@@ -93,7 +99,12 @@ std::optional<std::string_view> Run::variable(const Frame& frame, std::string_vi
 }
 
 bool Run::set_variable(Frame& frame, Position where, std::string_view name, std::string_view value) {
-  VariableStore& store = frame.global_names.contains(ascii_lower(name)) ? globals_ : frame.locals;
+  // RFC 6609 §3.5: "global.NAME" (the compiler lets only a script with include use it) is NAME in the
+  // global scope, declared or not.
+  constexpr std::string_view kGlobal = "global.";
+  const bool namespaced = name.size() > kGlobal.size() && iequals_ascii(name.substr(0, kGlobal.size()), kGlobal);
+  if (namespaced) name.remove_prefix(kGlobal.size());
+  VariableStore& store = namespaced || frame.global_names.contains(ascii_lower(name)) ? globals_ : frame.locals;
   if (store.set(name, value)) return true;
   return fail(frame, where, "more than " + std::to_string(input_.limits.max_variables) + " variables");
 }

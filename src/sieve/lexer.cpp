@@ -254,7 +254,9 @@ Token Lexer::multiline_string(Position start) {
     if (auto problem = forbidden_in(line)) return error({line_start.line, problem->first}, problem->second);
     const bool had_newline = text_[at_ - 1] == '\n';
     if (line == "." || line == ".\r") return token;
-    if (!line.empty() && line.front() == '.') line.remove_prefix(1);  // dot-stuffing (RFC 5228 §2.4.2)
+    // RFC 5228 §2.4.2's grammar: ".." stands for "."; a line with one leading "." before other text
+    // (multiline-dotstart) is taken as written, as Pigeonhole takes it.
+    if (line.starts_with("..")) line.remove_prefix(1);
     // RFC 5228 §2.4.2: the line breaks of the string are CRLF, whatever line ends the file uses.
     if (had_newline && !line.empty() && line.back() == '\r') line.remove_suffix(1);
     token.text += line;

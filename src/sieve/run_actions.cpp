@@ -44,9 +44,10 @@ Flow fileinto(Run& run, const Frame& frame, const Command& command) {
 }
 
 Flow redirect(Run& run, const Frame& frame, const Command& command) {
-  std::string address = run.expand(frame, command.arguments.front());
-  if (!plausible_address(address)) return outcome(run, frame, command, "invalid redirect address \"" + address + "\"");
-  return outcome(run, frame, command, run.actions().redirect(command.where, std::move(address), command.copy));
+  const std::string given = run.expand(frame, command.arguments.front());
+  auto address = redirect_address(given);
+  if (!address) return outcome(run, frame, command, "invalid redirect address \"" + given + "\"");
+  return outcome(run, frame, command, run.actions().redirect(command.where, std::move(*address), command.copy));
 }
 
 Flow reject(Run& run, const Frame& frame, const Command& command) {

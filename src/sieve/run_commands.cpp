@@ -2,6 +2,7 @@
 // set (RFC 5229 §4), include/return/global (RFC 6609), error (RFC 5463 §5).
 #include <algorithm>
 
+#include "compile_plugin.hpp"
 #include "letterbox/util/text.hpp"
 #include "run_state.hpp"
 
@@ -20,8 +21,26 @@ Flow execute_if(Run& run, Frame& frame, const Command& command) {
   return Flow::next;
 }
 
+// A quoted value cut to the size limit must not end in half an escape: a lone trailing backslash would
+// escape whatever the value is later joined with. The whole pair goes, as in Pigeonhole.
+std::string_view cut_quoted(std::string_view value, std::size_t max_size) {
+  value = utf8_prefix(value, max_size);
+  std::size_t backslashes = 0;
+  while (backslashes < value.size() && value[value.size() - 1 - backslashes] == '\\') ++backslashes;
+  if (backslashes % 2 == 1) value.remove_suffix(1);
+  return value;
+}
+
 Flow execute_set(Run& run, Frame& frame, const Command& command) {
-  const std::string value = apply_modifiers(run.expand(frame, command.arguments.front()), command.modifiers);
+  std::string value = apply_modifiers(run.expand(frame, command.arguments.front()), command.modifiers);
+  const bool quoted = std::any_of(command.modifiers.begin(), command.modifiers.end(), [](SetModifier m) {
+    return m == SetModifier::quotewildcard || m == SetModifier::quoteregex;
+  });
+  const bool counted =
+      std::find(command.modifiers.begin(), command.modifiers.end(), SetModifier::length) != command.modifiers.end();
+  if (quoted && !counted && value.size() > run.limits().max_variable_size) {
+    value = std::string(cut_quoted(value, run.limits().max_variable_size));
+  }
   return run.set_variable(frame, command.where, command.variable->text, value) ? Flow::next : Flow::error;
 }
 
@@ -98,6 +117,7 @@ Flow execute_command(Run& run, Frame& frame, const Command& command) {
     case CommandKind::set: return execute_set(run, frame, command);
     case CommandKind::global: return execute_global(run, frame, command);
     case CommandKind::include: return execute_include(run, frame, command);
+    case CommandKind::hosted: return command.hosted->execute(run, frame, command);
     case CommandKind::error:
       run.fail(frame, command.where, run.expand(frame, command.arguments.front()));
       return Flow::error;

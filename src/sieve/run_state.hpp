@@ -38,6 +38,11 @@ class Run {
   Run(const RunInput& input, ActionList& actions);
 
   const RunInput& input() const { return input_; }
+  // For a hosted extension that changes the message under test (compile_plugin.hpp): the run keeps its
+  // own copy of the input for that reason.
+  void replace_message(std::string text);
+  Envelope& envelope() { return input_.envelope; }
+  RunLimits& limits_to_change() { return input_.limits; }
   const RunLimits& limits() const { return input_.limits; }
   ScriptHost& host() { return *input_.host; }
   RegexCache& regexes() { return input_.regexes != nullptr ? *input_.regexes : local_regexes_; }
@@ -75,7 +80,8 @@ class Run {
   std::vector<DuplicateMark> take_duplicates() { return std::move(duplicates_); }
 
  private:
-  const RunInput& input_;
+  RunInput input_;
+  std::string replaced_message_;
   ActionList& actions_;
   RegexCache local_regexes_;
   std::optional<MessageHeaders> headers_;

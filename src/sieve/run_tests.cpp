@@ -3,6 +3,7 @@
 // (RFC 5463 §4); and the comparison every test with a key-list ends in.
 #include <algorithm>
 
+#include "compile_plugin.hpp"
 #include "letterbox/sieve/address_list.hpp"
 #include "letterbox/util/text.hpp"
 #include "run_state.hpp"
@@ -136,6 +137,7 @@ bool evaluate(Run& run, Frame& frame, const Test& test) {
     case TestKind::body: return body_test(run, frame, test);
     case TestKind::string: return string_test(run, frame, test);
     case TestKind::ihave: return ihave_test(test);
+    case TestKind::hosted: return test.hosted->evaluate(run, frame, test);
     default: return evaluate_extension_test(run, frame, test);
   }
 }

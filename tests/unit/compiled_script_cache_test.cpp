@@ -131,3 +131,23 @@ TEST(CompiledScriptCacheTest, ConcurrentGetsShareOneScript) {
   EXPECT_EQ(wrong.load(), 0);
   EXPECT_LE(cache.size(), 3U);
 }
+
+// The testsuite extension exists only in `letterbox-sieve svtest`: the compile delivery uses refuses it,
+// and with it every command of the suite.
+TEST(CompiledScriptCacheTest, DeliveryRefusesTheTestsuiteExtension) {
+  TempDir tmp;
+  const auto path = tmp / "suite.sieve";
+  write_file(path, "require \"vnd.dovecot.testsuite\";\ntest \"x\" { test_fail \"y\"; }\n");
+  CompiledScriptCache cache(default_settings().sieve);
+  const auto check = cache.get(path);
+  ASSERT_FALSE(check->ok());
+  ASSERT_FALSE(check->errors.empty());
+  EXPECT_EQ(check->errors.front().message, "unknown extension \"vnd.dovecot.testsuite\"");
+  EXPECT_EQ(check->errors.front().where, (sieve::Position{1, 9}));
+  // Nor vnd.dovecot.debug, which the runner accepts for the test files that require it.
+  const auto debug = tmp / "debug.sieve";
+  write_file(debug, "require \"vnd.dovecot.debug\";\ndebug_log \"x\";\n");
+  const auto refused = cache.get(debug);
+  ASSERT_FALSE(refused->errors.empty());
+  EXPECT_EQ(refused->errors.front().message, "unknown extension \"vnd.dovecot.debug\"");
+}

@@ -12,8 +12,13 @@
 
 namespace letterbox::sieve {
 
+// An extension the engine does not offer to scripts, added by a program for its own compilations
+// (testsuite.hpp); null everywhere else, so that delivery refuses its `require`.
+class CompilePlugin;
+
 struct CompileOptions {
   CompileLimits limits;
+  const CompilePlugin* plugin = nullptr;
 };
 
 struct CompileResult {

@@ -24,6 +24,10 @@ class RE2;
 
 namespace letterbox::sieve {
 
+// A command or test of an extension a program adds for its own compilations only (the testsuite of
+// `letterbox-sieve svtest`, testsuite.hpp): it runs itself, so the interpreter knows nothing about it.
+class HostedNode;
+
 // A string argument with encoded characters already decoded. has_variables: it holds a `${…}` reference
 // (only when "variables" is required), so the interpreter expands only those strings.
 struct String {
@@ -69,6 +73,7 @@ enum class TestKind {
   duplicate,
   ihave,
   environment,
+  hosted,  // `hosted` runs it
 };
 
 struct Test {
@@ -94,6 +99,7 @@ struct Test {
   std::optional<std::uint64_t> seconds;
   bool last = false;
   std::vector<Test> children;  // allof anyof: all; not: one
+  std::shared_ptr<const HostedNode> hosted;
 };
 
 enum class CommandKind {
@@ -114,6 +120,7 @@ enum class CommandKind {
   return_,
   global,
   error,
+  hosted,  // `hosted` runs it
 };
 
 struct Command;
@@ -147,6 +154,7 @@ struct Command {
   Vacation vacation;
   IncludeLocation location = IncludeLocation::personal;
   bool once = false, optional = false;  // include
+  std::shared_ptr<const HostedNode> hosted;
 };
 
 struct Script {

@@ -38,6 +38,8 @@ class VariableStore {
   std::optional<std::string_view> get(std::string_view name) const;
   std::size_t size() const { return values_.size(); }
   std::size_t max_value_size() const { return max_value_size_; }
+  // For a run whose bounds change half-way (the testsuite's settings); values already stored stay as they are.
+  void set_max_value_size(std::size_t size) { max_value_size_ = size; }
 
  private:
   std::size_t max_variables_;

@@ -46,6 +46,9 @@ TEST(SieveParser, MultiLineStringsUndoDotStuffing) {
   EXPECT_EQ(tree.commands[1].where, (Position{6, 1}));
   const auto lf = parsed("reject text:\n.\n;");
   EXPECT_EQ(lf.commands[0].arguments[0].strings[0].text, "");
+  // Only ".." is unstuffed: a single leading dot before text stays (Pigeonhole's lexer.svtest).
+  EXPECT_EQ(parsed("reject text:\n.one\n..two\n...three\n.\n;").commands[0].arguments[0].strings[0].text,
+            ".one\r\n.two\r\n..three\r\n");
 }
 
 // RFC 5228 §2.4.2: CR and LF appear in a string only as CRLF, so a line break inside a string is CRLF

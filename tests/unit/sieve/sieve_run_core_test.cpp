@@ -160,6 +160,19 @@ TEST_F(SieveRunCore, RedirectAddressCheckedAfterExpansion) {
             "error 1:48: invalid redirect address \"not an address\"\nkeep\n");
 }
 
+// RFC 5228 §2.4.2.3: an address may carry a name in front of it, and white space around its parts (Pigeonhole's
+// tests); the MTA gets the bare address, quotes that add nothing dropped.
+TEST_F(SieveRunCore, RedirectAddressWithNameOrBlanks) {
+  EXPECT_EQ(run(R"(redirect "  Judy Smith  <  judy  @  example.org  > ";)"),
+            "redirect \"judy@example.org\"\n");
+  EXPECT_EQ(run(R"(redirect "\"J. Smith\" <\"J.Smith\"@example.net>";)"), "redirect \"J.Smith@example.net\"\n");
+  EXPECT_EQ(run(R"(redirect "\"a[b]c\"@example.net";)"), "redirect \"\\\"a[b]c\\\"@example.net\"\n");
+  EXPECT_EQ(run(R"(require "variables"; set "a" "Name <a@example.org>"; redirect "${a}";)"),
+            "redirect \"a@example.org\"\n");
+  EXPECT_EQ(run(R"(require "variables"; set "a" "x@y, <a@example.org>"; redirect "${a}";)"),
+            "error 1:54: invalid redirect address \"x@y, <a@example.org>\"\nkeep\n");
+}
+
 TEST_F(SieveRunCore, ResultMarksTheImplicitKeep) {
   const auto r = result(R"(require "fileinto";
 fileinto "Lists";)");

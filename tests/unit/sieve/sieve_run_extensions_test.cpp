@@ -157,6 +157,19 @@ include "setter"; fileinto "${global.where}${where}";)"),
             "fileinto \"Lists\"\n");
 }
 
+// RFC 6609 §3.5: `set "global.NAME"` sets the global variable without declaring it, seen by a script that
+// declares NAME global (Pigeonhole's include/variables.svtest); without include it is no valid name.
+TEST_F(SieveRunInclude, Rfc6609GlobalNamespaceSet) {
+  host.scripts[{IncludeLocation::personal, "reader"}] = R"(require ["include", "variables", "fileinto"];
+global "where"; fileinto "${where}"; set "global.Back" "yes";)";
+  EXPECT_EQ(run(R"(require ["include", "variables", "fileinto"];
+set "global.where" "Lists"; include "reader"; fileinto "${global.back}";)"),
+            "fileinto \"Lists\"\nfileinto \"yes\"\n");
+  const auto without_include = compile(R"(require "variables"; set "global.where" "Lists";)");
+  ASSERT_EQ(without_include.errors.size(), 1U);
+  EXPECT_EQ(without_include.errors.front().message, "invalid variable name \"global.where\"");
+}
+
 // RFC 6609 §3.1-§3.4: recursion, missing scripts, :once, :optional, return and stop, depth, and a
 // variable declared global after it was set.
 TEST_F(SieveRunInclude, Rfc6609Rules) {

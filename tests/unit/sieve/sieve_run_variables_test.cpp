@@ -66,6 +66,11 @@ if string :count "eq" :comparator "i;ascii-numeric" ["a", "", "b"] "2" { discard
 TEST_F(SieveRunVariables, Rfc5229Limits) {
   input.limits.max_variable_size = 4;
   EXPECT_EQ(run(R"(require ["variables", "reject"]; set "a" "abcdef"; reject "${a}";)"), "reject \"abcd\"\n");
+  // A quoting modifier's escape is not cut in half: a\*\* cut to 4 bytes keeps a\* without the lone backslash.
+  EXPECT_EQ(run(R"(require ["variables", "reject"]; set :quotewildcard "a" "a**"; reject "${a}";)"),
+            "reject \"a\\\\*\"\n");
+  EXPECT_EQ(run(R"(require ["variables", "reject"]; set :quotewildcard "a" "ab**"; reject "${a}";)"),
+            "reject \"ab\\\\*\"\n");
   input.limits.max_variables = 2;
   EXPECT_EQ(run("require \"variables\";\nset \"a\" \"1\";\nset \"b\" \"2\";\nset \"c\" \"3\";"),
             "error 4:1: more than 2 variables\nkeep\n");
