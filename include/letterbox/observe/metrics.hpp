@@ -52,6 +52,10 @@ std::optional<std::size_t> counted_reply_index(const Outcome& outcome);
 // letterbox_sieve_vacation_replies_total).
 enum class RedirectResult { sent, failed, skipped };
 enum class VacationResult { sent, suppressed, failed };
+// One recipient's scripts: run to their end, or stopped by an error or a limit (the message kept in the
+// inbox) (letterbox_sieve_runs_total); and what they asked for (letterbox_sieve_actions_total).
+enum class SieveRunResult { ok, error };
+enum class SieveActionKind { keep, fileinto, redirect, reject, vacation, discard };
 
 // Cumulative buckets in seconds, as Prometheus wants them; observe() is two relaxed increments.
 class Histogram {
@@ -90,6 +94,8 @@ class Metrics {
   void session_closed();
   void count_redirect(RedirectResult result);
   void count_vacation(VacationResult result);
+  void count_sieve_run(SieveRunResult result);
+  void count_sieve_action(SieveActionKind kind);
   // A policy action as sent to Postfix ("DUNNO", "550 5.1.1 User unknown", "DEFER_IF_PERMIT 4.7.1 …").
   void count_policy_decision(std::string_view action);
 
@@ -108,8 +114,10 @@ class Metrics {
   std::atomic<std::uint64_t> lock_timeouts_{0};
   std::atomic<std::int64_t> sessions_open_{0};
   std::atomic<std::uint64_t> sessions_total_{0};
-  std::array<std::atomic<std::uint64_t>, 3> redirects_{};  // by RedirectResult
-  std::array<std::atomic<std::uint64_t>, 3> vacations_{};  // by VacationResult
+  std::array<std::atomic<std::uint64_t>, 3> redirects_{};      // by RedirectResult
+  std::array<std::atomic<std::uint64_t>, 3> vacations_{};      // by VacationResult
+  std::array<std::atomic<std::uint64_t>, 2> sieve_runs_{};     // by SieveRunResult
+  std::array<std::atomic<std::uint64_t>, 6> sieve_actions_{};  // by SieveActionKind
   mutable std::mutex decisions_mutex_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> decisions_;  // (action, enhanced) -> count
 };
