@@ -268,11 +268,10 @@ int keep_instead_of_bad_redirects(ActionPlan& plan, const Spool& message, const 
   return 0;
 }
 
-bool has_action(const std::vector<sieve::Action>& actions, bool redirect) {
-  return std::any_of(actions.begin(), actions.end(), [redirect](const sieve::Action& a) {
-    return redirect ? std::holds_alternative<sieve::RedirectAction>(a.what)
-                    : std::holds_alternative<sieve::VacationAction>(a.what);
-  });
+template <typename Kind>
+bool has_action(const std::vector<sieve::Action>& actions) {
+  return std::any_of(actions.begin(), actions.end(),
+                     [](const sieve::Action& a) { return std::holds_alternative<Kind>(a.what); });
 }
 
 // RFC 7352 §3: the marks count only for a message that was delivered; the caller knows it is.
@@ -403,14 +402,14 @@ Outcome SieveDelivery::deliver(const Spool& message, const Envelope& envelope, c
       message, envelope.sender,     recipient.address,       duplicates ? &*duplicates : nullptr,
       now,     local_zone(run.now), std::move(plan.outbound)};
   // The redirects go before the answer: one that cannot go now must be retried with the whole message.
-  if (has_action(request.actions, true)) {
+  if (has_action<sieve::RedirectAction>(request.actions)) {
     if (auto sent = outbound_.redirect(request); !sent.delivered()) {
       recipient_copies.take_back("a redirect was not sent (" + sent.detail + ")");
       return sent;
     }
   }
   if (duplicates) record_duplicate_marks(result, *duplicates, now, recipient.address);
-  if (has_action(request.actions, false)) outbound_.reply(request);
+  if (has_action<sieve::VacationAction>(request.actions)) outbound_.reply(request);
   return outcome;
 }
 

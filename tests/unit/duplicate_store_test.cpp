@@ -310,12 +310,21 @@ TEST_F(DuplicateStoreTest, KillNineDuringCommitsLosesNothingCommitted) {
       }
     }
     ::close(pipe_fds[1]);
+    // The kill lands at a random point after the round's first commit: without that wait, a slow machine
+    // (a sanitizer build under load, an fsync of tens of ms) could see every round killed before its
+    // first commit, and the test would prove nothing.
+    std::string reported;
+    char buffer[4096];
+    while (reported.find('\n') == std::string::npos) {
+      const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer);
+      if (n <= 0) break;  // the child failed: its exit status says so below
+      reported.append(buffer, static_cast<std::size_t>(n));
+    }
     std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 20000)(random)));
     ::kill(child, SIGKILL);
     int status = 0;
     ASSERT_EQ(::waitpid(child, &status, 0), child);
-    std::string reported;
-    char buffer[4096];
+    ASSERT_TRUE(WIFSIGNALED(status)) << "the child stopped by itself: a commit failed";
     for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) reported.append(buffer, n);
     ::close(pipe_fds[0]);
     for (std::size_t at = 0, end; (end = reported.find('\n', at)) != std::string::npos; at = end + 1) {
