@@ -32,6 +32,8 @@ void ManageSieveParser::discard_input() {
   pending_.clear();
   lines_.clear();
   need_ = 0;
+  searched_to_ = 0;
+  literal_octets_ = 0;
   skip_octets_ = 0;
   skip_to_line_end_ = false;
 }
@@ -62,6 +64,11 @@ std::optional<ManageSieveLine> ManageSieveParser::next() {
   }
   skip();
   if (skip_octets_ > 0 || skip_to_line_end_ || pending_.empty() || pending_.size() < need_) return std::nullopt;
+  if (need_ == 0) {
+    const bool new_line_end = pending_.find('\n', searched_to_) != std::string::npos;
+    searched_to_ = pending_.size();
+    if (!new_line_end && pending_.size() - literal_octets_ <= kMaxLine) return std::nullopt;
+  }
   return parse_line();
 }
 
@@ -180,16 +187,26 @@ std::optional<ManageSieveLine> ManageSieveParser::parse_line() {
     }
   };
 
-  const auto stop = run();
+  auto stop = run();
+  // A bad line is told once it has ended (or grown over the limit): when the error shows depends on how
+  // much had come, and the same bytes must give the same lines however the network cut them.
+  if (stop && stop->why == Stop::Why::Bad && in.find('\n', stop->at) == std::string_view::npos &&
+      in.size() - literal_octets <= kMaxLine) {
+    stop->why = Stop::Why::NeedMore;
+  }
   if (!stop) {
+    searched_to_ = 0;
+    literal_octets_ = 0;
     pending_.erase(0, pos);
     continuation_ = false;
     return line;
   }
   if (stop->why == Stop::Why::NeedMore) {
-    if (need_ == 0) need_ = pending_.size() + 1;
+    literal_octets_ = literal_octets;
     return std::nullopt;
   }
+  searched_to_ = 0;
+  literal_octets_ = 0;
   // A failure: the line is reported, and what is left of it skipped as it comes.
   ManageSieveLine failed;
   failed.name = std::move(line.name);

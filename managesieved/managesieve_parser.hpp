@@ -79,7 +79,12 @@ class ManageSieveParser {
 
   std::uint64_t max_literal_;
   std::string pending_;
-  std::size_t need_ = 0;           // pending_ must reach this size before parse_line() can succeed
+  std::size_t need_ = 0;  // pending_ must reach this size before parse_line() can succeed
+  // Without a literal to wait for, a line needs a new LF to end: bytes up to searched_to_ hold none, and
+  // literal_octets_ of pending_ were a literal's when parse_line() last stopped. So a line trickled in a
+  // byte at a time is scanned once, not once a byte.
+  std::size_t searched_to_ = 0;
+  std::size_t literal_octets_ = 0;
   bool continuation_ = false;      // the next line is a continuation
   std::uint64_t skip_octets_ = 0;  // of an over-large literal, still to come
   bool skip_to_line_end_ = false;  // after a skipped literal or an over-long line
