@@ -8,34 +8,7 @@
 using namespace letterbox;
 using namespace letterbox::test;
 
-namespace {
-
-// How many files `dir` holds (0 when it does not exist).
-std::size_t messages_in(const std::filesystem::path& dir) {
-  if (!std::filesystem::exists(dir)) return 0;
-  return static_cast<std::size_t>(
-      std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()));
-}
-
-}  // namespace
-
-class ManageSievedClientsTest : public ManageSievedTest {
- protected:
-  std::filesystem::path alice_maildir() const { return mail_root() / "example.org" / "alice" / "Maildir"; }
-  std::filesystem::path alice_scripts() const { return mail_root() / "example.org" / "alice" / "sieve"; }
-
-  // One message to alice through letterbox-lmtpd: its reply.
-  std::string deliver(const std::string& subject) {
-    LineClient lmtp(lmtp_socket());
-    EXPECT_EQ(lmtp.reply().substr(0, 3), "220");
-    lmtp.command("LHLO client.test");
-    EXPECT_EQ(lmtp.command("MAIL FROM:<sender@client.test>"), "250 2.1.0 Sender OK");
-    EXPECT_EQ(lmtp.command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
-    EXPECT_EQ(lmtp.command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
-    lmtp.send(smtp_data("From: a@client.test\nTo: alice@example.org\nSubject: " + subject + "\n\ntext\n"));
-    return lmtp.reply();
-  }
-};
+using ManageSievedClientsTest = ManageSievedTest;
 
 TEST_F(ManageSievedClientsTest, SieveConnect) {
   if (run({"sh", "-c", "command -v sieve-connect"}).exit_code != 0) GTEST_SKIP() << "sieve-connect is not installed";
@@ -61,8 +34,8 @@ TEST_F(ManageSievedClientsTest, SieveConnect) {
   EXPECT_FALSE(std::filesystem::exists(alice_scripts() / "sc-one.sieve")) << r.output;
   EXPECT_EQ(read_file(alice_scripts() / "active"), "sc-two\n");
   EXPECT_NE(log().find("rip=127.0.0.1 TLS"), std::string::npos) << "logged in over TLS: " << log();
-  EXPECT_EQ(deliver("from sieve-connect"), "250 2.0.0 <alice@example.org> Delivered");
-  EXPECT_EQ(messages_in(alice_maildir() / ".FromConnect" / "new"), 1U) << log();
+  EXPECT_EQ(deliver_to_alice("from sieve-connect"), "250 2.0.0 <alice@example.org> Delivered");
+  EXPECT_EQ(files_in(alice_maildir() / ".FromConnect" / "new"), 1U) << log();
 }
 
 TEST_F(ManageSievedClientsTest, PythonSievelib) {
@@ -78,6 +51,6 @@ TEST_F(ManageSievedClientsTest, PythonSievelib) {
   EXPECT_NE(r.output.find("list after delete: ok"), std::string::npos) << r.output;
   EXPECT_NE(log().find("rip=127.0.0.1 TLS"), std::string::npos) << "logged in over TLS: " << log();
   EXPECT_EQ(read_file(alice_scripts() / "active"), "lib\n");
-  EXPECT_EQ(deliver("sievelib report"), "250 2.0.0 <alice@example.org> Delivered");
-  EXPECT_EQ(messages_in(alice_maildir() / ".FromLib" / "new"), 1U) << log();
+  EXPECT_EQ(deliver_to_alice("sievelib report"), "250 2.0.0 <alice@example.org> Delivered");
+  EXPECT_EQ(files_in(alice_maildir() / ".FromLib" / "new"), 1U) << log();
 }

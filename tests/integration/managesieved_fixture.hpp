@@ -72,6 +72,26 @@ class ManageSievedTest : public ::testing::Test {
     ASSERT_TRUE(wait_for_file(lmtp_socket())) << log();
   }
 
+  // One message with `subject` to alice through letterbox-lmtpd's UNIX socket: its reply.
+  std::string deliver_to_alice(const std::string& subject) const {
+    LineClient lmtp(lmtp_socket());
+    EXPECT_EQ(lmtp.reply().substr(0, 3), "220");
+    lmtp.command("LHLO client.test");
+    EXPECT_EQ(lmtp.command("MAIL FROM:<sender@client.test>"), "250 2.1.0 Sender OK");
+    EXPECT_EQ(lmtp.command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
+    EXPECT_EQ(lmtp.command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
+    lmtp.send(smtp_data("From: a@client.test\nTo: alice@example.org\nSubject: " + subject + "\n\ntext\n"));
+    return lmtp.reply();
+  }
+  std::filesystem::path alice_maildir() const { return mail_root() / "example.org" / "alice" / "Maildir"; }
+  std::filesystem::path alice_scripts() const { return mail_root() / "example.org" / "alice" / "sieve"; }
+  // How many files `dir` holds (0 when it does not exist).
+  static std::size_t files_in(const std::filesystem::path& dir) {
+    if (!std::filesystem::exists(dir)) return 0;
+    return static_cast<std::size_t>(
+        std::distance(std::filesystem::directory_iterator(dir), std::filesystem::directory_iterator()));
+  }
+
   // A connection, its greeting read.
   std::unique_ptr<ManageSieveClient> connect(const std::string& host = "127.0.0.1") {
     auto c = std::make_unique<ManageSieveClient>(port_, host);

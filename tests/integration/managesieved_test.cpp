@@ -137,17 +137,8 @@ TEST_F(ManageSievedTest, UploadedScriptFiltersARealLmtpDelivery) {
   EXPECT_EQ(c->status("PUTSCRIPT \"main\" " + literal(script)), "OK \"Putscript completed.\"");
   EXPECT_EQ(c->status("SETACTIVE \"main\""), "OK \"Setactive completed.\"");
   EXPECT_EQ(c->command("LISTSCRIPTS"), "\"main\" ACTIVE\nOK \"Listscripts completed.\"");
-  LineClient lmtp(lmtp_socket());
-  EXPECT_EQ(lmtp.reply().substr(0, 3), "220");
-  lmtp.command("LHLO client.test");
-  EXPECT_EQ(lmtp.command("MAIL FROM:<sender@client.test>"), "250 2.1.0 Sender OK");
-  EXPECT_EQ(lmtp.command("RCPT TO:<alice@example.org>"), "250 2.1.5 <alice@example.org> OK");
-  EXPECT_EQ(lmtp.command("DATA"), "354 Start mail input; end with <CRLF>.<CRLF>");
-  lmtp.send(smtp_data("From: a@client.test\nTo: alice@example.org\nSubject: weekly report\n\nnumbers\n"));
-  EXPECT_EQ(lmtp.reply(), "250 2.0.0 <alice@example.org> Delivered");
-  const auto folder = mail_root() / "example.org" / "alice" / "Maildir" / ".Reports" / "new";
-  ASSERT_TRUE(std::filesystem::exists(folder)) << read_file(tmp_ / "managesieved.log");
-  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(folder), std::filesystem::directory_iterator()), 1);
+  EXPECT_EQ(deliver_to_alice("weekly report"), "250 2.0.0 <alice@example.org> Delivered");
+  EXPECT_EQ(files_in(alice_maildir() / ".Reports" / "new"), 1U) << log();
 }
 
 TEST_F(ManageSievedTest, TwoHundredConcurrentSessions) {
