@@ -57,8 +57,7 @@ class ManageSieveServer : public Service {
     if (pool_) pool_->join();
   }
   [[nodiscard]] bool stopping() const override { return stopping_; }
-  // No metrics endpoint of its own yet: [stats] has one address per daemon.
-  [[nodiscard]] std::string stats_listen() const override { return {}; }
+  [[nodiscard]] std::string stats_listen() const override { return runtime()->settings.stats.managesieve_listen; }
 
   std::shared_ptr<ManageSieveRuntime> runtime() const;
   boost::asio::thread_pool& pool() { return *pool_; }

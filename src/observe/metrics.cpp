@@ -69,20 +69,28 @@ std::size_t lookup_index(LookupKind kind, LookupSource source) {
   return k * kLookupSourceOrder.size() + s;
 }
 
-// One counter family with a `result` label, the values in the order of `results` (the enum's).
+// One counter family with one label, the values in the order of `results` (the enum's).
 template <std::size_t N>
-void by_result(std::string& out, std::string_view name, std::string_view help,
-               const std::array<std::string_view, N>& results,
-               const std::array<std::atomic<std::uint64_t>, N>& counts) {
+void by_label(std::string& out, std::string_view name, std::string_view help, std::string_view label_name,
+              const std::array<std::string_view, N>& results, const std::array<std::atomic<std::uint64_t>, N>& counts) {
   family(out, name, "counter", help);
   for (std::size_t i = 0; i < N; ++i) {
     out.append(name)
-        .append("{result=\"")
+        .append("{")
+        .append(label_name)
+        .append("=\"")
         .append(results[i])
         .append("\"} ")
         .append(std::to_string(counts[i].load(kRelaxed)))
         .append("\n");
   }
+}
+
+template <std::size_t N>
+void by_result(std::string& out, std::string_view name, std::string_view help,
+               const std::array<std::string_view, N>& results,
+               const std::array<std::atomic<std::uint64_t>, N>& counts) {
+  by_label(out, name, help, "result", results, counts);
 }
 
 bool is_enhanced_code(std::string_view word) {
@@ -168,6 +176,19 @@ void Metrics::count_vacation(VacationResult result) {
   vacations_[static_cast<std::size_t>(result)].fetch_add(1, kRelaxed);
 }
 
+void Metrics::count_managesieve_login(ManageSieveLoginResult result) {
+  managesieve_logins_[static_cast<std::size_t>(result)].fetch_add(1, kRelaxed);
+}
+
+void Metrics::count_managesieve_command(std::string_view name) {
+  const auto known = std::find(kManageSieveCommands.begin(), kManageSieveCommands.end(), name);
+  managesieve_commands_[static_cast<std::size_t>(known - kManageSieveCommands.begin())].fetch_add(1, kRelaxed);
+}
+
+void Metrics::count_managesieve_script_stored() {
+  managesieve_scripts_stored_.fetch_add(1, kRelaxed);
+}
+
 void Metrics::count_policy_decision(std::string_view action) {
   const auto space = action.find(' ');
   std::string word(action.substr(0, space));
@@ -237,6 +258,18 @@ std::string Metrics::render(const MetricsExtras& extras) const {
             "Sieve vacation replies: handed to sendmail, suppressed (RFC 5230 rules, already answered within the "
             "period, no tracking), or failed to send (logged; the delivery stands).",
             std::array<std::string_view, 3>{"sent", "suppressed", "failed"}, vacations_);
+
+  by_result(out, "letterbox_managesieve_logins_total",
+            "ManageSieve logins: accepted, refused (no such user or a wrong password), disabled account, or the "
+            "directory unavailable (TRYLATER).",
+            std::array<std::string_view, 4>{"accepted", "refused", "disabled", "unavailable"}, managesieve_logins_);
+  std::array<std::string_view, kManageSieveCommands.size() + 1> commands{};
+  std::copy(kManageSieveCommands.begin(), kManageSieveCommands.end(), commands.begin());
+  commands.back() = "other";
+  by_label(out, "letterbox_managesieve_commands_total", "ManageSieve command lines, by command.", "command", commands,
+           managesieve_commands_);
+  single(out, "letterbox_managesieve_scripts_stored_total", "counter", "Scripts written by PUTSCRIPT.",
+         std::to_string(managesieve_scripts_stored_.load(kRelaxed)));
 
   family(out, "letterbox_policy_decisions_total", "counter",
          "Policy answers given to Postfix, by action and enhanced status code.");

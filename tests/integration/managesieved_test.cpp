@@ -176,3 +176,35 @@ TEST_F(ManageSievedTest, SighupReloadsAndSigtermEndsIdleConnections) {
   server_.reset();
   EXPECT_TRUE(before->closed_by_peer());
 }
+
+TEST_F(ManageSievedTest, MetricsCountLoginsCommandsAndStoredScripts) {
+  const int stats_port = free_port();
+  start("max_auth_failures = 5\n[stats]\nmanagesieve_listen = inet:127.0.0.1:" + std::to_string(stats_port) + "\n");
+  {
+    auto c = connect();
+    EXPECT_EQ(c->status(plain("alice@example.org", "wrong")), "NO \"Authentication failed.\"");
+    EXPECT_EQ(c->status(plain("carol@example.org", "x")), "NO \"Authentication failed.\"");
+    EXPECT_EQ(c->status(plain("alice@example.org", "alice-password")), "OK \"Logged in.\"");
+    EXPECT_EQ(c->status("PUTSCRIPT \"one\" \"keep;\""), "OK \"Putscript completed.\"");
+    EXPECT_TRUE(c->status("PUTSCRIPT \"two\" \"frob;\"").starts_with("NO"));
+    EXPECT_EQ(c->status("FROB"), "NO \"Unknown command FROB.\"");
+  }
+  std::string m;
+  EXPECT_TRUE(wait_until(
+      [&] {
+        m = http_get(stats_port, "/metrics").body;
+        return has_sample(m, "letterbox_sessions_open 0");
+      },
+      5s))
+      << m;
+  EXPECT_TRUE(
+      has_sample(m, R"(letterbox_build_info{program="letterbox-managesieved",version=")" LETTERBOX_VERSION R"("} 1)"))
+      << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_managesieve_logins_total{result="accepted"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_managesieve_logins_total{result="refused"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_managesieve_logins_total{result="disabled"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_managesieve_commands_total{command="AUTHENTICATE"} 3)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_managesieve_commands_total{command="PUTSCRIPT"} 2)")) << m;
+  EXPECT_TRUE(has_sample(m, R"(letterbox_managesieve_commands_total{command="other"} 1)")) << m;
+  EXPECT_TRUE(has_sample(m, "letterbox_managesieve_scripts_stored_total 1")) << m;
+}
