@@ -1,5 +1,5 @@
-// A ManageSieve client for the tests of letterbox-managesieved: TCP, TLS after STARTTLS through Boost.Asio's
-// OpenSSL client (not the server's code), literals in responses understood. Every operation is bounded, so
+// A ManageSieve client for the tests of letterbox-managesieved: TCP or a UNIX socket, TLS after STARTTLS through
+// Boost.Asio's OpenSSL client (not the server's code), literals in responses understood. Every operation is bounded, so
 // a silent server fails the test instead of hanging it. The server's certificate is the test's own: not
 // verified.
 #pragma once
@@ -22,7 +22,12 @@ namespace letterbox::test {
 class ManageSieveClient {
  public:
   ManageSieveClient(int port, const std::string& host = "127.0.0.1") {
-    socket_.connect({boost::asio::ip::make_address(host), static_cast<unsigned short>(port)});
+    socket_.connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address(host), static_cast<unsigned short>(port)));
+    context_.set_verify_mode(boost::asio::ssl::verify_none);
+  }
+  explicit ManageSieveClient(const std::string& unix_socket) {
+    socket_.connect(boost::asio::local::stream_protocol::endpoint(unix_socket));
     context_.set_verify_mode(boost::asio::ssl::verify_none);
   }
 
@@ -127,9 +132,10 @@ class ManageSieveClient {
   }
 
   boost::asio::io_context io_;
-  boost::asio::ip::tcp::socket socket_{io_};
+  using Socket = boost::asio::generic::stream_protocol::socket;
+  Socket socket_{io_};
   boost::asio::ssl::context context_{boost::asio::ssl::context::tls_client};
-  std::optional<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
+  std::optional<boost::asio::ssl::stream<Socket&>> tls_;
   std::string buffer_;
   std::size_t transferred_ = 0;
   std::optional<boost::system::error_code> end_;

@@ -208,3 +208,12 @@ TEST_F(ManageSievedTest, MetricsCountLoginsCommandsAndStoredScripts) {
   EXPECT_TRUE(has_sample(m, R"(letterbox_managesieve_commands_total{command="other"} 1)")) << m;
   EXPECT_TRUE(has_sample(m, "letterbox_managesieve_scripts_stored_total 1")) << m;
 }
+
+TEST_F(ManageSievedTest, AUnixSocketCountsAsLoopback) {
+  start();  // allow_plaintext_auth = no
+  ManageSieveClient c(socket_path().string());
+  const auto greeting = c.response();
+  EXPECT_NE(greeting.find("\"SASL\" \"PLAIN LOGIN\""), std::string::npos) << greeting;
+  EXPECT_EQ(c.status(plain("alice@example.org", "alice-password")), "OK \"Logged in.\"");
+  EXPECT_NE(log().find("managesieve: login: user=<alice@example.org> rip=local"), std::string::npos) << log();
+}

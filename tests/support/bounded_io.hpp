@@ -14,8 +14,8 @@ namespace letterbox::test {
 
 // `start(done)` begins the operation on `socket` (or a stream over it) with `done(ec, n)` as its handler;
 // its result, or asio::error::timed_out once `timeout` has passed. `transferred`: the octets it moved.
-template <class Start>
-boost::system::error_code run_bounded(boost::asio::io_context& io, boost::asio::ip::tcp::socket& socket, Start start,
+template <class Socket, class Start>
+boost::system::error_code run_bounded(boost::asio::io_context& io, Socket& socket, Start start,
                                       std::chrono::milliseconds timeout, std::size_t& transferred) {
   std::optional<boost::system::error_code> result;
   start([&result, &transferred](const boost::system::error_code& ec, std::size_t n) {
