@@ -71,26 +71,20 @@ std::size_t lookup_index(LookupKind kind, LookupSource source) {
 
 // One counter family with one label, the values in the order of `results` (the enum's).
 template <std::size_t N>
-void by_label(std::string& out, std::string_view name, std::string_view help, std::string_view label_name,
-              const std::array<std::string_view, N>& results, const std::array<std::atomic<std::uint64_t>, N>& counts) {
+void by_result(std::string& out, std::string_view name, std::string_view help,
+               const std::array<std::string_view, N>& results, const std::array<std::atomic<std::uint64_t>, N>& counts,
+               std::string_view label = "result") {
   family(out, name, "counter", help);
   for (std::size_t i = 0; i < N; ++i) {
     out.append(name)
         .append("{")
-        .append(label_name)
+        .append(label)
         .append("=\"")
         .append(results[i])
         .append("\"} ")
         .append(std::to_string(counts[i].load(kRelaxed)))
         .append("\n");
   }
-}
-
-template <std::size_t N>
-void by_result(std::string& out, std::string_view name, std::string_view help,
-               const std::array<std::string_view, N>& results,
-               const std::array<std::atomic<std::uint64_t>, N>& counts) {
-  by_label(out, name, help, "result", results, counts);
 }
 
 bool is_enhanced_code(std::string_view word) {
@@ -172,6 +166,14 @@ void Metrics::count_redirect(RedirectResult result) {
   redirects_[static_cast<std::size_t>(result)].fetch_add(1, kRelaxed);
 }
 
+void Metrics::count_sieve_run(SieveRunResult result) {
+  sieve_runs_[static_cast<std::size_t>(result)].fetch_add(1, kRelaxed);
+}
+
+void Metrics::count_sieve_action(SieveActionKind kind) {
+  sieve_actions_[static_cast<std::size_t>(kind)].fetch_add(1, kRelaxed);
+}
+
 void Metrics::count_vacation(VacationResult result) {
   vacations_[static_cast<std::size_t>(result)].fetch_add(1, kRelaxed);
 }
@@ -250,6 +252,14 @@ std::string Metrics::render(const MetricsExtras& extras) const {
   single(out, "letterbox_sessions_total", "counter", "Connections served since the start.",
          std::to_string(sessions_total_.load(kRelaxed)));
 
+  by_result(out, "letterbox_sieve_runs_total",
+            "Recipients' Sieve scripts run: to their end (ok), or stopped by an error or a limit (error: logged, "
+            "the message kept in the inbox).",
+            std::array<std::string_view, 2>{"ok", "error"}, sieve_runs_);
+  by_result(out, "letterbox_sieve_actions_total",
+            "What the scripts asked for, one per action (discard: a run that left no action at all).",
+            std::array<std::string_view, 6>{"keep", "fileinto", "redirect", "reject", "vacation", "discard"},
+            sieve_actions_, "action");
   by_result(out, "letterbox_sieve_redirects_total",
             "Sieve redirects: handed to sendmail, failed (the recipient got 451 4.3.0), or skipped (a loop or a "
             "duplicate within redirect_duplicate_period).",
@@ -266,8 +276,8 @@ std::string Metrics::render(const MetricsExtras& extras) const {
   std::array<std::string_view, kManageSieveCommands.size() + 1> commands{};
   std::copy(kManageSieveCommands.begin(), kManageSieveCommands.end(), commands.begin());
   commands.back() = "other";
-  by_label(out, "letterbox_managesieve_commands_total", "ManageSieve command lines, by command.", "command", commands,
-           managesieve_commands_);
+  by_result(out, "letterbox_managesieve_commands_total", "ManageSieve command lines, by command.", commands,
+            managesieve_commands_, "command");
   single(out, "letterbox_managesieve_scripts_stored_total", "counter", "Scripts written by PUTSCRIPT.",
          std::to_string(managesieve_scripts_stored_.load(kRelaxed)));
 

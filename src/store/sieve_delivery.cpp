@@ -7,6 +7,7 @@
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -307,6 +308,26 @@ std::optional<DuplicateStore> open_duplicates(const fs::path& mail_root, const R
   return store;
 }
 
+// letterbox_sieve_runs_total and letterbox_sieve_actions_total for one recipient's run.
+void count_run(const sieve::RunResult& result) {
+  auto& m = metrics();
+  m.count_sieve_run(result.error ? SieveRunResult::error : SieveRunResult::ok);
+  if (result.error) return;  // its actions are the fallback keep, not the script's
+  if (result.actions.empty()) m.count_sieve_action(SieveActionKind::discard);
+  for (const auto& action : result.actions) {
+    m.count_sieve_action(std::visit(
+        [](const auto& what) {
+          using T = std::decay_t<decltype(what)>;
+          if constexpr (std::is_same_v<T, sieve::KeepAction>) return SieveActionKind::keep;
+          if constexpr (std::is_same_v<T, sieve::FileintoAction>) return SieveActionKind::fileinto;
+          if constexpr (std::is_same_v<T, sieve::RedirectAction>) return SieveActionKind::redirect;
+          if constexpr (std::is_same_v<T, sieve::RejectAction>) return SieveActionKind::reject;
+          return SieveActionKind::vacation;
+        },
+        action.what));
+  }
+}
+
 // Runs the scripts into `result` (the fallback keep when none can run); an answer when the message
 // cannot be read.
 std::optional<Outcome> run_scripts(const ScriptRun& run, const Spool& message, const Envelope& envelope,
@@ -327,6 +348,7 @@ std::optional<Outcome> run_scripts(const ScriptRun& run, const Spool& message, c
     return 0;
   });
   if (err != 0) return outcome_from_errno(err, "sieve: cannot map the spooled message");
+  count_run(result);
   if (result.error) {
     const auto& e = *result.error;
     const std::string file = e.script < run.sequence.files.size() ? run.sequence.files[e.script] : "?";

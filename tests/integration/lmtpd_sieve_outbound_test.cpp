@@ -283,6 +283,14 @@ TEST_F(LmtpdSieveOutboundTest, CountersAreServedOnMetrics) {
   EXPECT_NE(body.find("letterbox_sieve_redirects_total{result=\"failed\"} 0\n"), std::string::npos) << body;
   EXPECT_NE(body.find("letterbox_sieve_vacation_replies_total{result=\"sent\"} 1\n"), std::string::npos) << body;
   EXPECT_NE(body.find("letterbox_sieve_vacation_replies_total{result=\"suppressed\"} 1\n"), std::string::npos) << body;
+  // Two runs to their end, each asking for a redirect, a vacation reply and the implicit keep.
+  for (const char* line :
+       {"letterbox_sieve_runs_total{result=\"ok\"} 2\n", "letterbox_sieve_runs_total{result=\"error\"} 0\n",
+        "letterbox_sieve_actions_total{action=\"redirect\"} 2\n",
+        "letterbox_sieve_actions_total{action=\"vacation\"} 2\n", "letterbox_sieve_actions_total{action=\"keep\"} 2\n",
+        "letterbox_sieve_actions_total{action=\"fileinto\"} 0\n"}) {
+    EXPECT_NE(body.find(line), std::string::npos) << line << body;
+  }
 }
 
 TEST_F(LmtpdSieveOutboundTest, LdaRedirectFailureExits75AndStoresNothing) {

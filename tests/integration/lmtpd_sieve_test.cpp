@@ -149,6 +149,43 @@ TEST_F(LmtpdSieveTest, ScriptThatDoesNotCompileKeepsInInboxAndLogs) {
       << log();
 }
 
+TEST_F(LmtpdSieveTest, SubaddressAndVariablesFileIntoTheFolderTheDetailNames) {
+  // The rule users write to sort "alice+lists@" into a folder of that name.
+  activate(alice_scripts(), R"(require ["envelope", "subaddress", "variables", "fileinto", "mailbox"];
+if envelope :detail :matches "to" "*" {
+  if not string :is "${1}" "" { fileinto :create "${1}"; stop; }
+}
+)");
+  start_sieve();
+  EXPECT_EQ(send("sub-1", {"alice+lists@example.org"}).at(0), "250 2.0.0 <alice+lists@example.org> Delivered");
+  EXPECT_EQ(send("sub-2", {"alice+Invoices@example.org"}).at(0), "250 2.0.0 <alice+Invoices@example.org> Delivered");
+  EXPECT_EQ(send_to_alice("sub-3"), kDelivered);
+  EXPECT_EQ(mailbox_of("maildir", alice() / ".lists"),
+            "sub-1\tOK\t<sender@client.test>\talice+lists@example.org\ncount 1\n");
+  EXPECT_EQ(mailbox_of("maildir", alice() / ".Invoices"),
+            "sub-2\tOK\t<sender@client.test>\talice+Invoices@example.org\ncount 1\n");
+  EXPECT_EQ(mailbox_of("maildir", alice()), "sub-3\tOK\t<sender@client.test>\talice@example.org\ncount 1\n");
+}
+
+TEST_F(LmtpdSieveTest, ACatastrophicRegexIsLinearAndTheMessageIsDeliveredInTime) {
+  // (a+)+b against forty thousand a's (a folded Subject: no line is over 1000 octets) is exponential for a backtracking
+  // matcher; RE2 is linear, so the run ends long before max_cpu_time and the message goes where the script says (no
+  // match: the inbox).
+  activate(alice_scripts(), R"(require ["regex", "fileinto", "mailbox", "imap4flags"];
+if header :regex "subject" "(a+)+b" { fileinto :create "Matched"; }
+if header :regex "subject" "^(a|aa)+$" { addflag "\\Flagged"; }
+)");
+  start_sieve("max_cpu_time = 500ms\n");
+  std::string subject = "Subject: a";
+  for (int i = 0; i < 45; ++i) subject += "\n " + std::string(900, 'a');
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(send_message(subject + "\n\nbody\n", {"alice@example.org"}).at(0), kDelivered);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(500));
+  EXPECT_FALSE(fs::exists(alice() / ".Matched"));
+  EXPECT_EQ(names_in(alice() / "new").size(), 1U);  // unflagged: the folded Subject holds spaces
+  EXPECT_EQ(log().find("failed at line"), std::string::npos) << log();
+}
+
 TEST_F(LmtpdSieveTest, ScriptOverALimitKeepsInInboxAndLogs) {
   activate(alice_scripts(), R"(require ["fileinto", "mailbox"];
 fileinto :create "A";

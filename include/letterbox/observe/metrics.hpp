@@ -52,6 +52,10 @@ std::optional<std::size_t> counted_reply_index(const Outcome& outcome);
 // letterbox_sieve_vacation_replies_total).
 enum class RedirectResult { sent, failed, skipped };
 enum class VacationResult { sent, suppressed, failed };
+// One recipient's scripts: run to their end, or stopped by an error or a limit (the message kept in the
+// inbox) (letterbox_sieve_runs_total); and what they asked for (letterbox_sieve_actions_total).
+enum class SieveRunResult { ok, error };
+enum class SieveActionKind { keep, fileinto, redirect, reject, vacation, discard };
 
 // What became of one ManageSieve login (letterbox_managesieve_logins_total).
 enum class ManageSieveLoginResult { accepted, refused, disabled, unavailable };
@@ -98,6 +102,8 @@ class Metrics {
   void session_closed();
   void count_redirect(RedirectResult result);
   void count_vacation(VacationResult result);
+  void count_sieve_run(SieveRunResult result);
+  void count_sieve_action(SieveActionKind kind);
   // A policy action as sent to Postfix ("DUNNO", "550 5.1.1 User unknown", "DEFER_IF_PERMIT 4.7.1 …").
   void count_policy_decision(std::string_view action);
   // letterbox-managesieved: a login's verdict, a command line by its name, a script written by PUTSCRIPT.
@@ -122,6 +128,8 @@ class Metrics {
   std::atomic<std::uint64_t> sessions_total_{0};
   std::array<std::atomic<std::uint64_t>, 3> redirects_{};           // by RedirectResult
   std::array<std::atomic<std::uint64_t>, 3> vacations_{};           // by VacationResult
+  std::array<std::atomic<std::uint64_t>, 2> sieve_runs_{};          // by SieveRunResult
+  std::array<std::atomic<std::uint64_t>, 6> sieve_actions_{};       // by SieveActionKind
   std::array<std::atomic<std::uint64_t>, 4> managesieve_logins_{};  // by ManageSieveLoginResult
   std::array<std::atomic<std::uint64_t>, kManageSieveCommands.size() + 1> managesieve_commands_{};  // + "other"
   std::atomic<std::uint64_t> managesieve_scripts_stored_{0};

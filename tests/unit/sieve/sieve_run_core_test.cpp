@@ -163,8 +163,7 @@ TEST_F(SieveRunCore, RedirectAddressCheckedAfterExpansion) {
 // RFC 5228 §2.4.2.3: an address may carry a name in front of it, and white space around its parts (Pigeonhole's
 // tests); the MTA gets the bare address, quotes that add nothing dropped.
 TEST_F(SieveRunCore, RedirectAddressWithNameOrBlanks) {
-  EXPECT_EQ(run(R"(redirect "  Judy Smith  <  judy  @  example.org  > ";)"),
-            "redirect \"judy@example.org\"\n");
+  EXPECT_EQ(run(R"(redirect "  Judy Smith  <  judy  @  example.org  > ";)"), "redirect \"judy@example.org\"\n");
   EXPECT_EQ(run(R"(redirect "\"J. Smith\" <\"J.Smith\"@example.net>";)"), "redirect \"J.Smith@example.net\"\n");
   EXPECT_EQ(run(R"(redirect "\"a[b]c\"@example.net";)"), "redirect \"\\\"a[b]c\\\"@example.net\"\n");
   EXPECT_EQ(run(R"(require "variables"; set "a" "Name <a@example.org>"; redirect "${a}";)"),
