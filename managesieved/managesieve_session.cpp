@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "letterbox/observe/metrics.hpp"
 #include "letterbox/sieve/extensions.hpp"
 #include "letterbox/sieve/script_name.hpp"
 #include "letterbox/sieve/transfer_encoding.hpp"
@@ -128,6 +129,7 @@ ManageSieveStep ManageSieveSession::handle(const ManageSieveLine& line, ManageSi
       return respond(answer("BYE", "", "Literal too large."), Next::Close);
   }
   if (sasl_ != Sasl::None) return sasl_response(line, parser);
+  metrics().count_managesieve_command(line.name);
   return command(line, parser);
 }
 
@@ -231,6 +233,10 @@ ManageSieveStep ManageSieveSession::finish_login(std::string_view name, std::str
                          ? Login{LoginResult::Refused, {}, {}, "a malformed name"}
                          : authenticator_.login(name, password);
   const std::string shown = std::string(name.substr(0, 256));
+  static constexpr std::array<ManageSieveLoginResult, 4> kCounted{
+      ManageSieveLoginResult::accepted, ManageSieveLoginResult::refused, ManageSieveLoginResult::disabled,
+      ManageSieveLoginResult::unavailable};  // in LoginResult's order
+  metrics().count_managesieve_login(kCounted.at(static_cast<std::size_t>(login.result)));
   switch (login.result) {
     case LoginResult::Accepted: {
       std::string why;
@@ -339,7 +345,10 @@ ManageSieveStep ManageSieveSession::script_command(const ManageSieveLine& line) 
   if (name == "PUTSCRIPT" && all_strings(line, 2)) {
     if (auto problem = quota_problem(args[0].text, args[1].text.size()); !problem.empty()) return respond(problem);
     const auto result = store_->put(args[0].text, args[1].text);
-    if (result.ok()) log::info("managesieve: user=<{}> stored the script \"{}\"", user_, args[0].text);
+    if (result.ok()) {
+      metrics().count_managesieve_script_stored();
+      log::info("managesieve: user=<{}> stored the script \"{}\"", user_, args[0].text);
+    }
     return respond(result_response(result, "Putscript completed."));
   }
   if (name == "CHECKSCRIPT" && all_strings(line, 1)) {

@@ -46,7 +46,7 @@ class Findings {
   std::vector<ConfigProblem> problems_;
 };
 
-// STARTTLS half-configured would stop letterbox-lmtpd at start (lmtpd/server_tls.hpp refuses it).
+// STARTTLS half-configured would stop letterbox-lmtpd at start (daemon/server_tls.hpp refuses it).
 void check_tls(const ServerSettings& server, Findings& found) {
   const bool cert = !server.tls_cert_file.empty();
   const bool key = !server.tls_key_file.empty();

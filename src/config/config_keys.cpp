@@ -328,6 +328,8 @@ const std::vector<Key>& keys() {
 
         key("stats", "listen", "", &S::stats, &StatsSettings::listen, StringCodec{check_stats_listen}),
         key("stats", "policy_listen", "", &S::stats, &StatsSettings::policy_listen, StringCodec{check_stats_listen}),
+        key("stats", "managesieve_listen", "", &S::stats, &StatsSettings::managesieve_listen,
+            StringCodec{check_stats_listen}),
 
         key("log", "level", "info", &S::log, &LogSettings::level, level),
         key("log", "target", "stderr", &S::log, &LogSettings::target, StringCodec{check_log_target}),

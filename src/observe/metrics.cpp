@@ -178,6 +178,19 @@ void Metrics::count_vacation(VacationResult result) {
   vacations_[static_cast<std::size_t>(result)].fetch_add(1, kRelaxed);
 }
 
+void Metrics::count_managesieve_login(ManageSieveLoginResult result) {
+  managesieve_logins_[static_cast<std::size_t>(result)].fetch_add(1, kRelaxed);
+}
+
+void Metrics::count_managesieve_command(std::string_view name) {
+  const auto known = std::find(kManageSieveCommands.begin(), kManageSieveCommands.end(), name);
+  managesieve_commands_[static_cast<std::size_t>(known - kManageSieveCommands.begin())].fetch_add(1, kRelaxed);
+}
+
+void Metrics::count_managesieve_script_stored() {
+  managesieve_scripts_stored_.fetch_add(1, kRelaxed);
+}
+
 void Metrics::count_policy_decision(std::string_view action) {
   const auto space = action.find(' ');
   std::string word(action.substr(0, space));
@@ -255,6 +268,18 @@ std::string Metrics::render(const MetricsExtras& extras) const {
             "Sieve vacation replies: handed to sendmail, suppressed (RFC 5230 rules, already answered within the "
             "period, no tracking), or failed to send (logged; the delivery stands).",
             std::array<std::string_view, 3>{"sent", "suppressed", "failed"}, vacations_);
+
+  by_result(out, "letterbox_managesieve_logins_total",
+            "ManageSieve logins: accepted, refused (no such user or a wrong password), disabled account, or the "
+            "directory unavailable (TRYLATER).",
+            std::array<std::string_view, 4>{"accepted", "refused", "disabled", "unavailable"}, managesieve_logins_);
+  std::array<std::string_view, kManageSieveCommands.size() + 1> commands{};
+  std::copy(kManageSieveCommands.begin(), kManageSieveCommands.end(), commands.begin());
+  commands.back() = "other";
+  by_result(out, "letterbox_managesieve_commands_total", "ManageSieve command lines, by command.", commands,
+            managesieve_commands_, "command");
+  single(out, "letterbox_managesieve_scripts_stored_total", "counter", "Scripts written by PUTSCRIPT.",
+         std::to_string(managesieve_scripts_stored_.load(kRelaxed)));
 
   family(out, "letterbox_policy_decisions_total", "counter",
          "Policy answers given to Postfix, by action and enhanced status code.");

@@ -10,6 +10,7 @@
 #include <optional>
 #include <regex>
 
+#include "bounded_io.hpp"
 #include "lmtpd_fixture.hpp"
 
 using namespace letterbox;
@@ -89,22 +90,9 @@ class TlsLmtpClient {
   }
 
  private:
-  // Runs one asynchronous operation to its completion, or cancels it after `timeout` (timed_out).
   template <class Start>
   boost::system::error_code wait(Start start, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-    std::optional<boost::system::error_code> result;
-    start([this, &result](const boost::system::error_code& ec, std::size_t n) {
-      result = ec;
-      transferred_ = n;
-    });
-    io_.restart();
-    io_.run_for(timeout);
-    if (result) return *result;
-    boost::system::error_code ignored;
-    socket_.cancel(ignored);
-    io_.restart();
-    io_.run();
-    return asio::error::timed_out;
+    return run_bounded(io_, socket_, start, timeout, transferred_);
   }
 
   asio::io_context io_;

@@ -64,7 +64,7 @@ check "the conffile is registered" sh -c 'dpkg-query -W -f="\${Conffiles}" lette
 check "mail_root exists, owned by vmail" sh -c '[ "$(stat -c %U /var/mail/vhosts)" = vmail ]'
 check "the runtime directory was made by tmpfiles.d" test -d /run/letterbox
 check "/usr/share/doc/letterbox/copyright is debian/copyright" cmp /usr/share/doc/letterbox/copyright debian/copyright
-for program in letterbox-lmtpd letterbox-policyd letterbox-lda; do
+for program in letterbox-lmtpd letterbox-policyd letterbox-managesieved letterbox-lda; do
   check "$program --check-config passes with the shipped configuration" /usr/sbin/$program --check-config
 done
 sieve_script=$(mktemp)
@@ -75,7 +75,8 @@ renders() {  # renders PAGE: clean under mandoc's linter, and rendered with its 
   local file=/usr/share/man/$1.gz
   [ -z "$(mandoc -T lint -W warning "$file" 2>&1)" ] && mandoc -T utf8 "$file" | sed 's/.\x08//g' | grep '^FILES' >/dev/null  # not -q: with pipefail, an early exit fails the pipe
 }
-for page in man8/letterbox-lmtpd.8 man8/letterbox-lda.8 man8/letterbox-policyd.8 man5/letterbox.conf.5 \
+for page in man8/letterbox-lmtpd.8 man8/letterbox-lda.8 man8/letterbox-policyd.8 man8/letterbox-managesieved.8 \
+            man5/letterbox.conf.5 \
             man1/letterbox-sieve.1; do
   check "man page $page renders" renders "$page"
 done
@@ -84,7 +85,8 @@ if command -v man >/dev/null; then
 fi
 check "the systemd units verify" systemd-analyze verify /lib/systemd/system/letterbox-lmtpd.service \
   /lib/systemd/system/letterbox-lmtpd.socket /lib/systemd/system/letterbox-policyd.service \
-  /lib/systemd/system/letterbox-policyd.socket
+  /lib/systemd/system/letterbox-policyd.socket /lib/systemd/system/letterbox-managesieved.service \
+  /lib/systemd/system/letterbox-managesieved.socket
 check "logrotate accepts /etc/logrotate.d/letterbox" logrotate -d /etc/logrotate.d/letterbox
 
 # Mail in mail_root, as a delivery left it, must outlive the package.

@@ -109,7 +109,8 @@ TEST(Documentation, GrafanaDashboardUsesOnlyServedMetrics) {
 
 TEST(Documentation, EveryServedMetricIsInTheManPagesAndTheReadme) {
   const auto pages = read_file(kSource / "docs" / "man" / "letterbox-lmtpd.8") +
-                     read_file(kSource / "docs" / "man" / "letterbox-policyd.8");
+                     read_file(kSource / "docs" / "man" / "letterbox-policyd.8") +
+                     read_file(kSource / "docs" / "man" / "letterbox-managesieved.8");
   const auto readme = read_file(kSource / "README.md");
   const auto names = served_metric_names(false);
   EXPECT_GE(names.size(), 10U);

@@ -153,10 +153,11 @@ struct ManageSieveSettings {
 };
 
 // Prometheus metrics (METRICS in letterbox-lmtpd(8) and letterbox-policyd(8)): where each daemon serves GET /metrics;
-// empty: off. Two keys, because the two daemons read one file and one address cannot serve two processes.
+// empty: off. One key per daemon, because they read one file and one address cannot serve two processes.
 struct StatsSettings {
-  std::string listen{};         // letterbox-lmtpd's, inet:HOST:PORT
-  std::string policy_listen{};  // letterbox-policyd's
+  std::string listen{};              // letterbox-lmtpd's, inet:HOST:PORT
+  std::string policy_listen{};       // letterbox-policyd's
+  std::string managesieve_listen{};  // letterbox-managesieved's
 };
 
 struct LogSettings {

@@ -1,8 +1,8 @@
-// Metrics: what the METRICS sections of letterbox-lmtpd(8) and letterbox-policyd(8) list, kept in this process with
-// lock-free atomics (a delivery or a lookup pays a few relaxed increments) and written out on demand in the Prometheus
-// text exposition format, version 0.0.4. One registry per process, reached through metrics(): the counters are bumped
-// deep in the core (a lookup, a lock wait, a delivery's log line) where threading a reference through every constructor
-// would buy nothing. Counting never fails and never blocks mail.
+// Metrics: what the METRICS sections of letterbox-lmtpd(8), letterbox-policyd(8) and letterbox-managesieved(8) list,
+// kept in this process with lock-free atomics (a delivery or a lookup pays a few relaxed increments) and written out on
+// demand in the Prometheus text exposition format, version 0.0.4. One registry per process, reached through metrics():
+// the counters are bumped deep in the core (a lookup, a lock wait, a delivery's log line) where threading a reference
+// through every constructor would buy nothing. Counting never fails and never blocks mail.
 #pragma once
 
 #include <array>
@@ -57,6 +57,14 @@ enum class VacationResult { sent, suppressed, failed };
 enum class SieveRunResult { ok, error };
 enum class SieveActionKind { keep, fileinto, redirect, reject, vacation, discard };
 
+// What became of one ManageSieve login (letterbox_managesieve_logins_total).
+enum class ManageSieveLoginResult { accepted, refused, disabled, unavailable };
+// The commands letterbox_managesieve_commands_total counts by name; any other name counts as "other", so
+// that a client cannot grow the label set.
+inline constexpr std::array<std::string_view, 14> kManageSieveCommands{
+    "CAPABILITY", "STARTTLS",    "AUTHENTICATE", "LOGOUT",    "NOOP",      "UNAUTHENTICATE", "HAVESPACE",
+    "PUTSCRIPT",  "CHECKSCRIPT", "LISTSCRIPTS",  "SETACTIVE", "GETSCRIPT", "DELETESCRIPT",   "RENAMESCRIPT"};
+
 // Cumulative buckets in seconds, as Prometheus wants them; observe() is two relaxed increments.
 class Histogram {
  public:
@@ -98,6 +106,10 @@ class Metrics {
   void count_sieve_action(SieveActionKind kind);
   // A policy action as sent to Postfix ("DUNNO", "550 5.1.1 User unknown", "DEFER_IF_PERMIT 4.7.1 …").
   void count_policy_decision(std::string_view action);
+  // letterbox-managesieved: a login's verdict, a command line by its name, a script written by PUTSCRIPT.
+  void count_managesieve_login(ManageSieveLoginResult result);
+  void count_managesieve_command(std::string_view name);
+  void count_managesieve_script_stored();
 
   [[nodiscard]] std::string render(const MetricsExtras& extras) const;
 
@@ -114,10 +126,13 @@ class Metrics {
   std::atomic<std::uint64_t> lock_timeouts_{0};
   std::atomic<std::int64_t> sessions_open_{0};
   std::atomic<std::uint64_t> sessions_total_{0};
-  std::array<std::atomic<std::uint64_t>, 3> redirects_{};      // by RedirectResult
-  std::array<std::atomic<std::uint64_t>, 3> vacations_{};      // by VacationResult
-  std::array<std::atomic<std::uint64_t>, 2> sieve_runs_{};     // by SieveRunResult
-  std::array<std::atomic<std::uint64_t>, 6> sieve_actions_{};  // by SieveActionKind
+  std::array<std::atomic<std::uint64_t>, 3> redirects_{};           // by RedirectResult
+  std::array<std::atomic<std::uint64_t>, 3> vacations_{};           // by VacationResult
+  std::array<std::atomic<std::uint64_t>, 2> sieve_runs_{};          // by SieveRunResult
+  std::array<std::atomic<std::uint64_t>, 6> sieve_actions_{};       // by SieveActionKind
+  std::array<std::atomic<std::uint64_t>, 4> managesieve_logins_{};  // by ManageSieveLoginResult
+  std::array<std::atomic<std::uint64_t>, kManageSieveCommands.size() + 1> managesieve_commands_{};  // + "other"
+  std::atomic<std::uint64_t> managesieve_scripts_stored_{0};
   mutable std::mutex decisions_mutex_;
   std::map<std::pair<std::string, std::string>, std::uint64_t> decisions_;  // (action, enhanced) -> count
 };

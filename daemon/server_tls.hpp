@@ -1,9 +1,10 @@
-// The server side of STARTTLS (RFC 3207 for LMTP): the TLS context built from [server] tls_cert_file,
-// tls_key_file and tls_required. Built with each LmtpRuntime (at start and at every reload), so a renewed
-// certificate is picked up by SIGHUP; sessions hold the context they started TLS with.
+// The server side of STARTTLS (RFC 3207 for LMTP, RFC 5804 for ManageSieve): the TLS context built from
+// [server] tls_cert_file, tls_key_file and tls_required. Built with each daemon's runtime (at start and at
+// every reload), so a renewed certificate is picked up by SIGHUP; sessions hold the context they started
+// TLS with.
 #pragma once
 
-#include <utility>  // before Asio (see lmtp_runtime.hpp)
+#include <utility>  // before Asio (see listeners.hpp)
 
 #include <boost/asio/ssl/context.hpp>
 #include <memory>
