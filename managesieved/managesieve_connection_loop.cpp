@@ -42,6 +42,7 @@ ManageSieveConnectionLoop::ManageSieveConnectionLoop(Listeners::Socket socket, M
   ManageSieveConnection connection;
   connection.peer = peer_;
   connection.loopback = is_loopback(peer_);
+  connection.failures_by_address = &server.auth_failures();
   connection.tls_available = runtime_->tls != nullptr;
   session_.emplace(runtime_->settings, runtime_->authenticator, std::move(connection));
   metrics().session_opened();

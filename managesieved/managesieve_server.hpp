@@ -61,7 +61,8 @@ class ManageSieveServer : public Service {
 
   std::shared_ptr<ManageSieveRuntime> runtime() const;
   boost::asio::thread_pool& pool() { return *pool_; }
-  void session_ended() { --sessions_; }  // from ~ManageSieveConnectionLoop
+  void session_ended() { --sessions_; }                     // from ~ManageSieveConnectionLoop
+  AuthFailures& auth_failures() { return auth_failures_; }  // kept across reloads
 
  private:
   void begin(Listeners::Socket socket, std::string peer);
@@ -74,6 +75,7 @@ class ManageSieveServer : public Service {
   Listeners listeners_;
   std::atomic<unsigned> sessions_{0};
   std::atomic<bool> stopping_{false};
+  AuthFailures auth_failures_;
   SessionRegistry<ManageSieveConnectionLoop> live_{"managesieve session"};
 };
 

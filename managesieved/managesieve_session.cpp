@@ -261,11 +261,16 @@ ManageSieveStep ManageSieveSession::finish_login(std::string_view name, std::str
     case LoginResult::Disabled: break;
   }
   ++failures_;
+  const bool counted_by_address = connection_.failures_by_address != nullptr && !connection_.loopback;
+  const unsigned failures =
+      counted_by_address
+          ? std::max(failures_, connection_.failures_by_address->failed(connection_.peer, AuthFailures::Clock::now()))
+          : failures_;
   log::warn("managesieve: login failed: user=<{}> rip={} ({})", shown, connection_.peer,
             login.result == LoginResult::Disabled ? "account disabled" : login.detail);
   ManageSieveStep step;
   step.delay = settings_.managesieve.auth_failure_delay;
-  if (failures_ >= settings_.managesieve.max_auth_failures) {
+  if (failures >= settings_.managesieve.max_auth_failures) {
     step.response = answer("BYE", "", "Too many failed logins.");
     step.next = Next::Close;
   } else {

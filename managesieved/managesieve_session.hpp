@@ -8,7 +8,8 @@
 // Security: AUTHENTICATE before STARTTLS is refused (ENCRYPT-NEEDED) unless the peer is loopback or
 // allow_plaintext_auth; a failed login is answered after auth_failure_delay, logged in one line that
 // fail2ban can match ("managesieve: login failed: user=<NAME> rip=ADDRESS (REASON)"), and after
-// max_auth_failures the connection is closed; a directory that does not answer is NO (TRYLATER), never
+// max_auth_failures (in the connection, or from its address across connections: AuthFailures) the
+// connection is closed; a directory that does not answer is NO (TRYLATER), never
 // a wrong password. The user's scripts are the only ones a session ever names.
 #pragma once
 
@@ -17,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "auth_failures.hpp"
 #include "letterbox/config/config.hpp"
 #include "letterbox/store/sieve_script_store.hpp"
 #include "managesieve_parser.hpp"
@@ -46,9 +48,10 @@ class ManageSieveAuthenticator {
 
 // What the server knows of the connection.
 struct ManageSieveConnection {
-  std::string peer;            // the client's address, for the log
-  bool loopback = false;       // a peer on this host (or a UNIX socket)
-  bool tls_available = false;  // [server] has a key pair
+  std::string peer;       // the client's address, for the log and the failure count
+  bool loopback = false;  // a peer on this host (or a UNIX socket): failures counted per connection
+  AuthFailures* failures_by_address = nullptr;  // the server's count across connections; null: per connection
+  bool tls_available = false;                   // [server] has a key pair
   bool tls_active = false;
 };
 

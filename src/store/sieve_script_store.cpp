@@ -195,6 +195,13 @@ ScriptResult SieveScriptStore::put(std::string_view name, std::string_view text)
   if (auto r = check(text); !r.ok()) return r;
   UniqueFd dir;
   if (auto r = open_for_change(mail_root_, dir_, dir); !r.ok()) return r;
+  // A symlink (or anything not a regular file) by that name was not made by us: replacing it would hide
+  // what someone put there, so it is refused as GETSCRIPT and SETACTIVE refuse it.
+  struct stat st {};
+  if (::fstatat(dir.get(), file_name(name).c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode)) {
+    return refused(ScriptStatus::BadName,
+                   "'" + std::string(name) + "' is a symbolic link or not a regular file in the script directory");
+  }
   if (const int err = write_file_at(dir.get(), file_name(name), text); err != 0) {
     return failed((dir_ / file_name(name)).string(), err);
   }

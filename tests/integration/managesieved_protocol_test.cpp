@@ -71,9 +71,10 @@ TEST_F(ManageSievedProtocolTest, ASymlinkAmongTheScriptsIsNeverFollowed) {
   std::filesystem::create_symlink(tmp_ / "elsewhere", alice_scripts() / "evil.sieve");
   EXPECT_TRUE(c->status("GETSCRIPT \"evil\"").starts_with("NO")) << log();
   EXPECT_TRUE(c->status("SETACTIVE \"evil\"").starts_with("NO")) << log();
-  // A new script of that name replaces the link (a rename), never writes through it.
-  EXPECT_EQ(c->status("PUTSCRIPT \"evil\" \"keep;\""), "OK \"Putscript completed.\"");
-  EXPECT_TRUE(std::filesystem::is_regular_file(std::filesystem::symlink_status(alice_scripts() / "evil.sieve")));
+  // Nor is a script of that name stored: neither through the link nor over it.
+  EXPECT_EQ(c->status("PUTSCRIPT \"evil\" \"keep;\""),
+            "NO \"'evil' is a symbolic link or not a regular file in the script directory\"");
+  EXPECT_TRUE(std::filesystem::is_symlink(alice_scripts() / "evil.sieve"));
   EXPECT_EQ(read_file(tmp_ / "elsewhere"), "discard;\r\n");
 }
 

@@ -80,6 +80,23 @@ TEST_F(ManageSievedTest, MaxAuthFailuresClosesTheConnection) {
   EXPECT_EQ(count_of(log(), "login failed: user=<alice@example.org> rip=127.0.0.1"), 2U) << log();
 }
 
+TEST_F(ManageSievedTest, AClientThatReconnectsIsStillCountedByItsAddress) {
+  const std::string address = non_loopback_address();
+  if (address.empty()) GTEST_SKIP() << "this host has no IPv4 address but loopback";
+  start("max_auth_failures = 3\nallow_plaintext_auth = yes\n", "inet:" + address + ":" + std::to_string(port_));
+  {
+    ManageSieveClient c(port_, address);
+    c.response();
+    EXPECT_EQ(c.status(plain("alice@example.org", "wrong-1")), "NO \"Authentication failed.\"");
+    EXPECT_EQ(c.status(plain("alice@example.org", "wrong-2")), "NO \"Authentication failed.\"");
+  }
+  ManageSieveClient again(port_, address);
+  again.response();
+  EXPECT_EQ(again.status(plain("alice@example.org", "wrong-3")), "BYE \"Too many failed logins.\"");
+  EXPECT_TRUE(again.closed_by_peer());
+  EXPECT_EQ(count_of(log(), "login failed: user=<alice@example.org> rip=" + address), 3U) << log();
+}
+
 TEST_F(ManageSievedTest, LdapFilterMetacharactersFindNobody) {
   start("max_auth_failures = 10\n");
   auto c = connect();

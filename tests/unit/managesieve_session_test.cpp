@@ -47,7 +47,8 @@ class ManageSieveSessionTest : public ::testing::Test {
   }
 
   void connect(bool loopback, bool tls_available = true) {
-    session_.emplace(settings_, directory_, ManageSieveConnection{"192.0.2.7", loopback, tls_available, false});
+    session_.emplace(settings_, directory_,
+                     ManageSieveConnection{"192.0.2.7", loopback, nullptr, tls_available, false});
   }
 
   // Sends `bytes`; returns every response, and the last step's delay and next move.
@@ -151,6 +152,43 @@ TEST_F(ManageSieveSessionTest, FailedLoginsAreDelayedAndCountedThenTheConnection
   EXPECT_EQ(say("AUTHENTICATE \"PLAIN\" \"" + kAliceWrong + "\"\r\n"), "BYE \"Too many failed logins.\"\r\n");
   EXPECT_EQ(last_.next, ManageSieveStep::Next::Close);
   EXPECT_EQ(last_.delay, 2s);
+}
+
+TEST_F(ManageSieveSessionTest, FailuresAreCountedPerAddressAcrossConnectionsButNotForLoopback) {
+  AuthFailures by_address;
+  const auto wrong = "AUTHENTICATE \"PLAIN\" \"" + kAliceWrong + "\"\r\n";
+  const auto from = [&](const std::string& peer, bool loopback) {
+    session_.emplace(settings_, directory_, ManageSieveConnection{peer, loopback, &by_address, true, true});
+  };
+  // A client that reconnects after two failures meets the limit on its first try in the next connection.
+  from("192.0.2.7", false);
+  EXPECT_EQ(say(wrong), "NO \"Authentication failed.\"\r\n");
+  EXPECT_EQ(say(wrong), "NO \"Authentication failed.\"\r\n");
+  from("192.0.2.7", false);
+  EXPECT_EQ(say(wrong), "BYE \"Too many failed logins.\"\r\n");
+  EXPECT_EQ(last_.next, ManageSieveStep::Next::Close);
+  // Another address is not held responsible; nor is a webmail on this host, which logs everyone in.
+  from("192.0.2.8", false);
+  EXPECT_EQ(say(wrong), "NO \"Authentication failed.\"\r\n");
+  for (int i = 0; i < 3; ++i) {
+    from("127.0.0.1", true);
+    EXPECT_EQ(say(wrong), "NO \"Authentication failed.\"\r\n");
+  }
+  EXPECT_EQ(by_address.count("127.0.0.1", AuthFailures::Clock::now()), 0U);
+}
+
+TEST(AuthFailures, AnAddressIsForgottenAfterItsQuietPeriodAndTheTableIsBounded) {
+  AuthFailures failures(std::chrono::minutes(15), 3);
+  const auto t0 = AuthFailures::Clock::time_point{} + std::chrono::hours(1);
+  EXPECT_EQ(failures.failed("a", t0), 1U);
+  EXPECT_EQ(failures.failed("a", t0 + std::chrono::minutes(10)), 2U);
+  EXPECT_EQ(failures.count("a", t0 + std::chrono::minutes(24)), 2U);
+  EXPECT_EQ(failures.failed("a", t0 + std::chrono::minutes(26)), 1U);  // 16 min quiet: a fresh start
+  failures.failed("b", t0 + std::chrono::minutes(27));
+  failures.failed("c", t0 + std::chrono::minutes(28));
+  failures.failed("d", t0 + std::chrono::minutes(29));  // full: "a", the quietest, goes
+  EXPECT_EQ(failures.count("a", t0 + std::chrono::minutes(29)), 0U);
+  EXPECT_EQ(failures.count("d", t0 + std::chrono::minutes(29)), 1U);
 }
 
 TEST_F(ManageSieveSessionTest, ADirectoryThatIsDownIsTryLaterNeverAWrongPassword) {

@@ -178,6 +178,12 @@ TEST_F(SieveScriptStoreTest, NothingIsFollowedThroughASymlink) {
   EXPECT_EQ(got.status, ScriptStatus::Failed);
   EXPECT_EQ(got.detail, (dir() / "stolen.sieve").string() + ": Too many levels of symbolic links");
   EXPECT_EQ(text, "");
+  // Nor is it replaced by a put of that name: the link stays, and what it points at is untouched.
+  const auto put = s.put("stolen", kKeep);
+  EXPECT_EQ(put.status, ScriptStatus::BadName);
+  EXPECT_EQ(put.detail, "'stolen' is a symbolic link or not a regular file in the script directory");
+  EXPECT_TRUE(std::filesystem::is_symlink(dir() / "stolen.sieve"));
+  EXPECT_EQ(read_file(tmp_ / "secret"), "outside the mail root\n");
 
   // An `active` that is a symlink is not read.
   std::filesystem::create_symlink(dir() / "keep.sieve", dir() / "active");
