@@ -69,9 +69,9 @@ void ManageSieveConnectionLoop::shut_down() {
   });
 }
 
-void ManageSieveConnectionLoop::waiting_on_client(bool waiting) {
+void ManageSieveConnectionLoop::waiting_on_client(bool waiting, bool fresh_deadline) {
   waiting_ = waiting;
-  if (waiting) idle_timer_.expires_after(kIdleTimeout);
+  if (waiting && fresh_deadline) idle_timer_.expires_after(kIdleTimeout);
 }
 
 awaitable<void> ManageSieveConnectionLoop::watchdog() {
@@ -155,7 +155,8 @@ awaitable<void> ManageSieveConnectionLoop::run() {
         break;
       }
       reading_command_ = parser_.buffered() == 0;
-      waiting_on_client(true);
+      // Only a new command starts a new deadline: the rest of one must come within the one it has.
+      waiting_on_client(true, reading_command_);
       boost::system::error_code ec;
       const std::size_t n = co_await read_some(ec);
       waiting_on_client(false);

@@ -5,8 +5,10 @@
 // an Asio timer, never a sleeping thread. STARTTLS hands the socket to OpenSSL with the [server] key pair
 // (daemon/server_tls.hpp), after forgetting whatever came in the clear behind the command.
 //
-// Idle timeout: kIdleTimeout waiting on the client (a read, a write it does not take, a stalled TLS
-// handshake), then the connection is closed. Webmail opens a connection per page and closes it; an
+// Idle timeout: kIdleTimeout waiting on the client (a write it does not take, a stalled TLS handshake,
+// or a whole command: the time runs from its first read to its last, not from each read, so a client
+// that trickles a literal a byte at a time is closed like one that sends nothing), then the connection is
+// closed. Webmail opens a connection per page and closes it; an
 // editor left open in a desktop client reconnects.
 #pragma once
 
@@ -54,7 +56,8 @@ class ManageSieveConnectionLoop : public std::enable_shared_from_this<ManageSiev
   boost::asio::awaitable<void> end_tls();
   boost::asio::awaitable<void> watchdog();
   // Marks the time spent from now on as waiting on the client (or not).
-  void waiting_on_client(bool waiting);
+  // `fresh_deadline`: the wait starts a new kIdleTimeout; otherwise it keeps the one running.
+  void waiting_on_client(bool waiting, bool fresh_deadline = true);
   void close();
 
   Listeners::Socket socket_;
