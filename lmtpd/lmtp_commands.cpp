@@ -313,7 +313,7 @@ awaitable<bool> LmtpSession::handle_starttls(std::string_view args) {
   boost::system::error_code ec;
   co_await stream->async_handshake(TlsStream::server, asio::redirect_error(use_awaitable, ec));
   waiting_for_input_ = false;
-  if (ec) {
+  if (ec || timed_out_) {
     log::warn("session={} from {} TLS handshake failed: {}", id_, peer_,
               timed_out_ ? std::string("idle timeout") : ec.message());
     // Neither in the clear nor in TLS can anything more be said: the connection is closed without a reply.

@@ -77,7 +77,7 @@ awaitable<void> LmtpSession::flush() {
   boost::system::error_code ec;
   co_await write_all(data, ec);
   waiting_for_input_ = false;
-  if (ec) closed_ = true;
+  if (ec || timed_out_) closed_ = true;
 }
 
 awaitable<void> LmtpSession::watchdog() {
@@ -90,6 +90,8 @@ awaitable<void> LmtpSession::watchdog() {
     co_await idle_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
     if (closed_) break;
     if (waiting_for_input_ && std::chrono::steady_clock::now() >= idle_deadline_) {
+      // The read or write may have completed in the same instant, with its handler queued behind ours: the
+      // cancel then finds nothing, so every wait on the client also checks timed_out_ when it resumes.
       timed_out_ = true;
       socket_.cancel();
       break;
@@ -143,7 +145,7 @@ awaitable<bool> LmtpSession::read_more() {
   const std::size_t n = co_await read_some(ec);
   reading_command_ = false;
   waiting_for_input_ = false;
-  if (ec) co_return false;
+  if (ec || timed_out_) co_return false;
   if (credited) transfer_credit_ += n;
   parser_.feed(std::string_view(read_buffer_.data(), n));
   co_return true;
