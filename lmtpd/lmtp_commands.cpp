@@ -186,7 +186,20 @@ awaitable<void> LmtpSession::accept_recipient(const std::string& path, const Add
       return Lookup{LookupKind::Unavailable, {}, std::string("lookup failed: ") + e.what(), false};
     }
   };
-  const Lookup lookup = co_await on_pool(state_.pool(), lookup_work);
+  // A fresh cache entry is memory (the shared cache is a mapped file): answered here, without the two
+  // thread hand-offs of a trip to the pool. Only LDAP is waited on there.
+  std::optional<Lookup> at_hand;
+  try {
+    at_hand = runtime->directory.lookup_at_hand(lookup_address);
+  } catch (const std::exception& e) {
+    log::warn("session={} cache lookup of <{}> failed, asking the directory: {}", id_, path, e.what());
+  }
+  Lookup lookup;
+  if (at_hand) {
+    lookup = std::move(*at_hand);
+  } else {
+    lookup = co_await on_pool(state_.pool(), lookup_work);
+  }
   auto resolved = resolve_recipient(runtime_->settings, address, path, lookup);
   if (auto* refused = std::get_if<Outcome>(&resolved);
       refused != nullptr && refused->status == Status::MailboxElsewhere && runtime_->settings.server.proxy) {
@@ -219,7 +232,7 @@ awaitable<void> LmtpSession::handle_data(std::string_view args) {
   } else if (spool_ || spool_failed_) {
     reply("503 5.5.1 BDAT chunks already sent: DATA not allowed");  // RFC 3030
   } else {
-    spool_ = std::make_shared<Spool>();
+    spool_ = std::make_shared<Spool>(runtime_->spool_directory);
     in_message_ = true;
     reply("354 Start mail input; end with <CRLF>.<CRLF>");
     co_await flush();
@@ -257,7 +270,7 @@ bool LmtpSession::handle_bdat(std::string_view args) {
     chunk_refused_ = true;
     reply(have_mail_ ? "503 5.5.1 No valid recipients" : "503 5.5.1 Need MAIL before BDAT");
   } else if (!spool_ && !spool_failed_) {
-    spool_ = std::make_shared<Spool>();
+    spool_ = std::make_shared<Spool>(runtime_->spool_directory);
   }
   parser_.start_chunk(size);
   transfer_start_ = std::chrono::steady_clock::now();

@@ -17,6 +17,7 @@
 #include "letterbox/directory/ldap_directory.hpp"
 #include "letterbox/store/deliverer.hpp"
 #include "letterbox/store/mailbox_queue.hpp"
+#include "letterbox/store/spool.hpp"
 #include "letterbox/util/network.hpp"
 #include "server_tls.hpp"
 
@@ -30,7 +31,8 @@ struct LmtpRuntime {
         directory(ldap, settings.ldap, make_cache_store(settings.ldap)),
         deliverer(settings, mailbox_queue),
         allow_from(parse_networks(settings.server.allow_from)),
-        tls(make_server_tls(settings.server)) {}
+        tls(make_server_tls(settings.server)),
+        spool_directory(Spool::default_directory()) {}
 
   Settings settings;
   std::string hostname;
@@ -39,6 +41,7 @@ struct LmtpRuntime {
   Deliverer deliverer;
   std::vector<Network> allow_from;
   std::shared_ptr<boost::asio::ssl::context> tls;  // null: STARTTLS is not offered
+  std::filesystem::path spool_directory;           // looked up once, not once a message
 };
 
 class LmtpServerState {

@@ -260,6 +260,10 @@ awaitable<void> LmtpSession::append_to_spool() {
   std::string text;
   text.swap(spool_buffer_);
   auto spool = spool_;
+  if (spool->fits_in_memory(text.size())) {  // no file written: nothing to wait on, no trip to the pool
+    spool->append(text);
+    co_return;
+  }
   auto write = [&spool, &text] {
     try {
       spool->append(text);

@@ -29,6 +29,10 @@ class Spool {
 
   [[nodiscard]] std::uint64_t size() const { return size_; }
   [[nodiscard]] bool in_memory() const { return !file_.valid(); }
+  // Whether append(bytes of `more`) would stay in memory: no file is written, so nothing can block.
+  [[nodiscard]] bool fits_in_memory(std::size_t more) const {
+    return !file_.valid() && memory_.size() + more <= memory_limit_;
+  }
 
   // Calls `consume` with the message in order, in chunks. `consume` returns 0 to go on or an errno to
   // stop; for_each_chunk returns that errno, a read errno, or 0 when the whole message was passed.
