@@ -70,14 +70,16 @@ int run(int argc, char** argv, const DaemonSpec& spec) {
   for (const int signal : {SIGHUP, SIGTERM, SIGINT}) sigaddset(&held, signal);
   pthread_sigmask(SIG_BLOCK, &held, nullptr);
 
-  asio::io_context io;
+  // One per core (at least two: a TLS handshake on one does not hold up every other connection).
+  NetworkThreads network(std::max(2U, std::thread::hardware_concurrency()));
+  asio::io_context& io = network.main();
   const auto server_settings = settings.server;
   const auto log_settings = settings.log;
   std::unique_ptr<Service> service;
   try {
     // Making the service builds what the settings describe (letterbox-lmtpd's TLS context loads its key
     // and certificate here, as root): a file that cannot be used is a configuration error, exit 78.
-    service = spec.make(io, std::move(settings), config_file);
+    service = spec.make(network, std::move(settings), config_file);
     service->bind();
     drop_privileges(server_settings);
   } catch (const ConfigError& e) {
@@ -99,12 +101,12 @@ int run(int argc, char** argv, const DaemonSpec& spec) {
   });
   stats.bind(service->stats_listen());
   if (vm.count("foreground") == 0U) {
-    io.notify_fork(asio::execution_context::fork_prepare);
+    network.notify_fork(asio::execution_context::fork_prepare);
     if (daemon(0, 0) != 0) {
       std::cerr << program << ": cannot detach: " << std::strerror(errno) << "\n";
       return EX_OSERR;
     }
-    io.notify_fork(asio::execution_context::fork_child);  // a reactor of our own, not the parent's
+    network.notify_fork(asio::execution_context::fork_child);  // reactors of our own, not the parent's
   }
 
   asio::signal_set stop_signals(io, SIGTERM, SIGINT);
@@ -126,11 +128,7 @@ int run(int argc, char** argv, const DaemonSpec& spec) {
   service->start();
   stats.start();
   log::info("{} {} started", program, LETTERBOX_VERSION);
-  const unsigned network_threads = std::max(2U, std::thread::hardware_concurrency());
-  std::vector<std::thread> threads;
-  for (unsigned i = 1; i < network_threads; ++i) threads.emplace_back([&io] { io.run(); });
-  io.run();
-  for (auto& t : threads) t.join();
+  network.run();
   service->stopped();
   log::info("{} stopped", program);
   return EX_OK;

@@ -16,6 +16,7 @@
 #include "letterbox/config/config.hpp"
 #include "letterbox/config/config_check.hpp"
 #include "letterbox/observe/metrics.hpp"
+#include "network_threads.hpp"
 
 namespace letterbox {
 
@@ -37,7 +38,7 @@ class Service {
 struct DaemonSpec {
   std::string_view program;  // "letterbox-lmtpd"
   ConfigCheckScope check_scope;
-  std::function<std::unique_ptr<Service>(boost::asio::io_context& io, Settings settings, std::string config_file)> make;
+  std::function<std::unique_ptr<Service>(NetworkThreads& network, Settings settings, std::string config_file)> make;
 };
 
 // The process's exit code (sysexits.h).

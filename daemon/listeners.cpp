@@ -240,9 +240,9 @@ void Listeners::close() {
 
 awaitable<void> Listeners::accept_tcp(asio::ip::tcp::acceptor& acceptor) {
   for (;;) {
-    auto strand = asio::make_strand(io_);
+    auto executor = network_.next().get_executor();
     boost::system::error_code ec;
-    asio::ip::tcp::socket socket = co_await acceptor.async_accept(strand, asio::redirect_error(use_awaitable, ec));
+    asio::ip::tcp::socket socket = co_await acceptor.async_accept(executor, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       co_await pause_after_accept_error(io_, ec, "accept");
@@ -251,23 +251,23 @@ awaitable<void> Listeners::accept_tcp(asio::ip::tcp::acceptor& acceptor) {
     socket.set_option(asio::ip::tcp::no_delay(true), ec);
     const auto remote = socket.remote_endpoint(ec);
     const auto protocol = remote.protocol();
-    Socket generic(strand, asio::generic::stream_protocol(protocol.family(), protocol.protocol()), socket.release());
+    Socket generic(executor, asio::generic::stream_protocol(protocol.family(), protocol.protocol()), socket.release());
     on_accept_(std::move(generic), ec ? std::string("unknown") : remote.address().to_string());
   }
 }
 
 awaitable<void> Listeners::accept_unix(asio::local::stream_protocol::acceptor& acceptor) {
   for (;;) {
-    auto strand = asio::make_strand(io_);
+    auto executor = network_.next().get_executor();
     boost::system::error_code ec;
     asio::local::stream_protocol::socket socket =
-        co_await acceptor.async_accept(strand, asio::redirect_error(use_awaitable, ec));
+        co_await acceptor.async_accept(executor, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       co_await pause_after_accept_error(io_, ec, "accept");
       continue;
     }
-    Socket generic(strand, asio::generic::stream_protocol(AF_UNIX, 0), socket.release());
+    Socket generic(executor, asio::generic::stream_protocol(AF_UNIX, 0), socket.release());
     on_accept_(std::move(generic), "local");
   }
 }

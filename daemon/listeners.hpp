@@ -5,9 +5,9 @@
 // made under a temporary name and renamed into place once it listens with its mode and owner, so a
 // client never finds a socket that refuses it or one it may not use. "inet:HOST:PORT" listens on TCP.
 // Started by systemd with sockets of its own (LISTEN_FDS, a .socket unit), the daemon serves those
-// instead of the `listen` list, and leaves them in place when it stops. Each accepted connection gets a
-// strand of its own and is handed over as a generic stream socket, with the peer's address ("local"
-// for a UNIX socket).
+// instead of the `listen` list, and leaves them in place when it stops. Each accepted connection lives on
+// one of the network threads (NetworkThreads::next()) and is handed over as a generic stream socket, with
+// the peer's address ("local" for a UNIX socket).
 #pragma once
 
 #include <utility>  // before Asio: g++ 12 needs std::exchange declared for Asio's coroutines
@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "letterbox/config/config.hpp"
+#include "network_threads.hpp"
 
 namespace letterbox {
 
@@ -29,7 +30,7 @@ class Listeners {
   using Socket = boost::asio::generic::stream_protocol::socket;
   using OnAccept = std::function<void(Socket socket, std::string peer)>;
 
-  explicit Listeners(boost::asio::io_context& io) : io_(io) {}
+  explicit Listeners(NetworkThreads& network) : network_(network), io_(network.main()) {}
 
   // The sockets systemd passed (LISTEN_FDS) when there are any, else `listen`. Throws std::runtime_error
   // naming the listener that failed.
@@ -48,7 +49,8 @@ class Listeners {
   boost::asio::awaitable<void> accept_tcp(boost::asio::ip::tcp::acceptor& acceptor);
   boost::asio::awaitable<void> accept_unix(boost::asio::local::stream_protocol::acceptor& acceptor);
 
-  boost::asio::io_context& io_;
+  NetworkThreads& network_;
+  boost::asio::io_context& io_;  // the acceptors'
   OnAccept on_accept_;
   std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
   std::vector<std::unique_ptr<boost::asio::local::stream_protocol::acceptor>> unix_;

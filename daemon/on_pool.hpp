@@ -1,5 +1,5 @@
 // on_pool: runs blocking work (a directory look-up, a spool write, a quota count) on the worker pool from
-// a session's coroutine and resumes the coroutine on its own strand with the result, so that the network
+// a session's coroutine and resumes the coroutine on its own executor with the result, so that the network
 // threads never block. Shared by letterbox-lmtpd and letterbox-policyd.
 #pragma once
 
@@ -10,10 +10,12 @@
 #include <optional>
 #include <type_traits>
 
+#include "worker_pool.hpp"
+
 namespace letterbox {
 
 // A result coming back from the worker pool to a waiting session. The session waits on `signal`; the
-// pool thread posts the result to the session's strand and cancels the timer.
+// pool thread posts the result to the session's executor and cancels the timer.
 template <class R>
 struct PoolCall {
   explicit PoolCall(const boost::asio::any_io_executor& executor)
@@ -26,11 +28,11 @@ struct PoolCall {
 // its own executor. Deliberately no coroutine lambda and no temporaries inside co_await: g++ 12 destroys
 // such temporaries twice.
 template <class F>
-boost::asio::awaitable<std::invoke_result_t<F&>> on_pool(boost::asio::thread_pool& pool, F& work) {
+boost::asio::awaitable<std::invoke_result_t<F&>> on_pool(WorkerPool& pool, F& work) {
   using R = std::invoke_result_t<F&>;
   const auto executor = co_await boost::asio::this_coro::executor;
   auto call = std::make_shared<PoolCall<R>>(executor);
-  boost::asio::post(pool, [call, &work, executor] {
+  pool.post([call, &work, executor] {
     R result = work();
     boost::asio::post(executor, [call, result = std::move(result)]() mutable {
       call->result = std::move(result);

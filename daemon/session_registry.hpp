@@ -1,5 +1,5 @@
 // SessionRegistry: the live sessions of one server, and the one way both daemons start a session, so
-// that their sessions begin, stop and fail alike. A session runs as a coroutine on its own strand and
+// that their sessions begin, stop and fail alike. A session runs as a coroutine on its network thread and
 // owns itself; an exception that escapes it is logged and the session abandoned (its connection closed:
 // the client sees a lost connection and tries again); shut_down_all() asks every live session to finish.
 // A Session has run(), executor(), shut_down() and abandon().
@@ -32,7 +32,7 @@ class SessionRegistry {
   // A new session's id, "PID-N": unique on this host while the process lives.
   std::string next_id() { return std::to_string(::getpid()) + "-" + std::to_string(++next_id_); }
 
-  // Registers `session` and runs it to its end on its own strand.
+  // Registers `session` and runs it to its end on its executor.
   void spawn(std::shared_ptr<Session> session, const std::string& id) {
     {
       std::lock_guard lock(mutex_);

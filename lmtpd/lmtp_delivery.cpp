@@ -49,7 +49,7 @@ struct LmtpSession::DeliveryBatch : std::enable_shared_from_this<DeliveryBatch> 
   std::mutex mutex;
   std::vector<std::optional<Outcome>> results;
   std::size_t remaining = 0;  // under `mutex` once the first delivery is posted
-  bool all_done = false;      // touched on the session's strand only
+  bool all_done = false;      // touched on the session's network thread only
 };
 
 std::string LmtpSession::destination(const Accepted& accepted) const {
@@ -108,8 +108,8 @@ void LmtpSession::deliver_here(const std::shared_ptr<DeliveryBatch>& batch, std:
                                std::chrono::steady_clock::time_point started) {
   // Logged here, on the pool: the line records what happened on disk (even after data_deadline), and its
   // write stays off the network threads.
-  asio::post(state_.pool(), [batch, i, spool = spool_, runtime = runtime_, envelope,
-                             recipient = *accepted_[i].recipient, started, shown = accepted_[i].shown] {
+  state_.pool().post([batch, i, spool = spool_, runtime = runtime_, envelope, recipient = *accepted_[i].recipient,
+                      started, shown = accepted_[i].shown] {
     Outcome outcome;
     try {
       outcome = runtime->deliverer.deliver(*spool, envelope, recipient);
@@ -132,7 +132,7 @@ void LmtpSession::relay_to(const std::shared_ptr<DeliveryBatch>& batch, const st
   const auto& server = runtime_->settings.server;
   RelayJob job{host, server.proxy_port, server.proxy_timeout, runtime_->hostname, sender_, {}};
   for (const auto i : indexes) job.recipients.push_back(accepted_[i].shown);
-  asio::post(state_.pool(), [batch, indexes, spool = spool_, envelope, job = std::move(job), started] {
+  state_.pool().post([batch, indexes, spool = spool_, envelope, job = std::move(job), started] {
     std::vector<Outcome> outcomes;
     try {
       outcomes = relay_message(job, *spool);

@@ -20,6 +20,7 @@
 #include "letterbox/store/spool.hpp"
 #include "letterbox/util/network.hpp"
 #include "server_tls.hpp"
+#include "worker_pool.hpp"
 
 namespace letterbox {
 
@@ -67,7 +68,7 @@ class LmtpServerState {
   void start_workers() {
     if (!pool_) pool_.emplace(worker_threads_);
   }
-  boost::asio::thread_pool& pool() { return *pool_; }
+  WorkerPool& pool() { return *pool_; }
   std::atomic<unsigned>& sessions() { return sessions_; }
   std::atomic<bool>& stopping() { return stopping_; }
   [[nodiscard]] bool stopping() const { return stopping_; }
@@ -77,7 +78,7 @@ class LmtpServerState {
   mutable std::mutex mutex_;
   std::shared_ptr<LmtpRuntime> runtime_;
   unsigned worker_threads_;
-  std::optional<boost::asio::thread_pool> pool_;
+  std::optional<WorkerPool> pool_;
   std::atomic<unsigned> sessions_{0};
   std::atomic<bool> stopping_{false};
 };

@@ -9,8 +9,8 @@
 namespace letterbox {
 namespace asio = boost::asio;
 
-LmtpServer::LmtpServer(asio::io_context& io, Settings settings, std::string config_file, unsigned worker_threads)
-    : config_file_(std::move(config_file)), state_(std::move(settings), worker_threads), listeners_(io) {}
+LmtpServer::LmtpServer(NetworkThreads& network, Settings settings, std::string config_file, unsigned worker_threads)
+    : config_file_(std::move(config_file)), state_(std::move(settings), worker_threads), listeners_(network) {}
 
 void LmtpServer::bind() {
   const auto runtime = state_.runtime();

@@ -1,5 +1,5 @@
 // LmtpServer: the listeners of [server] listen (UNIX sockets with socket_mode, TCP), one LmtpSession
-// per connection on its own strand, max_sessions (beyond it 421 4.3.2 and close), and the operations:
+// per connection on one of the network threads, max_sessions (beyond it 421 4.3.2 and close), and the operations:
 // stop() for SIGTERM (no new connections, idle sessions told 421 4.3.2, deliveries in flight finish)
 // and reload() for SIGHUP (a bad new configuration is refused and the old one kept; the log reopened).
 #pragma once
@@ -19,7 +19,7 @@ namespace letterbox {
 
 class LmtpServer : public Service {
  public:
-  LmtpServer(boost::asio::io_context& io, Settings settings, std::string config_file, unsigned worker_threads);
+  LmtpServer(NetworkThreads& network, Settings settings, std::string config_file, unsigned worker_threads);
 
   // Binds every listener (throws std::runtime_error naming the one that failed).
   void bind() override;

@@ -1,4 +1,4 @@
-// LmtpSession: one LMTP connection (RFC 2033), from greeting to QUIT, as a coroutine on its own strand.
+// LmtpSession: one LMTP connection (RFC 2033), from greeting to QUIT, as a coroutine on one network thread.
 // Commands are answered in order; replies to pipelined commands go out together. RCPT is checked with
 // the directory at once; the message is streamed to a spool; after it, every accepted recipient is
 // delivered in parallel on the worker pool and gets exactly one reply, in RCPT order, 250 only once its
@@ -36,7 +36,7 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   LmtpSession(Socket socket, LmtpServerState& state, std::string id, std::string peer);
   ~LmtpSession();
 
-  // Runs the session to its end; spawn it on the socket's strand.
+  // Runs the session to its end; spawn it on the socket's executor (its network thread).
   boost::asio::awaitable<void> run();
   [[nodiscard]] Socket::executor_type executor() { return socket_.get_executor(); }
   // SIGTERM: an idle session answers 421 4.3.2 and closes; a busy one after its transaction.

@@ -7,9 +7,9 @@ int main(int argc, char** argv) {
   return letterbox::run_daemon(argc, argv,
                                {"letterbox-lmtpd",
                                 {.lmtpd = true},
-                                [](boost::asio::io_context& io, letterbox::Settings settings, std::string file) {
+                                [](letterbox::NetworkThreads& network, letterbox::Settings settings, std::string file) {
                                   // Deliveries wait on fsync and locks: many workers let the disk merge their flushes.
-                                  return std::make_unique<letterbox::LmtpServer>(io, std::move(settings),
+                                  return std::make_unique<letterbox::LmtpServer>(network, std::move(settings),
                                                                                  std::move(file), 32);
                                 }});
 }

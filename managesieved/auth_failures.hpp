@@ -4,7 +4,7 @@
 // successful login does not clear it (one valid account must not reset the count for guessing others).
 // Loopback peers are not counted here: a webmail on this host logs every user in from one address. At
 // most `max_addresses` are kept, the longest quiet dropped first, so a flood of addresses costs bounded
-// memory. Thread-safe: connections on every strand share one.
+// memory. Thread-safe: connections on every network thread share one.
 #pragma once
 
 #include <chrono>

@@ -5,11 +5,13 @@
 #include "managesieve_server.hpp"
 
 int main(int argc, char** argv) {
-  return letterbox::run_daemon(
-      argc, argv,
-      {"letterbox-managesieved", {}, [](boost::asio::io_context& io, letterbox::Settings settings, std::string file) {
-         // Workers wait on the directory and on LDAP binds (up to [ldap] timeout each): enough
-         // of them that one slow directory answer does not hold up every other login.
-         return std::make_unique<letterbox::ManageSieveServer>(io, std::move(settings), std::move(file), 16);
-       }});
+  return letterbox::run_daemon(argc, argv,
+                               {"letterbox-managesieved",
+                                {},
+                                [](letterbox::NetworkThreads& network, letterbox::Settings settings, std::string file) {
+                                  // Workers wait on the directory and on LDAP binds (up to [ldap] timeout each): enough
+                                  // of them that one slow directory answer does not hold up every other login.
+                                  return std::make_unique<letterbox::ManageSieveServer>(network, std::move(settings),
+                                                                                        std::move(file), 16);
+                                }});
 }

@@ -1,5 +1,5 @@
-// ManageSieveConnectionLoop: one client connection of letterbox-managesieved, as a coroutine on its own
-// strand: the greeting, then read -> ManageSieveParser -> ManageSieveSession::handle -> write until the
+// ManageSieveConnectionLoop: one client connection of letterbox-managesieved, as a coroutine on its network
+// thread: the greeting, then read -> ManageSieveParser -> ManageSieveSession::handle -> write until the
 // session or the client ends it. The session's work (the directory and the LDAP bind at login, the
 // script files afterwards) blocks, so every handle() runs on the worker pool; a failed login's delay is
 // an Asio timer, never a sleeping thread. STARTTLS hands the socket to OpenSSL with the [server] key pair

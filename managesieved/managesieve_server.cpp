@@ -7,12 +7,12 @@
 namespace letterbox {
 namespace asio = boost::asio;
 
-ManageSieveServer::ManageSieveServer(asio::io_context& io, Settings settings, std::string config_file,
+ManageSieveServer::ManageSieveServer(NetworkThreads& network, Settings settings, std::string config_file,
                                      unsigned worker_threads)
     : config_file_(std::move(config_file)),
       runtime_(std::make_shared<ManageSieveRuntime>(std::move(settings))),
       worker_threads_(worker_threads),
-      listeners_(io) {}
+      listeners_(network) {}
 
 std::shared_ptr<ManageSieveRuntime> ManageSieveServer::runtime() const {
   std::lock_guard lock(mutex_);

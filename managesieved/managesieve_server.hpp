@@ -1,5 +1,5 @@
 // ManageSieveServer: letterbox-managesieved's listeners ([managesieve] listen, or the sockets systemd
-// passed), one ManageSieveConnectionLoop per connection on its own strand up to max_sessions, the worker
+// passed), one ManageSieveConnectionLoop per connection on one of the network threads up to max_sessions, the worker
 // pool for what blocks (the directory, the LDAP bind, the script files), and the operations: stop() for
 // SIGTERM (no new connections; a command under way is answered, then each connection closes), reload()
 // for SIGHUP (a bad file is refused and the old one kept; a connection keeps the configuration it
@@ -25,6 +25,7 @@
 #include "managesieve_connection_loop.hpp"
 #include "server_tls.hpp"
 #include "session_registry.hpp"
+#include "worker_pool.hpp"
 
 namespace letterbox {
 
@@ -47,7 +48,7 @@ struct ManageSieveRuntime {
 
 class ManageSieveServer : public Service {
  public:
-  ManageSieveServer(boost::asio::io_context& io, Settings settings, std::string config_file, unsigned worker_threads);
+  ManageSieveServer(NetworkThreads& network, Settings settings, std::string config_file, unsigned worker_threads);
 
   void bind() override;
   void start() override;
@@ -60,7 +61,7 @@ class ManageSieveServer : public Service {
   [[nodiscard]] std::string stats_listen() const override { return runtime()->settings.stats.managesieve_listen; }
 
   std::shared_ptr<ManageSieveRuntime> runtime() const;
-  boost::asio::thread_pool& pool() { return *pool_; }
+  WorkerPool& pool() { return *pool_; }
   void session_ended() { --sessions_; }                     // from ~ManageSieveConnectionLoop
   AuthFailures& auth_failures() { return auth_failures_; }  // kept across reloads
 
@@ -71,7 +72,7 @@ class ManageSieveServer : public Service {
   mutable std::mutex mutex_;
   std::shared_ptr<ManageSieveRuntime> runtime_;
   unsigned worker_threads_;
-  std::optional<boost::asio::thread_pool> pool_;
+  std::optional<WorkerPool> pool_;
   Listeners listeners_;
   std::atomic<unsigned> sessions_{0};
   std::atomic<bool> stopping_{false};

@@ -8,10 +8,10 @@ int main(int argc, char** argv) {
   return letterbox::run_daemon(argc, argv,
                                {"letterbox-policyd",
                                 {.policyd = true},
-                                [](boost::asio::io_context& io, letterbox::Settings settings, std::string file) {
+                                [](letterbox::NetworkThreads& network, letterbox::Settings settings, std::string file) {
                                   // Workers wait on the directory (up to [ldap] timeout each): enough of them that a
                                   // slow directory does not queue the requests of every smtpd process.
-                                  return std::make_unique<letterbox::PolicyServer>(io, std::move(settings),
+                                  return std::make_unique<letterbox::PolicyServer>(network, std::move(settings),
                                                                                    std::move(file), 16);
                                 }});
 }

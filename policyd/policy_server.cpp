@@ -8,13 +8,13 @@
 namespace letterbox {
 namespace asio = boost::asio;
 
-PolicyServer::PolicyServer(asio::io_context& io, Settings settings, std::string config_file, unsigned worker_threads)
-    : io_(io),
+PolicyServer::PolicyServer(NetworkThreads& network, Settings settings, std::string config_file, unsigned worker_threads)
+    : io_(network.main()),
       config_file_(std::move(config_file)),
       runtime_(std::make_shared<PolicyRuntime>(std::move(settings), nullptr)),
       worker_threads_(worker_threads),
-      listeners_(io),
-      flush_timer_(io) {}
+      listeners_(network),
+      flush_timer_(network.main()) {}
 
 std::shared_ptr<PolicyRuntime> PolicyServer::runtime() const {
   std::lock_guard lock(mutex_);
@@ -83,12 +83,12 @@ void PolicyServer::schedule_flush() {
     if (ec || stopping_) return;
     const auto runtime = this->runtime();
     if (runtime->greylist == nullptr && runtime->settings.policy.greylist && flushes_++ % 10 == 0) {
-      asio::post(*pool_, [this] { open_greylist(); });
+      pool_->post([this] { open_greylist(); });
     }
     if (Greylist* greylist = runtime->greylist) {
       // Only for the metrics: a scan of the whole store, which nobody asked for without them.
       const bool count = !runtime->settings.stats.policy_listen.empty() && flushes_++ % 5 == 0;
-      asio::post(*pool_, [this, greylist, count] {
+      pool_->post([this, greylist, count] {
         greylist->flush();
         if (count) greylist_entries_.store(greylist->size(Greylist::Clock::now()), std::memory_order_relaxed);
       });

@@ -1,5 +1,5 @@
-// PolicyServer: letterbox-policyd's listeners ([policy] listen), one PolicySession per connection on its
-// own strand, the worker pool that runs the directory look-ups, and the operations: stop() for SIGTERM
+// PolicyServer: letterbox-policyd's listeners ([policy] listen), one PolicySession per connection on one
+// of the network threads, the worker pool that runs the directory look-ups, and the operations: stop() for SIGTERM
 // (no new connections; requests in flight are answered, then each session closes), reload() for SIGHUP
 // (a bad file is refused and the old one kept). The greylist store outlives reloads: it is opened once,
 // after privileges are dropped, and flushed to disk every second.
@@ -24,6 +24,7 @@
 #include "policy_decider.hpp"
 #include "policy_session.hpp"
 #include "session_registry.hpp"
+#include "worker_pool.hpp"
 
 namespace letterbox {
 
@@ -45,7 +46,7 @@ struct PolicyRuntime {
 
 class PolicyServer : public Service {
  public:
-  PolicyServer(boost::asio::io_context& io, Settings settings, std::string config_file, unsigned worker_threads);
+  PolicyServer(NetworkThreads& network, Settings settings, std::string config_file, unsigned worker_threads);
 
   void bind() override;  // throws std::runtime_error naming the listener that failed
   // Opens the greylist store when [policy] greylist is on (as the delivery user: after dropping root).
@@ -62,7 +63,7 @@ class PolicyServer : public Service {
   void open_greylist();
 
   std::shared_ptr<PolicyRuntime> runtime() const;
-  boost::asio::thread_pool& pool() { return *pool_; }
+  WorkerPool& pool() { return *pool_; }
   void session_ended() { --sessions_; }  // from ~PolicySession
 
  private:
@@ -80,7 +81,7 @@ class PolicyServer : public Service {
   std::string greylist_refused_;  // why the store could not be opened, said once
   std::shared_ptr<PolicyRuntime> runtime_;
   unsigned worker_threads_;
-  std::optional<boost::asio::thread_pool> pool_;  // destroyed (joined) before the runtime and the greylist
+  std::optional<WorkerPool> pool_;  // destroyed (joined) before the runtime and the greylist
   Listeners listeners_;
   boost::asio::steady_timer flush_timer_;
   std::atomic<unsigned> sessions_{0};

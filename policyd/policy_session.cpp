@@ -80,11 +80,11 @@ awaitable<void> PolicySession::run() {
       // Written on the pool, as letterbox-lmtpd's delivery lines are: a slow log file never holds up the
       // network threads.
       if (!decision.dunno()) {
-        asio::post(server_.pool(),
-                   [line = fmt::format("policy session={} client={} from=<{}> to=<{}> action=\"{}\" "
-                                       "reason=\"{}\"",
-                                       id_, asked.get("client_address"), asked.get("sender"), asked.get("recipient"),
-                                       decision.action, decision.reason)] { log::info("{}", line); });
+        server_.pool().post(
+            [line = fmt::format("policy session={} client={} from=<{}> to=<{}> action=\"{}\" "
+                                "reason=\"{}\"",
+                                id_, asked.get("client_address"), asked.get("sender"), asked.get("recipient"),
+                                decision.action, decision.reason)] { log::info("{}", line); });
       } else if (!decision.reason.empty()) {
         log::warn("policy session={} to=<{}>: {}", id_, asked.get("recipient"), decision.reason);
       }

@@ -1,4 +1,4 @@
-// PolicySession: one connection from Postfix's smtpd, many requests on it. Reads on its strand, parses
+// PolicySession: one connection from Postfix's smtpd, many requests on it. Reads on its network thread, parses
 // (PolicyParser), decides on the worker pool (the directory may block) and answers in order. A bad
 // request closes the connection without a reply, logged: Postfix then applies its default_action.
 #pragma once
