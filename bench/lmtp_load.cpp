@@ -40,6 +40,8 @@ std::vector<std::string> smtp_source(int port, const Stream& s) {
       "-l",          "4096", "-f", "sender@client.test",       "-t", s.recipient};
   if (s.numbered) argv.insert(argv.end(), {"-N", "-r", "1"});
   if (!s.subject.empty()) argv.insert(argv.end(), {"-S", s.subject});
+  if (s.recipients > 1) argv.insert(argv.end(), {"-r", std::to_string(s.recipients)});
+  if (s.keep_session) argv.push_back("-d");
   argv.push_back("127.0.0.1:" + std::to_string(port));
   return argv;
 }

@@ -13,13 +13,17 @@ namespace letterbox::bench {
 
 // One smtp-source process: its sessions, its messages (4 KiB each) and their recipient. `numbered`
 // numbers the recipient per message (smtp-source -N: 1u@…, 2u@…); `subject` is the Subject header's
-// text (none when empty).
+// text (none when empty). `recipients` > 1 gives each message that many (smtp-source -r: Nu@…, …, 2u@…,
+// then the address itself); `keep_session` sends every message of a session over one connection
+// (smtp-source -d) instead of one connection per message.
 struct Stream {
   unsigned sessions = 20;
   unsigned messages = 0;
   std::string recipient;
   bool numbered = false;
   std::string subject;
+  unsigned recipients = 1;
+  bool keep_session = false;
 };
 
 // Messages per second of `streams` sent side by side to 127.0.0.1:`port`, from the start of the first to

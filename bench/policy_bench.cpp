@@ -6,12 +6,6 @@
 // Prints requests/s (median of --runs), the ratio, and the p99 latency of each.
 //   bench_policy LETTERBOX_POLICYD [--runs 5] [--requests 20000]
 // Run as root: slapd, both servers and the client then run as nobody.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -22,6 +16,7 @@
 #include <vector>
 
 #include "bench_util.hpp"
+#include "policy_client.hpp"
 #include "slapd.hpp"
 #include "test_support.hpp"
 
@@ -50,43 +45,7 @@ std::string triplet_request(unsigned k, bool known, unsigned run) {
                      std::string(1, 'a' + k / 676 % 26) + "@s.test");
 }
 
-class Connection {
- public:
-  explicit Connection(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-      throw std::runtime_error(std::string("connect: ") + std::strerror(errno));
-    }
-    const int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
-  ~Connection() { ::close(fd_); }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  std::string ask(const std::string& text) {
-    if (::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(text.size())) return "";
-    for (;;) {
-      if (const auto end = buffer_.find("\n\n"); end != std::string::npos) {
-        std::string reply = buffer_.substr(0, end);
-        buffer_.erase(0, end + 2);
-        return reply;
-      }
-      char chunk[4096];
-      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-      if (n <= 0) return "";
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-
- private:
-  int fd_ = -1;
-  std::string buffer_;
-};
+using bench::Connection;
 
 struct RunResult {
   double per_second = 0;
