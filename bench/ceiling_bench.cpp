@@ -50,21 +50,6 @@ namespace {
 
 constexpr unsigned kConnections = 20;
 
-// user1 … user10 (1u@example.org … 10u@example.org) and user0 (u@example.org): smtp-source -r 10 -t
-// u@example.org names 10u@, …, 2u@ and u@ itself.
-void add_numbered_users(const test::Slapd& slapd, const fs::path& dir, int count) {
-  std::string ldif;
-  for (int i = 0; i <= count; ++i) {
-    const std::string n = std::to_string(i);
-    ldif += "dn: uid=user" + n + ",ou=people,dc=example,dc=org\nobjectClass: inetOrgPerson\nuid: user" + n +
-            "\ncn: User " + n + "\nsn: Numbered\nmail: " + (i == 0 ? std::string() : n) + "u@example.org\n\n";
-  }
-  test::write_file(dir / "users.ldif", ldif);
-  const auto r = test::run({"ldapadd", "-x", "-H", slapd.uri(), "-D", "cn=admin,dc=example,dc=org", "-w",
-                            "admin-secret", "-f", (dir / "users.ldif").string()});
-  if (r.exit_code != 0) std::fprintf(stderr, "ldapadd failed: %s\n", r.output.c_str());
-}
-
 std::string policy_request(unsigned k) {
   return "request=smtpd_access_policy\nprotocol_state=RCPT\nprotocol_name=ESMTP\nclient_address=10.1." +
          std::to_string(k % 250) + "." + std::to_string(1 + k / 250 % 250) +
@@ -208,7 +193,8 @@ int main(int argc, char** argv) {
   }
   test::Slapd slapd;
   test::TempDir tmp;
-  add_numbered_users(slapd, tmp.path(), 10);
+  // smtp-source -r 10 -t u@example.org names 10u@, …, 2u@ and u@ itself.
+  bench::add_numbered_users(slapd, 0, 10);
   const auto ours_root = tmp / "letterbox-mail";
   const auto sink_root = tmp / "sink-mail";
   const auto sink_mbox_root = tmp / "sink-mbox";
@@ -221,17 +207,8 @@ int main(int argc, char** argv) {
   fs::create_directories(ours_root);
   fs::create_directories(tmp / "policy-mail");
   test::write_file(tmp / "lmtpd.conf", bench::letterbox_config(slapd, lmtpd_port, ours_root, tmp / "lmtpd.log"));
-  const auto ldap = slapd.settings();
-  test::write_file(tmp / "policyd.conf",
-                   "[server]\nuser = nobody\ngroup = nogroup\n[ldap]\nuri = " + slapd.uri() + "\nbase = " + ldap.base +
-                       "\nbind_dn = " + ldap.bind_dn + "\nbind_password_file = " + ldap.bind_password_file +
-                       "\nfilter = " + ldap.filter +
-                       "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-                       "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\n"
-                       "[delivery]\nmail_root = " +
-                       (tmp / "policy-mail").string() +
-                       "\n[policy]\nlisten = inet:127.0.0.1:" + std::to_string(policyd_port) +
-                       "\ngreylist = no\n[log]\nlevel = warn\ntarget = " + (tmp / "policyd.log").string() + "\n");
+  test::write_file(tmp / "policyd.conf", bench::policyd_config(slapd, policyd_port, tmp / "policy-mail",
+                                                               tmp / "policyd.log", "greylist = no\n"));
   test::Background lmtpd_process({lmtpd, "-c", (tmp / "lmtpd.conf").string(), "--foreground"});
   test::Background policyd_process({policyd, "-c", (tmp / "policyd.conf").string(), "--foreground"});
   test::Background sink({self, "--sink", std::to_string(sink_port), sink_root.string()});

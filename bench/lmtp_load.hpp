@@ -46,4 +46,14 @@ void set_aside(const std::filesystem::path& root, const std::filesystem::path& t
 std::string letterbox_config(const test::Slapd& slapd, int port, const std::filesystem::path& mail_root,
                              const std::filesystem::path& log, const std::string& extra = "");
 
+// letterbox.conf for a letterbox-policyd on 127.0.0.1:`port` that checks recipients in `slapd` (with the
+// quota and status attributes), runs as nobody and logs warnings to `log`; `policy` is appended to the
+// [policy] section (greylist settings).
+std::string policyd_config(const test::Slapd& slapd, int port, const std::filesystem::path& mail_root,
+                           const std::filesystem::path& log, const std::string& policy = "");
+
+// Directory users user<first> … user<last>, whose addresses are Nu@example.org (smtp-source -N and -r
+// number recipients this way); user0's is u@example.org (the address itself, which -r names last).
+void add_numbered_users(const test::Slapd& slapd, int first, int last);
+
 }  // namespace letterbox::bench

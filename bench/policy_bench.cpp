@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bench_util.hpp"
+#include "lmtp_load.hpp"
 #include "policy_client.hpp"
 #include "slapd.hpp"
 #include "test_support.hpp"
@@ -122,23 +123,16 @@ int main(int argc, char** argv) {
   }
   test::Slapd slapd;
   test::TempDir tmp;
-  const auto ldap = slapd.settings();
   const int ours_port = test::free_port();
   const int theirs_port = test::free_port();
   fs::create_directories(tmp / "mail");
   fs::create_directories(tmp / "grey");
   fs::create_directories(tmp / "postgrey");
-  test::write_file(tmp / "letterbox.conf",
-                   "[server]\nuser = nobody\ngroup = nogroup\n[ldap]\nuri = " + slapd.uri() + "\nbase = " + ldap.base +
-                       "\nbind_dn = " + ldap.bind_dn + "\nbind_password_file = " + ldap.bind_password_file +
-                       "\nfilter = " + ldap.filter +
-                       "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-                       "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\n"
-                       "[delivery]\nmail_root = " +
-                       (tmp / "mail").string() + "\n[policy]\nlisten = inet:127.0.0.1:" + std::to_string(ours_port) +
-                       "\ngreylist = yes\ngreylist_delay = 2s\ngreylist_auto_allow = 0\ngreylist_db = " +
-                       (tmp / "grey" / "greylist.db").string() + "\n[log]\ntarget = " + (tmp / "policyd.log").string() +
-                       "\n");
+  test::write_file(
+      tmp / "letterbox.conf",
+      bench::policyd_config(slapd, ours_port, tmp / "mail", tmp / "policyd.log",
+                            "greylist = yes\ngreylist_delay = 2s\ngreylist_auto_allow = 0\ngreylist_db = " +
+                                (tmp / "grey" / "greylist.db").string() + "\n"));
   test::Background ours({policyd, "-c", (tmp / "letterbox.conf").string(), "--foreground"});
   // postgrey as Debian ships it (Net::Server, Berkeley DB), with the same delay and no auto-whitelisting.
   test::Background theirs({"postgrey", "--inet=127.0.0.1:" + std::to_string(theirs_port),
