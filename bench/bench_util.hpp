@@ -54,9 +54,18 @@ class Report {
  public:
   // `ours` and `peer` head the value columns; without a peer the table has neither its column nor a ratio.
   Report(const std::string& title, const std::string& setup, std::string unit, std::string ours, std::string peer = "")
-      : unit_(std::move(unit)), peer_(!peer.empty()) {
+      : Report(title, setup, std::move(unit), std::move(ours), std::move(peer), {}, Ratio::Factor) {}
+
+  // The ratio as a factor (1.25x) or as a percentage of the peer (80.0%).
+  enum class Ratio { Factor, Percent };
+  // With `extra` columns after the ratio, headed by these names, whose values row() is given as text
+  // (bench_ceiling's CPU time and system calls per message).
+  Report(const std::string& title, const std::string& setup, std::string unit, std::string ours, std::string peer,
+         std::vector<std::string> extra, Ratio ratio)
+      : unit_(std::move(unit)), peer_(!peer.empty()), extra_(std::move(extra)), ratio_(ratio) {
     std::printf("# %s\n# %s\n%-34s %20s", title.c_str(), setup.c_str(), "scenario", ours.c_str());
     if (peer_) std::printf(" %20s %8s", peer.c_str(), "ratio");
+    for (const auto& name : extra_) std::printf(" %*s", width(name), name.c_str());
     std::printf("   note\n");
     std::fflush(stdout);
   }
@@ -69,13 +78,27 @@ class Report {
 
   void row(const std::string& scenario, const std::vector<double>& ours, const std::vector<double>& theirs = {},
            const std::string& note = "") const {
+    row(scenario, ours, theirs, {}, note);
+  }
+
+  // A row with the values of the extra columns (missing ones print as dashes).
+  void row(const std::string& scenario, const std::vector<double>& ours, const std::vector<double>& theirs,
+           const std::vector<std::string>& extra, const std::string& note) const {
     std::printf("%-34s %20s", scenario.c_str(), value(median(ours)).c_str());
     if (peer_ && theirs.empty()) {
       std::printf(" %20s %8s", "-", "-");  // a scenario only ours runs
     } else if (peer_) {
       const double a = median(ours);
       const double b = median(theirs);
-      std::printf(" %20s %7.2fx", value(b).c_str(), b > 0 ? a / b : 0.0);
+      const double ratio = b > 0 ? a / b : 0.0;
+      if (ratio_ == Ratio::Percent) {
+        std::printf(" %20s %7.1f%%", value(b).c_str(), 100 * ratio);
+      } else {
+        std::printf(" %20s %7.2fx", value(b).c_str(), ratio);
+      }
+    }
+    for (std::size_t i = 0; i < extra_.size(); ++i) {
+      std::printf(" %*s", width(extra_[i]), i < extra.size() ? extra[i].c_str() : "-");
     }
     std::printf("   %s\n", note.c_str());
     std::fflush(stdout);
@@ -93,8 +116,12 @@ class Report {
     return text;
   }
 
+  static int width(const std::string& name) { return std::max(12, static_cast<int>(name.size())); }
+
   std::string unit_;
   bool peer_;
+  std::vector<std::string> extra_;
+  Ratio ratio_ = Ratio::Factor;
 };
 
 }  // namespace letterbox::bench

@@ -53,19 +53,6 @@ double fsync_ceiling(const fs::path& dir, unsigned files) {
   return files / std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void add_numbered_users(const test::Slapd& slapd, const fs::path& dir, int count) {
-  std::string ldif;
-  for (int i = 1; i <= count; ++i) {
-    ldif += "dn: uid=user" + std::to_string(i) + ",ou=people,dc=example,dc=org\nobjectClass: inetOrgPerson\nuid: user" +
-            std::to_string(i) + "\ncn: User " + std::to_string(i) + "\nsn: Numbered\nmail: " + std::to_string(i) +
-            "u@example.org\n\n";
-  }
-  test::write_file(dir / "users.ldif", ldif);
-  const auto r = test::run({"ldapadd", "-x", "-H", slapd.uri(), "-D", "cn=admin,dc=example,dc=org", "-w",
-                            "admin-secret", "-f", (dir / "users.ldif").string()});
-  if (r.exit_code != 0) std::fprintf(stderr, "ldapadd failed: %s\n", r.output.c_str());
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,7 +72,7 @@ int main(int argc, char** argv) {
   }
   test::Slapd slapd;
   test::TempDir tmp;
-  add_numbered_users(slapd, tmp.path(), 1000);
+  bench::add_numbered_users(slapd, 1, 1000);
   const auto ours_root = tmp / "letterbox-mail";
   const auto theirs_root = tmp / "dovecot-mail";
   const auto theirs_mbox_root = tmp / "dovecot-mbox";

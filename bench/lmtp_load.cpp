@@ -40,6 +40,8 @@ std::vector<std::string> smtp_source(int port, const Stream& s) {
       "-l",          "4096", "-f", "sender@client.test",       "-t", s.recipient};
   if (s.numbered) argv.insert(argv.end(), {"-N", "-r", "1"});
   if (!s.subject.empty()) argv.insert(argv.end(), {"-S", s.subject});
+  if (s.recipients > 1) argv.insert(argv.end(), {"-r", std::to_string(s.recipients)});
+  if (s.keep_session) argv.push_back("-d");
   argv.push_back("127.0.0.1:" + std::to_string(port));
   return argv;
 }
@@ -119,6 +121,29 @@ std::string letterbox_config(const test::Slapd& slapd, int port, const fs::path&
          "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
          "[delivery]\nmail_root = " +
          mail_root.string() + "\nmax_lock_waiters = 100\n[log]\nlevel = warn\ntarget = " + log.string() + "\n" + extra;
+}
+
+std::string policyd_config(const test::Slapd& slapd, int port, const fs::path& mail_root, const fs::path& log,
+                           const std::string& policy) {
+  const auto ldap = slapd.settings();
+  return "[server]\nuser = nobody\ngroup = nogroup\n[ldap]\nuri = " + slapd.uri() + "\nbase = " + ldap.base +
+         "\nbind_dn = " + ldap.bind_dn + "\nbind_password_file = " + ldap.bind_password_file +
+         "\nfilter = " + ldap.filter +
+         "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
+         "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\n"
+         "[delivery]\nmail_root = " +
+         mail_root.string() + "\n[policy]\nlisten = inet:127.0.0.1:" + std::to_string(port) + "\n" + policy +
+         "[log]\ntarget = " + log.string() + "\n";
+}
+
+void add_numbered_users(const test::Slapd& slapd, int first, int last) {
+  std::string ldif;
+  for (int i = first; i <= last; ++i) {
+    const std::string n = std::to_string(i);
+    ldif += "dn: uid=user" + n + ",ou=people,dc=example,dc=org\nobjectClass: inetOrgPerson\nuid: user" + n +
+            "\ncn: User " + n + "\nsn: Numbered\nmail: " + (i == 0 ? std::string() : n) + "u@example.org\n\n";
+  }
+  slapd.add(ldif);
 }
 
 }  // namespace letterbox::bench

@@ -13,13 +13,17 @@ namespace letterbox::bench {
 
 // One smtp-source process: its sessions, its messages (4 KiB each) and their recipient. `numbered`
 // numbers the recipient per message (smtp-source -N: 1u@…, 2u@…); `subject` is the Subject header's
-// text (none when empty).
+// text (none when empty). `recipients` > 1 gives each message that many (smtp-source -r: Nu@…, …, 2u@…,
+// then the address itself); `keep_session` sends every message of a session over one connection
+// (smtp-source -d) instead of one connection per message.
 struct Stream {
   unsigned sessions = 20;
   unsigned messages = 0;
   std::string recipient;
   bool numbered = false;
   std::string subject;
+  unsigned recipients = 1;
+  bool keep_session = false;
 };
 
 // Messages per second of `streams` sent side by side to 127.0.0.1:`port`, from the start of the first to
@@ -41,5 +45,15 @@ void set_aside(const std::filesystem::path& root, const std::filesystem::path& t
 // under `mail_root` as nobody and logs warnings to `log`; `extra` is appended (more sections).
 std::string letterbox_config(const test::Slapd& slapd, int port, const std::filesystem::path& mail_root,
                              const std::filesystem::path& log, const std::string& extra = "");
+
+// letterbox.conf for a letterbox-policyd on 127.0.0.1:`port` that checks recipients in `slapd` (with the
+// quota and status attributes), runs as nobody and logs warnings to `log`; `policy` is appended to the
+// [policy] section (greylist settings).
+std::string policyd_config(const test::Slapd& slapd, int port, const std::filesystem::path& mail_root,
+                           const std::filesystem::path& log, const std::string& policy = "");
+
+// Directory users user<first> … user<last>, whose addresses are Nu@example.org (smtp-source -N and -r
+// number recipients this way); user0's is u@example.org (the address itself, which -r names last).
+void add_numbered_users(const test::Slapd& slapd, int first, int last);
 
 }  // namespace letterbox::bench

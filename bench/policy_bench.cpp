@@ -6,12 +6,6 @@
 // Prints requests/s (median of --runs), the ratio, and the p99 latency of each.
 //   bench_policy LETTERBOX_POLICYD [--runs 5] [--requests 20000]
 // Run as root: slapd, both servers and the client then run as nobody.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -22,6 +16,8 @@
 #include <vector>
 
 #include "bench_util.hpp"
+#include "lmtp_load.hpp"
+#include "policy_client.hpp"
 #include "slapd.hpp"
 #include "test_support.hpp"
 
@@ -50,43 +46,7 @@ std::string triplet_request(unsigned k, bool known, unsigned run) {
                      std::string(1, 'a' + k / 676 % 26) + "@s.test");
 }
 
-class Connection {
- public:
-  explicit Connection(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-      throw std::runtime_error(std::string("connect: ") + std::strerror(errno));
-    }
-    const int one = 1;
-    ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  }
-  ~Connection() { ::close(fd_); }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-
-  std::string ask(const std::string& text) {
-    if (::send(fd_, text.data(), text.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(text.size())) return "";
-    for (;;) {
-      if (const auto end = buffer_.find("\n\n"); end != std::string::npos) {
-        std::string reply = buffer_.substr(0, end);
-        buffer_.erase(0, end + 2);
-        return reply;
-      }
-      char chunk[4096];
-      const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-      if (n <= 0) return "";
-      buffer_.append(chunk, static_cast<std::size_t>(n));
-    }
-  }
-
- private:
-  int fd_ = -1;
-  std::string buffer_;
-};
+using bench::Connection;
 
 struct RunResult {
   double per_second = 0;
@@ -163,23 +123,16 @@ int main(int argc, char** argv) {
   }
   test::Slapd slapd;
   test::TempDir tmp;
-  const auto ldap = slapd.settings();
   const int ours_port = test::free_port();
   const int theirs_port = test::free_port();
   fs::create_directories(tmp / "mail");
   fs::create_directories(tmp / "grey");
   fs::create_directories(tmp / "postgrey");
-  test::write_file(tmp / "letterbox.conf",
-                   "[server]\nuser = nobody\ngroup = nogroup\n[ldap]\nuri = " + slapd.uri() + "\nbase = " + ldap.base +
-                       "\nbind_dn = " + ldap.bind_dn + "\nbind_password_file = " + ldap.bind_password_file +
-                       "\nfilter = " + ldap.filter +
-                       "\nmailbox_attribute = letterboxMailbox\nformat_attribute = letterboxFormat\n"
-                       "quota_attribute = letterboxQuota\nstatus_attribute = letterboxStatus\n"
-                       "[delivery]\nmail_root = " +
-                       (tmp / "mail").string() + "\n[policy]\nlisten = inet:127.0.0.1:" + std::to_string(ours_port) +
-                       "\ngreylist = yes\ngreylist_delay = 2s\ngreylist_auto_allow = 0\ngreylist_db = " +
-                       (tmp / "grey" / "greylist.db").string() + "\n[log]\ntarget = " + (tmp / "policyd.log").string() +
-                       "\n");
+  test::write_file(
+      tmp / "letterbox.conf",
+      bench::policyd_config(slapd, ours_port, tmp / "mail", tmp / "policyd.log",
+                            "greylist = yes\ngreylist_delay = 2s\ngreylist_auto_allow = 0\ngreylist_db = " +
+                                (tmp / "grey" / "greylist.db").string() + "\n"));
   test::Background ours({policyd, "-c", (tmp / "letterbox.conf").string(), "--foreground"});
   // postgrey as Debian ships it (Net::Server, Berkeley DB), with the same delay and no auto-whitelisting.
   test::Background theirs({"postgrey", "--inet=127.0.0.1:" + std::to_string(theirs_port),
