@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pwd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -37,6 +39,15 @@ void own_socket(const std::string& path, unsigned socket_mode, const ServerSetti
   if (::chown(path.c_str(), uid, gid) != 0) {
     throw std::runtime_error("cannot chown " + path + ": " + std::strerror(errno));
   }
+}
+
+// The address accept() reported for a TCP peer, as text ("192.0.2.1", "2001:db8::1", "fe80::1%eth0").
+std::string peer_address(const asio::generic::stream_protocol::endpoint& peer) {
+  asio::ip::tcp::endpoint ip;
+  if (peer.size() == 0 || peer.size() > ip.capacity()) return "unknown";
+  std::memcpy(ip.data(), peer.data(), peer.size());
+  ip.resize(peer.size());
+  return ip.address().to_string();
 }
 
 }  // namespace
@@ -240,35 +251,35 @@ void Listeners::close() {
 
 awaitable<void> Listeners::accept_tcp(asio::ip::tcp::acceptor& acceptor) {
   for (;;) {
-    auto executor = network_.next().get_executor();
+    // Accepted straight into the session's socket on its network thread: no epoll registration made
+    // only to be undone when a TCP socket is turned into a generic one.
+    Socket socket(network_.next().get_executor());
     boost::system::error_code ec;
-    asio::ip::tcp::socket socket = co_await acceptor.async_accept(executor, asio::redirect_error(use_awaitable, ec));
+    co_await acceptor.async_accept(socket, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       co_await pause_after_accept_error(io_, ec, "accept");
       continue;
     }
-    socket.set_option(asio::ip::tcp::no_delay(true), ec);
-    const auto remote = socket.remote_endpoint(ec);
-    const auto protocol = remote.protocol();
-    Socket generic(executor, asio::generic::stream_protocol(protocol.family(), protocol.protocol()), socket.release());
-    on_accept_(std::move(generic), ec ? std::string("unknown") : remote.address().to_string());
+    // Replies are written whole; Nagle would only hold back the next one behind an ACK.
+    const int one = 1;
+    (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    const auto peer = socket.remote_endpoint(ec);
+    on_accept_(std::move(socket), ec ? std::string("unknown") : peer_address(peer));
   }
 }
 
 awaitable<void> Listeners::accept_unix(asio::local::stream_protocol::acceptor& acceptor) {
   for (;;) {
-    auto executor = network_.next().get_executor();
+    Socket socket(network_.next().get_executor());
     boost::system::error_code ec;
-    asio::local::stream_protocol::socket socket =
-        co_await acceptor.async_accept(executor, asio::redirect_error(use_awaitable, ec));
+    co_await acceptor.async_accept(socket, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       co_await pause_after_accept_error(io_, ec, "accept");
       continue;
     }
-    Socket generic(executor, asio::generic::stream_protocol(AF_UNIX, 0), socket.release());
-    on_accept_(std::move(generic), "local");
+    on_accept_(std::move(socket), "local");
   }
 }
 
