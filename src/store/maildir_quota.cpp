@@ -11,6 +11,7 @@
 
 #include "letterbox/store/maildir_name.hpp"
 #include "letterbox/util/file_io.hpp"
+#include "letterbox/util/process_identity.hpp"
 #include "letterbox/util/unique_fd.hpp"
 
 namespace letterbox {
@@ -135,7 +136,7 @@ int MaildirQuota::rebuild(MaildirSize& out) const {
                            std::to_string(out.used_count) + "\n";
   // Written under tmp/ and renamed over the old file, so a reader never sees half of it.
   const auto tmp = maildir_ / "tmp" /
-                   (file_.filename().string() + "." + std::to_string(getpid()) + "." + std::to_string(::gettid()));
+                   (file_.filename().string() + "." + std::to_string(process_id()) + "." + std::to_string(::gettid()));
   UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return errno;
   if (const int err = write_all(fd.get(), text); err != 0) {
