@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "letterbox/util/log.hpp"
+#include "letterbox/util/process_identity.hpp"
 
 namespace letterbox {
 namespace asio = boost::asio;
@@ -71,7 +72,7 @@ void Listeners::bind_unix(const std::string& path, unsigned socket_mode, const S
   // Made under a temporary name, then renamed over whatever socket a previous run left: the path
   // never names a socket that is not yet listening or not yet ours. A path too long for a temporary
   // name beside it is bound in place.
-  std::string temp = path + "." + std::to_string(::getpid());
+  std::string temp = path + "." + std::to_string(process_id());
   if (temp.size() >= sizeof(sockaddr_un::sun_path)) {
     temp = path;
     ::unlink(path.c_str());
@@ -214,7 +215,7 @@ std::vector<int> take_systemd_sockets() {
   std::vector<int> fds;
   const char* pid = std::getenv("LISTEN_PID");
   const char* count = std::getenv("LISTEN_FDS");
-  if (pid != nullptr && count != nullptr && std::strtol(pid, nullptr, 10) == ::getpid()) {
+  if (pid != nullptr && count != nullptr && std::strtol(pid, nullptr, 10) == process_id()) {
     constexpr int kFirst = 3;  // SD_LISTEN_FDS_START
     const long n = std::strtol(count, nullptr, 10);
     for (long i = 0; i < n && i < 1024; ++i) {

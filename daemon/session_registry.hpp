@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "letterbox/util/log.hpp"
+#include "letterbox/util/process_identity.hpp"
 
 namespace letterbox {
 
@@ -30,7 +31,7 @@ class SessionRegistry {
   explicit SessionRegistry(std::string_view kind) : kind_(kind) {}
 
   // A new session's id, "PID-N": unique on this host while the process lives.
-  std::string next_id() { return std::to_string(::getpid()) + "-" + std::to_string(++next_id_); }
+  std::string next_id() { return std::to_string(process_id()) + "-" + std::to_string(++next_id_); }
 
   // Registers `session` and runs it to its end on its executor.
   void spawn(std::shared_ptr<Session> session, const std::string& id) {

@@ -21,6 +21,7 @@
 #include "letterbox/observe/logging.hpp"
 #include "letterbox/store/deliverer.hpp"
 #include "letterbox/store/mail_path.hpp"
+#include "letterbox/util/process_identity.hpp"
 #include "letterbox/util/unique_fd.hpp"
 #include "message_input.hpp"
 
@@ -137,7 +138,7 @@ int run_delivery(const LdaRequest& request) {
   } else if (const char* env = std::getenv("SENDER")) {
     envelope.sender = env;
   }
-  envelope.id = "lda-" + std::to_string(getpid());
+  envelope.id = "lda-" + std::to_string(process_id());
 
   LdapDirectory ldap(settings->ldap);
   CachedDirectory directory(ldap, settings->ldap, make_cache_store(settings->ldap));

@@ -13,6 +13,7 @@
 #include "letterbox/util/errno_text.hpp"
 #include "letterbox/util/log.hpp"
 #include "letterbox/util/private_file.hpp"
+#include "letterbox/util/process_identity.hpp"
 #include "shared_cache_layout.hpp"
 
 namespace letterbox {
@@ -37,7 +38,7 @@ std::array<char, 37> current_boot_id() {
 int create_file(const std::filesystem::path& path, std::size_t entries, bool replace, std::string& why) {
   const std::size_t capacity = std::max<std::size_t>(
       SharedCache::kWays, (entries + SharedCache::kWays - 1) / SharedCache::kWays * SharedCache::kWays);
-  const auto temp = path.parent_path() / (path.filename().string() + ".new." + std::to_string(::getpid()));
+  const auto temp = path.parent_path() / (path.filename().string() + ".new." + std::to_string(process_id()));
   UniqueFd fd(::open(temp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) {
     why = describe_errno("cannot create " + temp.string());

@@ -2,6 +2,7 @@
 
 #include <syslog.h>
 
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -14,6 +15,7 @@
 #include <utility>
 
 #include "letterbox/util/log.hpp"
+#include "letterbox/util/process_identity.hpp"
 
 namespace letterbox {
 namespace {
@@ -80,11 +82,28 @@ ProgramLogger& program_logger(std::string_view ident) {
   return *made;
 }
 
+// The pid in a log line, from process_id(): spdlog's own %P calls getpid() for every line, a system
+// call per delivery since glibc stopped caching it.
+class PidFlag final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& /*msg*/, const std::tm& /*time*/, spdlog::memory_buf_t& dest) override {
+    const fmt::format_int pid(process_id());
+    dest.append(pid.data(), pid.data() + pid.size());
+  }
+  [[nodiscard]] std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<PidFlag>(); }
+};
+
+// "2026-12-07T00:09:16.629 letterbox-lda[1234] info: ...": the pattern of a log file and of stderr.
+std::unique_ptr<spdlog::formatter> program_formatter() {
+  auto formatter = std::make_unique<spdlog::pattern_formatter>();
+  formatter->add_flag<PidFlag>('*').set_pattern("%Y-%m-%dT%H:%M:%S.%e %n[%*] %l: %v");
+  return formatter;
+}
+
 }  // namespace
 
 void setup_logging(const LogSettings& settings, std::string_view ident) {
   const std::string name(ident);
-  constexpr const char* kPattern = "%Y-%m-%dT%H:%M:%S.%e %n[%P] %l: %v";
   std::shared_ptr<spdlog::sinks::sink> target;
   std::string description = settings.target;
   std::string fallback_reason;
@@ -92,7 +111,7 @@ void setup_logging(const LogSettings& settings, std::string_view ident) {
     try {
       // A file sink opened anew on every call, so a SIGHUP after rotation writes to the new file.
       target = std::make_shared<spdlog::sinks::basic_file_sink_mt>(settings.target, false);
-      target->set_pattern(kPattern);
+      target->set_formatter(program_formatter());
     } catch (const spdlog::spdlog_ex& e) {
       // A log file we cannot open (created by root, a full /var/log) must never stop mail: say so once,
       // where an administrator still looks, and go on.
@@ -101,7 +120,7 @@ void setup_logging(const LogSettings& settings, std::string_view ident) {
   }
   if (settings.target == "stderr") {
     target = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-    target->set_pattern(kPattern);
+    target->set_formatter(program_formatter());
   } else if (!target) {
     // syslog adds its own time stamp and program name.
     target = std::make_shared<spdlog::sinks::syslog_sink_mt>(name, LOG_PID, LOG_MAIL, true);

@@ -11,6 +11,7 @@
 #include "letterbox/store/message.hpp"
 #include "letterbox/store/sieve_delivery.hpp"
 #include "letterbox/util/log.hpp"
+#include "letterbox/util/process_identity.hpp"
 
 namespace letterbox {
 namespace {
@@ -64,7 +65,7 @@ std::string Deliverer::added_headers(const Envelope& envelope, const Recipient& 
 }
 
 Outcome Deliverer::deliver(const Spool& message, const Envelope& envelope, const Recipient& recipient) {
-  if (::geteuid() == 0) {
+  if (running_as_root()) {
     // A root-owned mailbox is one the user cannot read, and a path mistake as root can overwrite anything.
     return make_outcome(Status::LocalError, "refusing to deliver as root");
   }

@@ -16,6 +16,7 @@
 #include "letterbox/store/mail_path.hpp"
 #include "letterbox/util/file_io.hpp"
 #include "letterbox/util/hash.hpp"
+#include "letterbox/util/process_identity.hpp"
 #include "letterbox/util/unique_fd.hpp"
 
 namespace letterbox {
@@ -186,7 +187,7 @@ void remove_stale_temporaries(int dir) {
 int replace_file(int dir, const std::string& bytes) {
   static std::atomic<unsigned> sequence{0};
   remove_stale_temporaries(dir);
-  const std::string temporary = std::string(kTemporaryPrefix) + std::to_string(::getpid()) + "." +
+  const std::string temporary = std::string(kTemporaryPrefix) + std::to_string(process_id()) + "." +
                                 std::to_string(sequence++) + DuplicateStore::kFileName;
   UniqueFd fd(::openat(dir, temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return errno;
@@ -206,7 +207,7 @@ int replace_file(int dir, const std::string& bytes) {
 int lock_directory(const std::filesystem::path& mail_root, const std::filesystem::path& dir, UniqueFd& out,
                    std::string& what) {
   // As for the scripts: a file root made could not be appended to by the delivery user afterwards.
-  if (::geteuid() == 0) {
+  if (running_as_root()) {
     what = "refusing to write " + (dir / DuplicateStore::kFileName).string() + " as root";
     return EPERM;
   }

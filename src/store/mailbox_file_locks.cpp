@@ -13,6 +13,7 @@
 #include "letterbox/observe/metrics.hpp"
 #include "letterbox/util/host_name.hpp"
 #include "letterbox/util/log.hpp"
+#include "letterbox/util/process_identity.hpp"
 
 namespace letterbox {
 namespace {
@@ -50,10 +51,10 @@ LockAttempt DotLock::try_lock() {
   static const std::string host = host_name();
   // A unique name in the lock's own directory: link() is atomic even over NFS, where O_EXCL was not.
   const auto unique =
-      lock_path_.parent_path() / (".lk" + std::to_string(getpid()) + "." + std::to_string(sequence++) + "." + host);
+      lock_path_.parent_path() / (".lk" + std::to_string(process_id()) + "." + std::to_string(sequence++) + "." + host);
   const int fd = ::open(unique.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return failed(errno, "cannot create " + unique.string());
-  const std::string pid = std::to_string(getpid()) + "\n";
+  const std::string pid = std::to_string(process_id()) + "\n";
   const bool wrote = ::write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
   const int write_errno = errno;
   ::close(fd);
@@ -148,7 +149,7 @@ LockRetry::LockRetry(Duration timeout)
     : started_(std::chrono::steady_clock::now()),
       deadline_(started_ + timeout),
       rng_(static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
-           static_cast<unsigned>(getpid())) {}
+           static_cast<unsigned>(process_id())) {}
 
 LockRetry::~LockRetry() {
   if (waited_until_) metrics().count_lock_wait(*waited_until_ - started_, !timed_out_);

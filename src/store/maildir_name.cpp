@@ -7,6 +7,7 @@
 #include <charconv>
 
 #include "letterbox/util/host_name.hpp"
+#include "letterbox/util/process_identity.hpp"
 
 namespace letterbox {
 
@@ -32,7 +33,7 @@ std::string maildir_unique_name(std::uint64_t size) {
   name += ".M";
   name += std::to_string(tv.tv_usec);
   name += 'P';
-  name += std::to_string(getpid());
+  name += std::to_string(process_id());
   name += 'Q';
   name += std::to_string(sequence.fetch_add(1, std::memory_order_relaxed));
   name += '.';

@@ -5,12 +5,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <charconv>
 #include <string>
 #include <vector>
 
 #include "letterbox/store/maildir_name.hpp"
 #include "letterbox/util/file_io.hpp"
+#include "letterbox/util/process_identity.hpp"
 #include "letterbox/util/unique_fd.hpp"
 
 namespace letterbox {
@@ -43,32 +45,39 @@ bool parse_definition(std::string_view line, MaildirSize& size) {
   return true;
 }
 
-// The size of one message file: ",S=<n>" in its name (Maildir++), else what stat() says.
-bool message_size(const std::filesystem::path& dir, std::string_view name, std::int64_t& size) {
+// The size of one message file in the directory `dir_fd`: ",S=<n>" in its name (Maildir++), else what
+// stat() says.
+bool message_size(int dir_fd, const char* name, std::int64_t& size) {
   if (auto from_name = maildir_name_size(name)) {
     size = static_cast<std::int64_t>(*from_name);
     return true;
   }
   struct stat st {};
-  const auto path = dir / std::string(name);
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  if (::fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) return false;
   size = st.st_size;
   return true;
 }
 
+// O_NOFOLLOW: a symlink in place of new/ or cur/ is not counted (nor is what it points to). Deliveries
+// no longer lstat new/ and cur/ before the quota is checked, so the count must not follow one either.
 void count_directory(const std::filesystem::path& dir, MaildirSize& total) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return;
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return;
+  DIR* d = ::fdopendir(fd);
+  if (d == nullptr) {
+    ::close(fd);
+    return;
+  }
   while (const dirent* entry = ::readdir(d)) {
     const std::string_view name = entry->d_name;
     if (name.empty() || name.front() == '.') continue;
     std::int64_t size = 0;
-    if (message_size(dir, name, size)) {
+    if (message_size(fd, entry->d_name, size)) {
       total.used_bytes += size;
       total.used_count += 1;
     }
   }
-  ::closedir(d);
+  ::closedir(d);  // closes fd
 }
 
 }  // namespace
@@ -133,22 +142,25 @@ int MaildirQuota::rebuild(MaildirSize& out) const {
   out.limit_count = 0;
   const std::string text = std::to_string(limit_bytes_) + "S\n" + std::to_string(out.used_bytes) + " " +
                            std::to_string(out.used_count) + "\n";
-  // Written under tmp/ and renamed over the old file, so a reader never sees half of it.
-  const auto tmp = maildir_ / "tmp" /
-                   (file_.filename().string() + "." + std::to_string(getpid()) + "." + std::to_string(::gettid()));
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+  // Written under tmp/ and renamed over the old file, so a reader never sees half of it. tmp/ is opened
+  // without following a symlink in its place: deliveries no longer lstat it before the quota is checked.
+  UniqueFd tmp_dir(::open((maildir_ / "tmp").c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!tmp_dir) return errno == ENOTDIR ? ELOOP : errno;  // ENOTDIR: a symlink or a file where tmp/ belongs
+  const std::string tmp =
+      file_.filename().string() + "." + std::to_string(process_id()) + "." + std::to_string(::gettid());
+  UniqueFd fd(::openat(tmp_dir.get(), tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return errno;
   if (const int err = write_all(fd.get(), text); err != 0) {
-    ::unlink(tmp.c_str());
+    ::unlinkat(tmp_dir.get(), tmp.c_str(), 0);
     return err;
   }
   if (const int err = fd.close(); err != 0) {
-    ::unlink(tmp.c_str());
+    ::unlinkat(tmp_dir.get(), tmp.c_str(), 0);
     return err;
   }
-  if (::rename(tmp.c_str(), file_.c_str()) != 0) {
+  if (::renameat(tmp_dir.get(), tmp.c_str(), AT_FDCWD, file_.c_str()) != 0) {
     const int err = errno;
-    ::unlink(tmp.c_str());
+    ::unlinkat(tmp_dir.get(), tmp.c_str(), 0);
     return err;
   }
   return 0;

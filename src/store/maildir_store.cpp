@@ -32,6 +32,14 @@ int make_maildir_subdirs(const std::filesystem::path& dir) {
   return any_created ? sync_directory(dir) : 0;
 }
 
+// A Maildir subdirectory opened for what a delivery does in it, without a stat first: a ready Maildir
+// (every delivery but the first) costs no lookup beyond the operation itself. O_NOFOLLOW refuses a
+// symlink in place of the subdirectory as make_directory() does (open answers ENOTDIR for it, as for a
+// file), so the subdirectories stay as strictly checked as when each was lstat'ed before use.
+bool missing_or_not_a_directory(int err) {
+  return err == ENOENT || err == ENOTDIR || err == ELOOP;
+}
+
 // Linking an O_TMPFILE file by its /proc/self/fd name needs /proc (linkat's AT_EMPTY_PATH would need
 // CAP_DAC_READ_SEARCH, which a delivery running as the mailbox owner does not have).
 bool proc_fd_links_work() {
@@ -110,13 +118,34 @@ UniqueFd open_maildir_lock(const std::filesystem::path& lock_path) {
 
 }  // namespace
 
+Outcome MaildirStore::open_lock(const std::filesystem::path& maildir, const std::filesystem::path& target,
+                                const std::filesystem::path& lock_path, UniqueFd& lock_fd) {
+  // The lock file is opened first: in a Maildir that exists (every delivery but its first) that open is
+  // the only look at the Maildir needed here. The components of the path were checked for symlinks by
+  // confine_to_root() just before; tmp/, new/ and cur/ are checked as they are used (write_message).
+  lock_fd = open_maildir_lock(lock_path);
+  if (!lock_fd && (errno == ENOENT || errno == ENOTDIR)) {
+    // No Maildir yet (or something else in its place, which prepare() refuses as it always did).
+    if (auto ready = prepare(maildir, target); !ready.delivered()) return ready;
+    lock_fd = open_maildir_lock(lock_path);
+  }
+  if (!lock_fd) return outcome_from_errno(errno, "cannot open " + lock_path.string(), delivery_.quota_full_reply);
+  return make_outcome(Status::Delivered);
+}
+
 Outcome MaildirStore::check_quota(const std::filesystem::path& maildir, const Message& message, std::uint64_t quota,
                                   std::optional<MaildirQuota>& quota_file) {
   const auto reply = delivery_.quota_full_reply;
   if (quota == 0) return make_outcome(Status::Delivered);
   quota_file.emplace(maildir, maildir_.quota_file, quota);
   bool fits = false;
-  if (const int err = quota_file->check(message.size(), fits); err != 0) {
+  int err = quota_file->check(message.size(), fits);
+  if (err == ENOENT) {
+    // A rebuild writes maildirsize through tmp/, which an existing Maildir may lack: made here as
+    // prepare() made it before every delivery.
+    if (err = make_maildir_subdirs(maildir); err == 0) err = quota_file->check(message.size(), fits);
+  }
+  if (err != 0) {
     return outcome_from_errno(err, "cannot read the quota of " + maildir.string(), reply);
   }
   if (!fits) {
@@ -132,11 +161,10 @@ Outcome MaildirStore::deliver(const std::filesystem::path& maildir, std::string_
   // The target is chosen before the subdirectories exist, as it always was: a folder without them yet
   // gets them made below.
   const auto target = target_for(maildir, folder);
-  if (auto ready = prepare(maildir, target); !ready.delivered()) return ready;
 
   const auto lock_path = maildir / maildir_.lock_file;
-  const UniqueFd lock_fd = open_maildir_lock(lock_path);
-  if (!lock_fd) return outcome_from_errno(errno, "cannot open " + lock_path.string(), reply);
+  UniqueFd lock_fd;
+  if (auto opened = open_lock(maildir, target, lock_path, lock_fd); !opened.delivered()) return opened;
   FlockLock lock;
   if (auto locked = lock_shared(lock_fd.get(), lock_path, lock, delivery_.lock_timeout, reply); !locked.delivered()) {
     return locked;
@@ -159,11 +187,10 @@ Outcome MaildirStore::deliver_copy(const std::filesystem::path& maildir, const s
                                    std::string_view info, const Message& message, std::uint64_t quota,
                                    std::filesystem::path& written) {
   const auto reply = delivery_.quota_full_reply;
-  if (auto ready = prepare(maildir, target); !ready.delivered()) return ready;
 
   const auto lock_path = maildir / maildir_.lock_file;
-  const UniqueFd lock_fd = open_maildir_lock(lock_path);
-  if (!lock_fd) return outcome_from_errno(errno, "cannot open " + lock_path.string(), reply);
+  UniqueFd lock_fd;
+  if (auto opened = open_lock(maildir, target, lock_path, lock_fd); !opened.delivered()) return opened;
   FlockLock lock;
   if (auto locked = lock_shared(lock_fd.get(), lock_path, lock, delivery_.lock_timeout, reply); !locked.delivered()) {
     return locked;
@@ -218,16 +245,58 @@ Outcome MaildirStore::write_message(const std::filesystem::path& target, const M
   const auto tmp_dir = target / "tmp";
   const auto tmp_path = tmp_dir / name;
   // A copy with flags is one a reader has already seen in new/ and moved on: cur/, the flags after the name.
-  const auto new_path = info.empty() ? target / "new" / name : target / "cur" / (name + std::string(info));
+  const std::string link_name = info.empty() ? name : name + std::string(info);
+  const auto link_dir = target / (info.empty() ? "new" : "cur");
+  const auto new_path = link_dir / link_name;
+
+  // tmp/, new/ and cur/ are made (and lstat'ed: a symlink or a file in place of one is refused) only
+  // when opening the one needed fails, and at most once per copy.
+  bool subdirs_made = false;
+  const auto make_subdirs = [&]() -> int {
+    subdirs_made = true;
+    return make_maildir_subdirs(target);
+  };
+  const auto subdirs_failed = [&](int err) {
+    return outcome_from_errno(err, "cannot create the subdirectories of " + target.string(), reply);
+  };
+
+  // new/ (or cur/) is opened first and kept: the link goes into this very directory (no symlink
+  // followed at new/), and its fsync below needs no second open.
+  const auto open_link_dir = [&] {
+    return UniqueFd(::open(link_dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  };
+  UniqueFd dir_fd = open_link_dir();
+  if (!dir_fd && missing_or_not_a_directory(errno)) {
+    if (const int err = make_subdirs(); err != 0) return subdirs_failed(err);
+    dir_fd = open_link_dir();
+  }
+  if (!dir_fd) return outcome_from_errno(errno, "cannot open " + link_dir.string(), reply);
 
   // Preferably an unnamed file in tmp/ (O_TMPFILE): creating it does not lock tmp/ against the other
   // deliveries, and a crash before the link leaves nothing behind to clean up. Where the filesystem or
   // /proc cannot do that (NFS, a chroot), a named tmp/ file, the qmail way.
   const bool unnamed = tmp_files_ == TmpFiles::Unnamed && proc_fd_links_work();
   UniqueFd fd;
-  if (unnamed) fd = UniqueFd(::open(tmp_dir.c_str(), O_WRONLY | O_TMPFILE | O_CLOEXEC, 0600));
+  if (unnamed) {
+    // tmp/ is the last component here, so O_NOFOLLOW refuses a symlink in its place.
+    const auto open_unnamed = [&] {
+      return UniqueFd(::open(tmp_dir.c_str(), O_WRONLY | O_TMPFILE | O_NOFOLLOW | O_CLOEXEC, 0600));
+    };
+    fd = open_unnamed();
+    if (!fd && missing_or_not_a_directory(errno) && !subdirs_made) {
+      if (const int err = make_subdirs(); err != 0) return subdirs_failed(err);
+      fd = open_unnamed();
+    }
+  }
   const bool named = !fd;
-  if (named) fd = UniqueFd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (named) {
+    // A named file's open follows a symlink at tmp/ (O_NOFOLLOW covers the file only): tmp/ is checked
+    // first, as it always was.
+    if (!subdirs_made) {
+      if (const int err = make_subdirs(); err != 0) return subdirs_failed(err);
+    }
+    fd = UniqueFd(::open(tmp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  }
   if (!fd) return outcome_from_errno(errno, "cannot create a file in " + tmp_dir.string(), reply);
 
   // Headers and the first chunk of the body go out in one write() for a typical small message.
@@ -245,23 +314,25 @@ Outcome MaildirStore::write_message(const std::filesystem::path& target, const M
   if (err == 0 && delivery_.fsync && ::fsync(fd.get()) != 0) err = errno;
   if (named) {
     if (err == 0) err = fd.close();  // close() can report a deferred write error (NFS)
-    if (err == 0 && ::link(tmp_path.c_str(), new_path.c_str()) != 0) err = errno;
+    if (err == 0 && ::linkat(AT_FDCWD, tmp_path.c_str(), dir_fd.get(), link_name.c_str(), 0) != 0) err = errno;
     if (err != 0) ::unlink(tmp_path.c_str());
   } else {
     const std::string by_fd = "/proc/self/fd/" + std::to_string(fd.get());
-    if (err == 0 && ::linkat(AT_FDCWD, by_fd.c_str(), AT_FDCWD, new_path.c_str(), AT_SYMLINK_FOLLOW) != 0) err = errno;
+    if (err == 0 && ::linkat(AT_FDCWD, by_fd.c_str(), dir_fd.get(), link_name.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+      err = errno;
+    }
     if (const int close_err = fd.close(); err == 0 && close_err != 0) {
       err = close_err;
-      ::unlink(new_path.c_str());
+      ::unlinkat(dir_fd.get(), link_name.c_str(), 0);
     }
   }
   if (err != 0) return outcome_from_errno(err, "writing a copy into " + target.string(), reply);
   if (delivery_.fsync) {
-    if (const int sync_err = new_dir_syncs_.sync(new_path.parent_path()); sync_err != 0) {
+    if (const int sync_err = new_dir_syncs_.sync(link_dir, dir_fd.get()); sync_err != 0) {
       // Without a durable name the copy may vanish in a crash: take it back and let the MTA retry.
-      ::unlink(new_path.c_str());
+      ::unlinkat(dir_fd.get(), link_name.c_str(), 0);
       if (named) ::unlink(tmp_path.c_str());
-      return outcome_from_errno(sync_err, "syncing " + new_path.parent_path().string(), reply);
+      return outcome_from_errno(sync_err, "syncing " + link_dir.string(), reply);
     }
   }
   if (named) ::unlink(tmp_path.c_str());

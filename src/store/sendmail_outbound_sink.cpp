@@ -20,6 +20,7 @@
 #include "letterbox/sieve/vacation_reply.hpp"
 #include "letterbox/sieve/vacation_rules.hpp"
 #include "letterbox/util/log.hpp"
+#include "letterbox/util/process_identity.hpp"
 
 namespace letterbox {
 namespace {
@@ -32,7 +33,7 @@ std::string reply_message_id(std::time_t now, const std::string& hostname) {
   const auto noise = (static_cast<std::uint64_t>(random()) << 32) | random();
   std::array<char, 96> text{};
   std::snprintf(text.data(), text.size(), "<%lld.%ld.%llu.%016llx.vacation@", static_cast<long long>(now),
-                static_cast<long>(::getpid()),
+                static_cast<long>(process_id()),
                 static_cast<unsigned long long>(sequence.fetch_add(1, std::memory_order_relaxed)),
                 static_cast<unsigned long long>(noise));
   return text.data() + hostname + ">";

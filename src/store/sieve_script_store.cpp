@@ -17,6 +17,7 @@
 #include "letterbox/sieve/script_name.hpp"
 #include "letterbox/store/mail_path.hpp"
 #include "letterbox/util/file_io.hpp"
+#include "letterbox/util/process_identity.hpp"
 #include "letterbox/util/unique_fd.hpp"
 
 namespace letterbox {
@@ -69,7 +70,7 @@ int read_file_at(int dir, const std::string& name, std::size_t limit, std::strin
 int write_file_at(int dir, const std::string& name, std::string_view bytes) {
   static std::atomic<unsigned> sequence{0};
   // A leading '.' keeps the temporary file out of every listing: no script name starts with one.
-  const std::string temporary = ".tmp." + std::to_string(::getpid()) + "." + std::to_string(sequence++) + "." + name;
+  const std::string temporary = ".tmp." + std::to_string(process_id()) + "." + std::to_string(sequence++) + "." + name;
   UniqueFd fd(::openat(dir, temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!fd) return errno;
   int err = write_all(fd.get(), bytes);
@@ -97,7 +98,7 @@ UniqueFd open_directory(const std::filesystem::path& dir) {
 // for one change; the lock goes with the descriptor.
 ScriptResult open_for_change(const std::filesystem::path& mail_root, const std::filesystem::path& path, UniqueFd& dir) {
   // Letterbox writes mail as the delivery user only; a script root wrote could not be replaced by it.
-  if (::geteuid() == 0) {
+  if (running_as_root()) {
     return refused(ScriptStatus::Failed, "refusing to write " + path.string() + " as root: run as the delivery user");
   }
   if (const int err = make_directories(mail_root, path); err != 0) {

@@ -196,3 +196,92 @@ TEST_F(MaildirStoreTest, NamedTmpFileIsRemovedWhenTheDiskIsFull) {
   EXPECT_TRUE(files_in(maildir() / "tmp").empty());
   EXPECT_TRUE(files_in(maildir() / "new").empty());
 }
+
+// A ready Maildir is delivered into without a stat of tmp/, new/ or cur/; each is checked as it is
+// opened. A symlink in place of one that a delivery uses (tmp/, and new/ or cur/ for a copy with flags)
+// is still refused, by both kinds of tmp/ file, and nothing lands where it points. (One it does not use
+// is not looked at by an unnamed tmp/ file's delivery; the named kind lstats all three, as before.)
+TEST_F(MaildirStoreTest, ASymlinkInPlaceOfASubdirectoryIsRefused) {
+  std::filesystem::create_directories(tmp_ / "elsewhere" / "tmp");
+  std::filesystem::create_directories(tmp_ / "elsewhere" / "new");
+  std::filesystem::create_directories(tmp_ / "elsewhere" / "cur");
+  ASSERT_TRUE(is_reply(deliver(test_message("m0"), maildir_recipient()), kDelivered));
+  const auto spool = spool_of(test_message("m1"));
+  const Message message{spool, "", "sender@example.org"};
+  for (const std::string sub : {"tmp", "new", "cur"}) {
+    SCOPED_TRACE(sub);
+    const auto moved = maildir() / (sub + ".real");
+    std::filesystem::rename(maildir() / sub, moved);
+    ASSERT_EQ(symlink((tmp_ / "elsewhere" / sub).c_str(), (maildir() / sub).c_str()), 0);
+    for (const auto kind : {MaildirStore::TmpFiles::Unnamed, MaildirStore::TmpFiles::Named}) {
+      const bool named = kind == MaildirStore::TmpFiles::Named;
+      FsyncBatch syncs;
+      MaildirStore store(settings_.delivery, settings_.maildir, syncs, kind);
+      const auto outcome = store.deliver(maildir(), "", message, 0);
+      if (sub != "cur" || named) {
+        EXPECT_FALSE(outcome.delivered()) << named << " " << outcome.text;
+        EXPECT_EQ(outcome.code / 100, 4) << named << " " << outcome.text;
+      }
+      std::filesystem::path written;
+      const auto copy = store.deliver_copy(maildir(), maildir(), ":2,S", message, 0, written);
+      if (sub != "new" || named) {
+        EXPECT_FALSE(copy.delivered()) << named << " " << copy.text;
+        EXPECT_EQ(copy.code / 100, 4) << named << " " << copy.text;
+      }
+    }
+    EXPECT_TRUE(files_in(tmp_ / "elsewhere" / sub).empty());
+    EXPECT_TRUE(std::filesystem::is_symlink(maildir() / sub));
+    std::filesystem::remove(maildir() / sub);
+    std::filesystem::rename(moved, maildir() / sub);
+  }
+  // A file where new/ belongs is refused just the same.
+  std::filesystem::rename(maildir() / "new", maildir() / "new.real");
+  write_file(maildir() / "new", "");
+  EXPECT_EQ(deliver(test_message("m2"), maildir_recipient()).code / 100, 4);
+  std::filesystem::remove(maildir() / "new");
+  std::filesystem::rename(maildir() / "new.real", maildir() / "new");
+  EXPECT_EQ(files_in(maildir() / "new").size(), 2U);  // m0 and the one delivery made while cur/ was a symlink
+}
+
+// tmp/, new/ and cur/ are made when a delivery finds one missing, not only on a Maildir's first
+// delivery; with a quota too (its recount writes through tmp/).
+TEST_F(MaildirStoreTest, AMissingSubdirectoryIsMadeAgain) {
+  auto recipient = maildir_recipient();
+  ASSERT_TRUE(is_reply(deliver(test_message("m0"), recipient), kDelivered));
+  std::filesystem::remove_all(maildir() / "new");
+  ASSERT_TRUE(is_reply(deliver(test_message("m1"), recipient), kDelivered));
+  EXPECT_EQ(files_in(maildir() / "new").size(), 1U);
+  std::filesystem::remove_all(maildir() / "tmp");
+  ASSERT_TRUE(is_reply(deliver(test_message("m2"), recipient), kDelivered));
+  EXPECT_TRUE(std::filesystem::is_directory(maildir() / "tmp"));
+  std::filesystem::remove_all(maildir() / "tmp");
+  std::filesystem::remove(maildir() / "maildirsize");
+  recipient.quota = 1'000'000;
+  ASSERT_TRUE(is_reply(deliver(test_message("m3"), recipient), kDelivered));
+  EXPECT_EQ(files_in(maildir() / "new").size(), 3U);
+  std::filesystem::remove_all(maildir() / "cur");
+  FsyncBatch syncs;
+  MaildirStore store(settings_.delivery, settings_.maildir, syncs);
+  const auto spool = spool_of(test_message("m4"));
+  std::filesystem::path written;
+  const auto copy = store.deliver_copy(maildir(), maildir(), ":2,S", Message{spool, "", "s@example.org"}, 0, written);
+  ASSERT_TRUE(copy.delivered()) << copy.text;
+  EXPECT_EQ(written.parent_path(), maildir() / "cur");
+  EXPECT_EQ(files_in(maildir() / "cur").size(), 1U);
+  EXPECT_EQ(read_mailbox("maildir", maildir()).find("\tBAD\t"), std::string::npos);
+}
+
+// The quota's recount writes maildirsize through tmp/ and reads new/ and cur/: with a symlink in place
+// of tmp/ it writes nothing where the symlink points, and the delivery is refused.
+TEST_F(MaildirStoreTest, TheQuotaRecountFollowsNoSymlinkedSubdirectory) {
+  auto recipient = maildir_recipient();
+  recipient.quota = 1'000'000;
+  ASSERT_TRUE(is_reply(deliver(test_message("m0"), recipient), kDelivered));
+  std::filesystem::remove(maildir() / "maildirsize");
+  std::filesystem::create_directories(tmp_ / "elsewhere");
+  std::filesystem::remove_all(maildir() / "tmp");
+  ASSERT_EQ(symlink((tmp_ / "elsewhere").c_str(), (maildir() / "tmp").c_str()), 0);
+  EXPECT_EQ(deliver(test_message("m1"), recipient).code / 100, 4);
+  EXPECT_TRUE(files_in(tmp_ / "elsewhere").empty());
+  EXPECT_EQ(files_in(maildir() / "new").size(), 1U);
+}

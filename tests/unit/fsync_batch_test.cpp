@@ -1,5 +1,6 @@
 #include "letterbox/store/fsync_batch.hpp"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "letterbox/util/unique_fd.hpp"
 #include "test_support.hpp"
 
 using namespace letterbox;
@@ -116,4 +118,23 @@ TEST(FsyncBatch, RealDirectory) {
   FsyncBatch syncs;
   EXPECT_EQ(syncs.sync(tmp.path()), 0);
   EXPECT_EQ(syncs.sync(tmp / "missing"), ENOENT);
+}
+
+// A caller that has the directory open lets the leader fsync that descriptor: no second open, so a name
+// that no longer leads to the directory does not matter (the path only groups the callers).
+TEST(FsyncBatch, ADescriptorOfTheDirectoryIsSyncedInsteadOfItsPath) {
+  test::TempDir tmp;
+  const UniqueFd dir(::open(tmp.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  ASSERT_TRUE(dir);
+  FsyncBatch syncs;
+  EXPECT_EQ(syncs.sync(tmp / "missing", dir.get()), 0);
+  EXPECT_EQ(syncs.sync(tmp / "missing", -1), ENOENT);
+  // A sync function of the caller's own is still given the path.
+  std::vector<std::filesystem::path> synced;
+  FsyncBatch counted([&](const std::filesystem::path& d) {
+    synced.push_back(d);
+    return 0;
+  });
+  EXPECT_EQ(counted.sync(tmp / "new", dir.get()), 0);
+  EXPECT_EQ(synced, std::vector<std::filesystem::path>{tmp / "new"});
 }

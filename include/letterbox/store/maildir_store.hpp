@@ -18,6 +18,7 @@
 #include "letterbox/store/fsync_batch.hpp"
 #include "letterbox/store/maildir_quota.hpp"
 #include "letterbox/store/message.hpp"
+#include "letterbox/util/unique_fd.hpp"
 
 namespace letterbox {
 
@@ -50,7 +51,11 @@ class MaildirStore {
                 std::uint64_t quota);
 
  private:
+  // Creates the Maildir (and tmp/, new/, cur/ of it and of `target`) where missing.
   Outcome prepare(const std::filesystem::path& maildir, const std::filesystem::path& target);
+  // Opens <maildir>/<lock_file>, running prepare() first only when the Maildir is not there yet.
+  Outcome open_lock(const std::filesystem::path& maildir, const std::filesystem::path& target,
+                    const std::filesystem::path& lock_path, UniqueFd& lock_fd);
   Outcome check_quota(const std::filesystem::path& maildir, const Message& message, std::uint64_t quota,
                       std::optional<MaildirQuota>& quota_file);
   Outcome write_message(const std::filesystem::path& target, const Message& message, std::string_view info = {},
