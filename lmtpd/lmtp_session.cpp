@@ -260,10 +260,6 @@ awaitable<void> LmtpSession::append_to_spool() {
   std::string text;
   text.swap(spool_buffer_);
   auto spool = spool_;
-  if (spool->fits_in_memory(text.size())) {  // no file written: nothing to wait on, no trip to the pool
-    spool->append(text);
-    co_return;
-  }
   auto write = [&spool, &text] {
     try {
       spool->append(text);
@@ -273,7 +269,13 @@ awaitable<void> LmtpSession::append_to_spool() {
       return false;
     }
   };
-  const bool ok = co_await on_pool(state_.pool(), write);
+  // What stays in memory is written here (nothing to wait on, no trip to the pool); a file, on the pool.
+  bool ok = false;
+  if (spool->fits_in_memory(text.size())) {
+    ok = write();
+  } else {
+    ok = co_await on_pool(state_.pool(), write);
+  }
   if (!ok) {
     spool_.reset();        // the message is answered 451 at its end
     spool_failed_ = true;  // and a later BDAT chunk must not start a new, truncated one
