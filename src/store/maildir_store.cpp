@@ -93,7 +93,10 @@ Outcome lock_shared(int lock_fd, const std::filesystem::path& lock_path, FlockLo
   LockRetry retry(timeout);
   for (;;) {
     const auto attempt = lock.try_lock(lock_fd, false);
-    if (attempt.result == LockTry::Acquired) return make_outcome(Status::Delivered);
+    if (attempt.result == LockTry::Acquired) {
+      lock.release_on_close();  // the caller's descriptor of the lock file is closed when it is done
+      return make_outcome(Status::Delivered);
+    }
     if (attempt.result == LockTry::Failed) return outcome_from_errno(attempt.error, attempt.detail, reply);
     if (!retry.backoff()) {
       return make_outcome(Status::MailboxLocked, lock_path.string() + " is held exclusively");

@@ -69,6 +69,10 @@ class FlockLock {
 
   LockAttempt try_lock(int fd, bool exclusive);
   void unlock();
+  // The lock ends with the descriptor's close instead of an unlock: for a descriptor of our own
+  // (O_CLOEXEC, never dup'ed) the explicit LOCK_UN is a system call for nothing. Only where no other
+  // lock must be let go after this one and before the close.
+  void release_on_close() { fd_ = -1; }
   [[nodiscard]] bool held() const { return fd_ >= 0; }
 
  private:
