@@ -320,9 +320,7 @@ awaitable<bool> LmtpSession::handle_starttls(std::string_view args) {
   tls_context_ = runtime_->tls;
   auto stream = std::make_unique<TlsStream>(socket_, *tls_context_);
   // A client that stalls in the handshake is as idle as one that stops sending.
-  waiting_for_input_ = true;
-  idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
-  idle_timer_.cancel();
+  start_waiting_on_client(std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout);
   boost::system::error_code ec;
   co_await stream->async_handshake(TlsStream::server, asio::redirect_error(use_awaitable, ec));
   waiting_for_input_ = false;

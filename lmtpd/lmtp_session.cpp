@@ -71,21 +71,28 @@ awaitable<void> LmtpSession::flush() {
   std::string data;
   data.swap(out_);
   // A client that stops reading our replies is as idle as one that stops sending.
-  waiting_for_input_ = true;
-  idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
-  idle_timer_.cancel();
+  start_waiting_on_client(std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout);
   boost::system::error_code ec;
   co_await write_all(data, ec);
   waiting_for_input_ = false;
   if (ec || timed_out_) closed_ = true;
 }
 
+void LmtpSession::start_waiting_on_client(std::chrono::steady_clock::time_point deadline) {
+  waiting_for_input_ = true;
+  idle_deadline_ = deadline;
+  // A later deadline is found when the timer fires and is re-armed then: re-arming on every command
+  // would wake the watchdog and move the timer twice per line.
+  if (deadline < watchdog_expiry_) idle_timer_.cancel();
+}
+
 awaitable<void> LmtpSession::watchdog() {
   auto self = shared_from_this();
   while (!closed_) {
-    // Only time spent waiting on the client counts; while we work, sleep until read_more() or flush()
+    // Only time spent waiting on the client counts; while we work, sleep until a wait on the client
     // re-arms us (re-arming a deadline already passed would spin).
-    idle_timer_.expires_at(waiting_for_input_ ? idle_deadline_ : std::chrono::steady_clock::time_point::max());
+    watchdog_expiry_ = waiting_for_input_ ? idle_deadline_ : std::chrono::steady_clock::time_point::max();
+    idle_timer_.expires_at(watchdog_expiry_);
     boost::system::error_code ec;
     co_await idle_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
     if (closed_) break;
@@ -129,17 +136,14 @@ std::chrono::steady_clock::time_point LmtpSession::read_deadline() {
 awaitable<bool> LmtpSession::read_more() {
   // Any read may time out (a client stalled in the middle of DATA too); only a read for the next
   // command may be interrupted by SIGTERM.
-  waiting_for_input_ = true;
   reading_command_ = parser_.in_command_mode() && !in_message_;
   // A SIGTERM that came while we were flushing a reply found no read to cancel: honour it before waiting
   // (otherwise the session, and the server's exit, waits for the client or idle_timeout).
   if (reading_command_ && shutdown_requested_) {
     reading_command_ = false;
-    waiting_for_input_ = false;
     co_return false;
   }
-  idle_deadline_ = read_deadline();
-  idle_timer_.cancel();  // the watchdog re-arms with the new deadline
+  start_waiting_on_client(read_deadline());
   const bool credited = credit_per_byte_read_ && !parser_.in_command_mode();
   boost::system::error_code ec;
   const std::size_t n = co_await read_some(ec);
@@ -246,9 +250,8 @@ awaitable<void> LmtpSession::end_tls() {
   // has only to write ours.
   SSL* ssl = tls_->native_handle();
   SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
-  waiting_for_input_ = true;  // as in flush(): a client that stops reading must not hold the session
-  idle_deadline_ = std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout;
-  idle_timer_.cancel();
+  // As in flush(): a client that stops reading must not hold the session.
+  start_waiting_on_client(std::chrono::steady_clock::now() + runtime_->settings.server.idle_timeout);
   boost::system::error_code ignored;
   co_await tls_->async_shutdown(asio::redirect_error(use_awaitable, ignored));
   waiting_for_input_ = false;

@@ -62,6 +62,9 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   [[nodiscard]] std::chrono::steady_clock::time_point read_deadline();
   boost::asio::awaitable<void> flush();
   boost::asio::awaitable<void> watchdog();
+  // Every wait on the client (read, write, TLS handshake) starts here: the idle timeout applies until
+  // `deadline`.
+  void start_waiting_on_client(std::chrono::steady_clock::time_point deadline);
   void reply(std::string_view line);
   void reply_timed_out();                                             // after the watchdog ended a read
   boost::asio::awaitable<bool> handle_event(const LmtpEvent& event);  // false: the session ends
@@ -109,7 +112,8 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   std::string helo_;
   std::string proxied_by_;  // the host that marked this session as proxied (lmtp_relay.hpp)
   boost::asio::steady_timer idle_timer_;
-  std::chrono::steady_clock::time_point idle_deadline_;  // the watchdog's: of the read or write under way
+  std::chrono::steady_clock::time_point idle_deadline_;    // the watchdog's: of the read or write under way
+  std::chrono::steady_clock::time_point watchdog_expiry_;  // when idle_timer_ fires as armed now
   // The command line being waited for must be complete by then; set when the wait begins, re-armed only
   // once an event has been taken, so bytes trickling in never extend it.
   std::chrono::steady_clock::time_point command_deadline_;
