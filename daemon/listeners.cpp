@@ -103,7 +103,12 @@ void Listeners::bind_unix(const std::string& path, unsigned socket_mode, const S
 
 void Listeners::bind_tcp(const std::string& spec) {
   boost::system::error_code ec;
-  auto acceptor = open_tcp_acceptor(io_, spec, ec);
+  auto opened = open_tcp_acceptor(io_, spec, ec);
+  auto acceptor = std::make_unique<TcpAcceptor>(io_);
+  if (!ec) {
+    const auto family = opened->local_endpoint().protocol().family();
+    acceptor->assign(asio::generic::stream_protocol(family, IPPROTO_TCP), opened->release(), ec);
+  }
   if (ec) throw std::runtime_error("cannot listen on " + spec + ": " + ec.message());
   tcp_.push_back(std::move(acceptor));
 }
@@ -149,8 +154,8 @@ bool Listeners::adopt_systemd_sockets() {
       acceptor->assign(asio::local::stream_protocol(), fd, ec);
       if (!ec) unix_.push_back(std::move(acceptor));
     } else if (address.ss_family == AF_INET || address.ss_family == AF_INET6) {
-      auto acceptor = std::make_unique<asio::ip::tcp::acceptor>(io_);
-      acceptor->assign(address.ss_family == AF_INET ? asio::ip::tcp::v4() : asio::ip::tcp::v6(), fd, ec);
+      auto acceptor = std::make_unique<TcpAcceptor>(io_);
+      acceptor->assign(asio::generic::stream_protocol(address.ss_family, IPPROTO_TCP), fd, ec);
       if (!ec) tcp_.push_back(std::move(acceptor));
     } else {
       throw std::runtime_error(name + " is neither a UNIX nor a TCP socket");
@@ -250,13 +255,14 @@ void Listeners::close() {
   unix_paths_.clear();
 }
 
-awaitable<void> Listeners::accept_tcp(asio::ip::tcp::acceptor& acceptor) {
+awaitable<void> Listeners::accept_tcp(TcpAcceptor& acceptor) {
   for (;;) {
     // Accepted straight into the session's socket on its network thread: no epoll registration made
     // only to be undone when a TCP socket is turned into a generic one.
     Socket socket(network_.next().get_executor());
+    Socket::endpoint_type peer;
     boost::system::error_code ec;
-    co_await acceptor.async_accept(socket, asio::redirect_error(use_awaitable, ec));
+    co_await acceptor.async_accept(socket, peer, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       co_await pause_after_accept_error(io_, ec, "accept");
@@ -265,8 +271,7 @@ awaitable<void> Listeners::accept_tcp(asio::ip::tcp::acceptor& acceptor) {
     // Replies are written whole; Nagle would only hold back the next one behind an ACK.
     const int one = 1;
     (void)::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    const auto peer = socket.remote_endpoint(ec);
-    on_accept_(std::move(socket), ec ? std::string("unknown") : peer_address(peer));
+    on_accept_(std::move(socket), peer_address(peer));
   }
 }
 

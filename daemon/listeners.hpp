@@ -28,6 +28,9 @@ namespace letterbox {
 class Listeners {
  public:
   using Socket = boost::asio::generic::stream_protocol::socket;
+  // Generic, like the sockets it accepts: accept() then reports the peer's address itself, where a TCP
+  // acceptor accepting into a generic socket would need a getpeername() per connection.
+  using TcpAcceptor = boost::asio::basic_socket_acceptor<boost::asio::generic::stream_protocol>;
   using OnAccept = std::function<void(Socket socket, std::string peer)>;
 
   explicit Listeners(NetworkThreads& network) : network_(network), io_(network.main()) {}
@@ -46,13 +49,13 @@ class Listeners {
   void bind_tcp(const std::string& spec);
   bool adopt_systemd_sockets();
 
-  boost::asio::awaitable<void> accept_tcp(boost::asio::ip::tcp::acceptor& acceptor);
+  boost::asio::awaitable<void> accept_tcp(TcpAcceptor& acceptor);
   boost::asio::awaitable<void> accept_unix(boost::asio::local::stream_protocol::acceptor& acceptor);
 
   NetworkThreads& network_;
   boost::asio::io_context& io_;  // the acceptors'
   OnAccept on_accept_;
-  std::vector<std::unique_ptr<boost::asio::ip::tcp::acceptor>> tcp_;
+  std::vector<std::unique_ptr<TcpAcceptor>> tcp_;
   std::vector<std::unique_ptr<boost::asio::local::stream_protocol::acceptor>> unix_;
   struct MadeSocket {
     std::string path;

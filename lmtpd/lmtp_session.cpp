@@ -193,8 +193,9 @@ awaitable<void> LmtpSession::run() {
   if (tls_ && !closed_ && !timed_out_) co_await end_tls();  // after a timeout no watchdog bounds the write
   closed_ = true;
   idle_timer_.cancel();
+  // close() alone ends the connection: no other process holds the socket (programs are spawned with
+  // every descriptor above stderr closed), so a shutdown() first would be one more system call.
   boost::system::error_code ignored;
-  socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);
 }
 
