@@ -118,7 +118,8 @@ class MboxStore::ClaimedAppends {
   ClaimedAppends& operator=(const ClaimedAppends&) = delete;
   ~ClaimedAppends() {
     for (QueuedWork* work : claimed_) {
-      if (!finished_) static_cast<PendingAppend*>(work)->outcome = make_outcome(Status::LocalError);
+      // A literal short enough not to allocate: this runs while an exception (bad_alloc perhaps) unwinds.
+      if (!finished_) static_cast<PendingAppend*>(work)->outcome = make_outcome(Status::LocalError, "batch cut short");
       turn_.complete(*work);
     }
   }
