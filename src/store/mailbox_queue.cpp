@@ -106,9 +106,9 @@ std::vector<QueuedWork*> MailboxQueue::Guard::claim_waiting() {
   return claimed;
 }
 
-void MailboxQueue::Guard::complete(QueuedWork& work) {
+void MailboxQueue::Guard::complete(std::span<QueuedWork* const> claimed) {
   std::lock_guard lock(table_->mutex_);
-  work.done = true;
+  for (QueuedWork* work : claimed) work->done = true;
   table_->entries_.at(key_)->changed.notify_all();
 }
 

@@ -120,8 +120,8 @@ class MboxStore::ClaimedAppends {
     for (QueuedWork* work : claimed_) {
       // A literal short enough not to allocate: this runs while an exception (bad_alloc perhaps) unwinds.
       if (!finished_) static_cast<PendingAppend*>(work)->outcome = make_outcome(Status::LocalError, "batch cut short");
-      turn_.complete(*work);
     }
+    turn_.complete(claimed_);
   }
 
   [[nodiscard]] std::size_t size() const { return 1 + claimed_.size(); }

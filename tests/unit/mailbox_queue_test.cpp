@@ -129,8 +129,8 @@ TEST(MailboxQueue, TheHolderClaimsQueuedWorkInOrderAndCompletesIt) {
   for (QueuedWork* work : claimed) {
     auto* mine = static_cast<Work*>(work);
     mine->result = mine->input * 10;
-    guard.complete(*work);
   }
+  guard.complete(claimed);
   for (auto& t : waiters) t.join();
   EXPECT_EQ(results, (std::vector<int>{10, 20, 30}));
   held = MailboxQueue::Refusal::TimedOut;  // releases the turn to the plain waiter
@@ -171,7 +171,7 @@ TEST(MailboxQueue, ClaimedWorkIsWaitedForPastItsDeadline) {
   ASSERT_EQ(claimed.size(), 1U);
   std::this_thread::sleep_for(400ms);  // the holder's write outlasts the waiter's deadline
   work.result = 70;
-  guard.complete(*claimed[0]);
+  guard.complete(claimed);
   waiter.join();
   EXPECT_GE(took, 400ms);
 }
@@ -190,7 +190,7 @@ TEST(MailboxQueue, UnclaimedWorkTakesTheTurnWhenTheHolderLeavesItThere) {
     if (auto* guard = std::get_if<MailboxQueue::Guard>(&turn)) {
       ++turns;
       EXPECT_FALSE(work.claimed);
-      for (QueuedWork* other : guard->claim_waiting()) guard->complete(*other);
+      guard->complete(guard->claim_waiting());
     } else if (std::holds_alternative<MailboxQueue::CompletedByHolder>(turn)) {
       ++completed;
     }
@@ -222,6 +222,6 @@ TEST(MailboxQueue, WorkCarryingWaitersCountTowardsMaxWaiters) {
   Turn turn = queue.acquire("/m/a", std::chrono::steady_clock::now() + 5s, refused);
   ASSERT_TRUE(std::holds_alternative<MailboxQueue::Refusal>(turn));
   EXPECT_EQ(std::get<MailboxQueue::Refusal>(turn), MailboxQueue::Refusal::TooManyWaiters);
-  for (QueuedWork* work : guard.claim_waiting()) guard.complete(*work);
+  guard.complete(guard.claim_waiting());
   waiter.join();
 }

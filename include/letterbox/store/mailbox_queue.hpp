@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -56,8 +57,9 @@ class MailboxQueue {
     // before this Guard is destroyed, whatever happens: its waiter waits for nothing else.
     std::vector<QueuedWork*> claim_waiting();
 
-    // Marks claimed work done (its result already written by the holder) and wakes its waiter.
-    void complete(QueuedWork& work);
+    // Marks claimed work done (each result already written by the holder) and wakes the waiters, once
+    // for all of them.
+    void complete(std::span<QueuedWork* const> claimed);
 
    private:
     friend class MailboxQueue;
