@@ -128,6 +128,38 @@ TEST_F(MboxGroupAppendTest, AnOverQuotaMessageInABatchFailsAloneAndTheOthersAreD
   EXPECT_EQ(intact_ids(), (std::vector<std::string>{"seed", "small-0", "small-1", "small-2", "small-3"}));
 }
 
+TEST_F(MboxGroupAppendTest, AWriteThatFailsMidBatchIsCutOffAloneAndTheOthersAreDelivered) {
+  if (!mount_tiny_filesystem("256k")) GTEST_SKIP() << "needs root to mount a tmpfs";
+  std::filesystem::create_directories(mbox().parent_path());
+  MailboxQueue queue(8);
+  MboxStore store(settings_.delivery, settings_.mbox, queue);
+  ASSERT_TRUE(is_reply(append(store, test_message("seed"), 0, nullptr), kDelivered));
+  settings_.delivery.lock_timeout = 10s;
+
+  // Bigger than the filesystem: its write starts, fails with ENOSPC and must leave no byte behind; the
+  // messages before it in the batch stay, and the ones after it still fit.
+  std::string big = test_message("big");
+  big.insert(big.find("\n\n") + 2, std::string(512 * 1024, 'x') + "\n");
+  auto holder = hold_fcntl_lock();
+  std::vector<std::string> bodies{test_message("small-0"), test_message("small-1"), big, test_message("small-2"),
+                                  test_message("small-3")};
+  std::vector<Outcome> outcomes(bodies.size());
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    threads.emplace_back([&, i] { outcomes[i] = append(store, bodies[i], 0, nullptr); });
+  }
+  ASSERT_TRUE(wait_for_queued(queue, bodies.size() - 1));
+  holder->stop();
+  for (auto& t : threads) t.join();
+
+  for (std::size_t i = 0; i < bodies.size(); ++i) {
+    EXPECT_TRUE(
+        is_reply(outcomes[i], i == 2 ? "452 4.3.1 <alice@example.org> Insufficient system storage" : kDelivered))
+        << "delivery " << i;
+  }
+  EXPECT_EQ(intact_ids(), (std::vector<std::string>{"seed", "small-0", "small-1", "small-2", "small-3"}));
+}
+
 TEST_F(MboxGroupAppendTest, AWaiterWhoseDeadlinePassesUnclaimedIsLockedAndNotInTheMailbox) {
   MailboxQueue queue(8);
   Settings patient = settings_;
