@@ -206,8 +206,9 @@ void MboxStore::write_batch(int fd, const std::filesystem::path& mbox, ClaimedAp
   struct stat st {};
   if (::fstat(fd, &st) != 0) {
     const int err = errno;
-    for (std::size_t i = 0; i < batch.size(); ++i)
+    for (std::size_t i = 0; i < batch.size(); ++i) {
       batch[i].outcome = outcome_from_errno(err, "cannot stat " + mbox.string());
+    }
     return;
   }
   const auto batch_start = static_cast<std::uint64_t>(st.st_size);

@@ -34,7 +34,7 @@ class MboxGroupAppendTest : public StoreTest {
     return holder;
   }
 
-  // One delivery of message `id` through `store`, as the Deliverer makes it.
+  // One delivery of `body` through `store`, with the headers the Deliverer adds.
   Outcome append(MboxStore& store, const std::string& body, std::uint64_t quota, MboxAppend* where) {
     const Spool spool = spool_of(body);
     return store.append(mbox(), Message{spool, kHeaders, "sender@example.org"}, quota, where);
