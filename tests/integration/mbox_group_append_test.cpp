@@ -45,6 +45,25 @@ class MboxGroupAppendTest : public StoreTest {
     return wait_until([&] { return queue.waiting(mbox().string()) >= count; }, 5s);
   }
 
+  // Delivers `bodies` at once while another program holds the fcntl lock: one delivery holds the turn and
+  // retries the lock, the others queue behind it, and the lock is let go once they all wait. `where`, when
+  // given, gets each copy's offsets.
+  std::vector<Outcome> deliver_queued(MailboxQueue& queue, MboxStore& store, const std::vector<std::string>& bodies,
+                                      std::uint64_t quota, std::vector<MboxAppend>* where = nullptr) {
+    auto holder = hold_fcntl_lock();
+    std::vector<Outcome> outcomes(bodies.size());
+    if (where != nullptr) where->assign(bodies.size(), {});
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < bodies.size(); ++i) {
+      threads.emplace_back(
+          [&, i] { outcomes[i] = append(store, bodies[i], quota, where != nullptr ? &(*where)[i] : nullptr); });
+    }
+    EXPECT_TRUE(wait_for_queued(queue, bodies.size() - 1));
+    holder->stop();
+    for (auto& t : threads) t.join();
+    return outcomes;
+  }
+
   // The ids read_mailbox.py found intact, sorted; any damaged message fails the test.
   std::vector<std::string> intact_ids() {
     const auto report = read_mailbox("mbox", mbox());
@@ -70,19 +89,11 @@ TEST_F(MboxGroupAppendTest, DeliveriesQueuedBehindALockHolderAreAllAppendedIntac
   const auto seeded = std::filesystem::file_size(mbox());
   settings_.delivery.lock_timeout = 10s;  // the store reads the settings it was given by reference
 
-  auto holder = hold_fcntl_lock();
   constexpr int kDeliveries = 5;
-  std::vector<Outcome> outcomes(kDeliveries);
-  std::vector<MboxAppend> where(kDeliveries);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kDeliveries; ++i) {
-    threads.emplace_back(
-        [&, i] { outcomes[i] = append(store, test_message("group-" + std::to_string(i)), 0, &where[i]); });
-  }
-  // One of them holds the turn and retries the fcntl lock; the other four wait in the queue.
-  ASSERT_TRUE(wait_for_queued(queue, kDeliveries - 1));
-  holder->stop();
-  for (auto& t : threads) t.join();
+  std::vector<std::string> bodies;
+  for (int i = 0; i < kDeliveries; ++i) bodies.push_back(test_message("group-" + std::to_string(i)));
+  std::vector<MboxAppend> where;
+  const auto outcomes = deliver_queued(queue, store, bodies, 0, &where);
 
   for (const auto& outcome : outcomes) EXPECT_TRUE(is_reply(outcome, kDelivered));
   EXPECT_EQ(intact_ids(), (std::vector<std::string>{"group-0", "group-1", "group-2", "group-3", "group-4", "seed"}));
@@ -110,17 +121,9 @@ TEST_F(MboxGroupAppendTest, AnOverQuotaMessageInABatchFailsAloneAndTheOthersAreD
   // Room for the four small messages wherever the big one falls in the batch, never for the big one.
   const std::string big = test_message("big") + std::string(64 * 1024, 'x') + "\n";
   const std::uint64_t quota = seeded + 4 * (test_message("small-0").size() + kHeaders.size() + 200) + 1024;
-  auto holder = hold_fcntl_lock();
-  std::vector<std::string> bodies{test_message("small-0"), test_message("small-1"), big, test_message("small-2"),
-                                  test_message("small-3")};
-  std::vector<Outcome> outcomes(bodies.size());
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < bodies.size(); ++i) {
-    threads.emplace_back([&, i] { outcomes[i] = append(store, bodies[i], quota, nullptr); });
-  }
-  ASSERT_TRUE(wait_for_queued(queue, bodies.size() - 1));
-  holder->stop();
-  for (auto& t : threads) t.join();
+  const std::vector<std::string> bodies{test_message("small-0"), test_message("small-1"), big, test_message("small-2"),
+                                        test_message("small-3")};
+  const auto outcomes = deliver_queued(queue, store, bodies, quota);
 
   for (std::size_t i = 0; i < bodies.size(); ++i) {
     EXPECT_TRUE(is_reply(outcomes[i], i == 2 ? kFull : kDelivered)) << "delivery " << i;
@@ -140,17 +143,9 @@ TEST_F(MboxGroupAppendTest, AWriteThatFailsMidBatchIsCutOffAloneAndTheOthersAreD
   // messages before it in the batch stay, and the ones after it still fit.
   std::string big = test_message("big");
   big.insert(big.find("\n\n") + 2, std::string(512 * 1024, 'x') + "\n");
-  auto holder = hold_fcntl_lock();
-  std::vector<std::string> bodies{test_message("small-0"), test_message("small-1"), big, test_message("small-2"),
-                                  test_message("small-3")};
-  std::vector<Outcome> outcomes(bodies.size());
-  std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < bodies.size(); ++i) {
-    threads.emplace_back([&, i] { outcomes[i] = append(store, bodies[i], 0, nullptr); });
-  }
-  ASSERT_TRUE(wait_for_queued(queue, bodies.size() - 1));
-  holder->stop();
-  for (auto& t : threads) t.join();
+  const std::vector<std::string> bodies{test_message("small-0"), test_message("small-1"), big, test_message("small-2"),
+                                        test_message("small-3")};
+  const auto outcomes = deliver_queued(queue, store, bodies, 0);
 
   for (std::size_t i = 0; i < bodies.size(); ++i) {
     EXPECT_TRUE(
