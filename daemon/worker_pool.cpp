@@ -1,25 +1,20 @@
 #include "worker_pool.hpp"
 
-#include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
+
+#include "letterbox/util/futex.hpp"
 
 namespace letterbox {
 
 void WorkerPool::Worker::sleep() {
-  static_assert(sizeof(std::atomic<int>) == sizeof(int) && std::atomic<int>::is_always_lock_free);
-  // FUTEX_WAIT returns at once if the word is already 1 (woken before we slept), and may return
+  // The wait returns at once if the word is already 1 (woken before we slept), and may return
   // spuriously: only the word says whether we were chosen.
-  while (woken.exchange(0, std::memory_order_acquire) == 0) {
-    ::syscall(SYS_futex, reinterpret_cast<int*>(&woken), FUTEX_WAIT_PRIVATE, 0, nullptr, nullptr, 0);
-  }
+  while (woken.exchange(0, std::memory_order_acquire) == 0) futex_wait(woken, 0);
 }
 
 void WorkerPool::Worker::wake() {
   woken.store(1, std::memory_order_release);
-  ::syscall(SYS_futex, reinterpret_cast<int*>(&woken), FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
+  futex_wake(woken, 1);
 }
 
 WorkerPool::WorkerPool(unsigned threads) {

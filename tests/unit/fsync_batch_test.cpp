@@ -87,6 +87,37 @@ TEST(FsyncBatch, ConcurrentCallersShareOneSync) {
   EXPECT_EQ(gate.started(), 2);
 }
 
+// Many callers at once, over and over: each must return only after a sync that started after its call
+// has ended. Syncs of one path run one at a time, so the syncs end in the order they start, and that is
+// "more syncs ended at the return than had started at the call".
+TEST(FsyncBatch, UnderLoadEveryCallerWaitsForASyncThatStartedAfterIt) {
+  std::atomic<int> started{0};
+  std::atomic<int> ended{0};
+  std::atomic<int> running{0};
+  FsyncBatch syncs([&](const std::filesystem::path& /*dir*/) {
+    EXPECT_EQ(running.fetch_add(1), 0) << "two syncs of one path at once";
+    ++started;
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    ++ended;
+    --running;
+    return 0;
+  });
+  std::atomic<int> early{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 12; ++t) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < 150; ++i) {
+        const int before = started.load();
+        EXPECT_EQ(syncs.sync("/m/new"), 0);
+        if (ended.load() <= before) ++early;
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  EXPECT_EQ(early.load(), 0);
+  EXPECT_LT(started.load(), 12 * 150) << "callers that arrive together share a sync";
+}
+
 TEST(FsyncBatch, EveryCallerOfAFailedSyncSeesTheError) {
   GatedSync gate;
   gate.fail_with(EIO);

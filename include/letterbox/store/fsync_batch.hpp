@@ -4,10 +4,11 @@
 // durable. Each caller either starts a sync or joins the next one to start, never one already under way
 // (that one may have begun before the caller's link), so the guarantee is the same as calling fsync
 // itself. Each disk flush saved is real on a virtual disk, where flushes are the scarce, rate-limited
-// operation.
+// operation. Waiting is one futex sleep on the caller's batch, not a condition variable: a finished
+// batch's callers leave without taking the mutex again (util/futex.hpp).
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -32,20 +33,28 @@ class FsyncBatch {
   int sync(const std::filesystem::path& dir, int dir_fd);
 
  private:
+  // The callers covered by one sync. `state` is also the futex word they sleep on.
   struct Batch {
-    bool done = false;
+    static constexpr int kWaiting = 0;
+    static constexpr int kLead = 1;  // the sync before it ended: one of its callers is to start this one
+    static constexpr int kDone = 2;  // `error` is set
+    std::atomic<int> state{kWaiting};
     int error = 0;
+    unsigned sleepers = 0;  // under the mutex: callers asleep (or about to be) on `state`
   };
   struct PathState {              // one file-system directory's syncs
     std::shared_ptr<Batch> open;  // the callers waiting for the next sync
     bool syncing = false;
-    unsigned users = 0;
-    std::condition_variable finished;
   };
+
+  // Runs the sync of `batch` (this caller's) and hands over: its callers are done, and the next batch,
+  // if anyone joined during the sync, gets a leader. Called and returns with `lock` held.
+  void lead(std::unique_lock<std::mutex>& lock, const std::string& key, const std::filesystem::path& dir, int dir_fd);
 
   SyncFunction sync_;
   bool default_sync_ = false;  // sync_ is sync_directory(), which an open descriptor can stand in for
   std::mutex mutex_;
+  // An entry lives while a batch is open or syncing; a finished batch's callers no longer look at it.
   std::unordered_map<std::string, PathState> paths_;
 };
 
