@@ -121,7 +121,7 @@ class MboxStore::ClaimedAppends {
       // A literal short enough not to allocate: this runs while an exception (bad_alloc perhaps) unwinds.
       if (!finished_) static_cast<PendingAppend*>(work)->outcome = make_outcome(Status::LocalError, "batch cut short");
     }
-    turn_.complete(claimed_);
+    if (!claimed_.empty()) turn_.complete(claimed_);  // the mutex and a wake-up only for a real batch
   }
 
   [[nodiscard]] std::size_t size() const { return 1 + claimed_.size(); }
@@ -203,34 +203,40 @@ Outcome MboxStore::take_back(const std::filesystem::path& mbox, const MboxAppend
 // back to where the batch started, and every message fails with it: nothing is Delivered that may not
 // survive a crash.
 void MboxStore::write_batch(int fd, const std::filesystem::path& mbox, ClaimedAppends& batch) {
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    const int err = errno;
+  const auto fail_all = [&](int err, const std::string& what) {
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      batch[i].outcome = outcome_from_errno(err, "cannot stat " + mbox.string());
+      batch[i].outcome = outcome_from_errno(err, what + " " + mbox.string(), delivery_.quota_full_reply);
     }
-    return;
-  }
+  };
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return fail_all(errno, "cannot stat");
   const auto batch_start = static_cast<std::uint64_t>(st.st_size);
   std::uint64_t size = batch_start;
-  bool wrote_any = false;
+  bool wrote_any = false;  // a message of ours ends the file
+  bool touched = false;    // written to or cut back: the batch's fsync must cover it
   try {
     for (std::size_t i = 0; i < batch.size(); ++i) {
       PendingAppend& request = batch[i];
       const std::uint64_t start = size;
-      request.outcome = append_unsynced(fd, mbox, request, size, wrote_any);
+      int cut_error = 0;
+      request.outcome = append_unsynced(fd, mbox, request, size, wrote_any, touched, cut_error);
+      if (cut_error != 0) {
+        // Part of a message is left at the end: nothing more may be appended after it.
+        fail_all(cut_error, "cannot truncate a failed append from");
+        roll_back(fd, mbox, batch_start);
+        return;
+      }
       if (!request.outcome.delivered()) continue;
       request.where = {st.st_dev, st.st_ino, start, size};
       wrote_any = true;
     }
-    if (wrote_any && delivery_.fsync && ::fsync(fd) != 0) {
+    if (touched && delivery_.fsync && ::fsync(fd) != 0) {
+      // Every message fails, not only those written: a refusal that counted the batch's bytes against a
+      // quota would otherwise stand on bytes that are gone. This fsync may be the only one to hear of
+      // an earlier failed write-back, so it alone decides.
       const int err = errno;
       roll_back(fd, mbox, batch_start);
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        if (batch[i].outcome.delivered()) {
-          batch[i].outcome = outcome_from_errno(err, "fsync of " + mbox.string(), delivery_.quota_full_reply);
-        }
-      }
+      fail_all(err, "fsync of");
     }
   } catch (...) {
     roll_back(fd, mbox, batch_start);  // ClaimedAppends fails every message of the batch
@@ -239,9 +245,10 @@ void MboxStore::write_batch(int fd, const std::filesystem::path& mbox, ClaimedAp
 }
 
 // Appends one message at `size` (the end of the file) without fsync, and moves `size` past it. On
-// failure the file is cut back to `size` as it was.
+// failure the file is cut back to `size` as it was, unsynced (the batch's fsync covers the cut too);
+// `cut_error` is set if even that failed. `touched` is set once the file was written to.
 Outcome MboxStore::append_unsynced(int fd, const std::filesystem::path& mbox, const PendingAppend& request,
-                                   std::uint64_t& size, bool follows_our_message) {
+                                   std::uint64_t& size, bool follows_our_message, bool& touched, int& cut_error) {
   const Message& message = request.message;
   const std::string from_line = mbox_from_line(message.sender, std::time(nullptr));
   // The quoting '>'s are not counted: the quota check is a promise about the order of magnitude.
@@ -257,8 +264,9 @@ Outcome MboxStore::append_unsynced(int fd, const std::filesystem::path& mbox, co
   std::string out = follows_our_message ? std::string() : torn_tail_repair(fd, size);
   out += from_line;
   std::uint64_t written = 0;
+  touched = true;
   if (const int err = write_message(fd, std::move(out), message, written); err != 0) {
-    roll_back(fd, mbox, size);
+    if (::ftruncate(fd, static_cast<off_t>(size)) != 0) cut_error = errno;
     return outcome_from_errno(err, "appending to " + mbox.string(), delivery_.quota_full_reply);
   }
   size += written;
@@ -311,7 +319,8 @@ int MboxStore::write_message(int fd, std::string out, const Message& message, st
   }
 }
 
-// Put the mailbox back exactly as it was; a half-written message would corrupt the next one.
+// Put the mailbox back exactly as it was before the batch, durably; a half-written message would corrupt
+// the next one.
 void MboxStore::roll_back(int fd, const std::filesystem::path& mbox, std::uint64_t size) {
   if (::ftruncate(fd, static_cast<off_t>(size)) != 0 || (delivery_.fsync && ::fsync(fd) != 0)) {
     log::critical("cannot truncate {} back to {} bytes after a failed append: {}", mbox.string(), size,

@@ -54,7 +54,7 @@ class MboxStore {
                            LockRetry& retry);
   void write_batch(int fd, const std::filesystem::path& mbox, ClaimedAppends& batch);
   Outcome append_unsynced(int fd, const std::filesystem::path& mbox, const PendingAppend& request, std::uint64_t& size,
-                          bool follows_our_message);
+                          bool follows_our_message, bool& touched, int& cut_error);
   int write_message(int fd, std::string out, const Message& message, std::uint64_t& written);
   void roll_back(int fd, const std::filesystem::path& mbox, std::uint64_t size);
 
