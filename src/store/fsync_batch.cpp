@@ -33,8 +33,7 @@ int FsyncBatch::sync(const std::filesystem::path& dir, int dir_fd) {
     if (!paths_.at(key).syncing) {
       // Lead: everyone who joined so far is covered by this sync; later arrivals form the next batch.
       // With nothing syncing, the open batch is ours.
-      lead(lock, key, dir, dir_fd);
-      break;
+      return lead(lock, key, dir, dir_fd);
     }
     const int seen = mine->state.load(std::memory_order_relaxed);
     ++mine->sleepers;
@@ -48,8 +47,8 @@ int FsyncBatch::sync(const std::filesystem::path& dir, int dir_fd) {
   return mine->error;
 }
 
-void FsyncBatch::lead(std::unique_lock<std::mutex>& lock, const std::string& key, const std::filesystem::path& dir,
-                      int dir_fd) {
+int FsyncBatch::lead(std::unique_lock<std::mutex>& lock, const std::string& key, const std::filesystem::path& dir,
+                     int dir_fd) {
   PathState& entry = paths_.at(key);
   entry.syncing = true;
   const auto batch = std::exchange(entry.open, nullptr);
@@ -60,7 +59,11 @@ void FsyncBatch::lead(std::unique_lock<std::mutex>& lock, const std::string& key
     // `dir` before linking), just as sync_directory() would open it now.
     if (::fsync(dir_fd) != 0) error = errno;
   } else {
-    error = sync_(dir);
+    try {
+      error = sync_(dir);
+    } catch (...) {
+      error = EIO;  // the batch must end, or its callers and every later one would sleep for ever
+    }
   }
   lock.lock();
   PathState& after = paths_.at(key);
@@ -76,7 +79,7 @@ void FsyncBatch::lead(std::unique_lock<std::mutex>& lock, const std::string& key
   lock.unlock();
   if (wake_batch) futex_wake(batch->state, INT_MAX);
   if (wake_next) futex_wake(next->state, 1);
-  lock.lock();
+  return error;
 }
 
 }  // namespace letterbox

@@ -40,16 +40,19 @@ class FsyncBatch {
     static constexpr int kDone = 2;  // `error` is set
     std::atomic<int> state{kWaiting};
     int error = 0;
-    unsigned sleepers = 0;  // under the mutex: callers asleep (or about to be) on `state`
+    // Under the mutex: callers asleep (or about to be) on `state`. One that wakes to find the batch done
+    // leaves without the mutex and is still counted: more than are asleep, never fewer.
+    unsigned sleepers = 0;
   };
   struct PathState {              // one file-system directory's syncs
     std::shared_ptr<Batch> open;  // the callers waiting for the next sync
     bool syncing = false;
   };
 
-  // Runs the sync of `batch` (this caller's) and hands over: its callers are done, and the next batch,
-  // if anyone joined during the sync, gets a leader. Called and returns with `lock` held.
-  void lead(std::unique_lock<std::mutex>& lock, const std::string& key, const std::filesystem::path& dir, int dir_fd);
+  // Syncs the path's open batch (the caller's) and hands over: its callers are done, and the next batch,
+  // if anyone joined during the sync, gets a leader. Called with `lock` held, returns without it: the
+  // sync's result.
+  int lead(std::unique_lock<std::mutex>& lock, const std::string& key, const std::filesystem::path& dir, int dir_fd);
 
   SyncFunction sync_;
   bool default_sync_ = false;  // sync_ is sync_directory(), which an open descriptor can stand in for
