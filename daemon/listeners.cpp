@@ -20,6 +20,7 @@
 
 #include "letterbox/util/log.hpp"
 #include "letterbox/util/process_identity.hpp"
+#include "letterbox/util/unique_fd.hpp"
 
 namespace letterbox {
 namespace asio = boost::asio;
@@ -105,9 +106,12 @@ void Listeners::bind_tcp(const std::string& spec) {
   boost::system::error_code ec;
   auto opened = open_tcp_acceptor(io_, spec, ec);
   auto acceptor = std::make_unique<TcpAcceptor>(io_);
+  int family = 0;
+  if (!ec) family = opened->local_endpoint(ec).protocol().family();
   if (!ec) {
-    const auto family = opened->local_endpoint().protocol().family();
-    acceptor->assign(asio::generic::stream_protocol(family, IPPROTO_TCP), opened->release(), ec);
+    UniqueFd listening(opened->release(ec));  // ours until the generic acceptor holds it
+    if (!ec) acceptor->assign(asio::generic::stream_protocol(family, IPPROTO_TCP), listening.get(), ec);
+    if (!ec) (void)listening.release();
   }
   if (ec) throw std::runtime_error("cannot listen on " + spec + ": " + ec.message());
   tcp_.push_back(std::move(acceptor));
