@@ -62,7 +62,7 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   [[nodiscard]] std::chrono::steady_clock::time_point read_deadline();
   boost::asio::awaitable<void> flush();
   boost::asio::awaitable<void> watchdog();
-  // Every wait on the client (read, write, TLS handshake) starts here: the idle timeout applies until
+  // Every wait on the client (read, write, TLS handshake and shutdown) starts here: the idle timeout applies until
   // `deadline`.
   void start_waiting_on_client(std::chrono::steady_clock::time_point deadline);
   void reply(std::string_view line);
@@ -118,7 +118,7 @@ class LmtpSession : public std::enable_shared_from_this<LmtpSession> {
   // once an event has been taken, so bytes trickling in never extend it.
   std::chrono::steady_clock::time_point command_deadline_;
   bool command_deadline_armed_ = false;
-  bool waiting_for_input_ = false;  // a read is pending: the idle timeout applies
+  bool waiting_for_input_ = false;  // a wait on the client is under way: the idle timeout applies
   bool reading_command_ = false;    // ... and it is for the next command: SIGTERM may interrupt it
   bool timed_out_ = false;
   bool shutdown_requested_ = false;

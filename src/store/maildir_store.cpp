@@ -87,14 +87,16 @@ Outcome MaildirStore::prepare(const std::filesystem::path& maildir, const std::f
 
 namespace {
 
-// A shared flock on `lock_fd`, retried until lock_timeout: Delivered, or why not.
-Outcome lock_shared(int lock_fd, const std::filesystem::path& lock_path, FlockLock& lock, Duration timeout,
-                    QuotaFullReply reply) {
+// A shared flock on `lock_fd`, retried until lock_timeout: Delivered, or why not. The lock is then held
+// by the caller's descriptor and ends with its close (O_CLOEXEC, never dup'ed: an unlock first would be
+// a system call for nothing).
+Outcome lock_shared(int lock_fd, const std::filesystem::path& lock_path, Duration timeout, QuotaFullReply reply) {
   LockRetry retry(timeout);
+  FlockLock lock;
   for (;;) {
     const auto attempt = lock.try_lock(lock_fd, false);
     if (attempt.result == LockTry::Acquired) {
-      lock.release_on_close();  // the caller's descriptor of the lock file is closed when it is done
+      lock.release_on_close();
       return make_outcome(Status::Delivered);
     }
     if (attempt.result == LockTry::Failed) return outcome_from_errno(attempt.error, attempt.detail, reply);
@@ -166,10 +168,9 @@ Outcome MaildirStore::deliver(const std::filesystem::path& maildir, std::string_
   const auto target = target_for(maildir, folder);
 
   const auto lock_path = maildir / maildir_.lock_file;
-  UniqueFd lock_fd;
+  UniqueFd lock_fd;  // holds the shared lock on letterbox.lock until the delivery ends
   if (auto opened = open_lock(maildir, target, lock_path, lock_fd); !opened.delivered()) return opened;
-  FlockLock lock;
-  if (auto locked = lock_shared(lock_fd.get(), lock_path, lock, delivery_.lock_timeout, reply); !locked.delivered()) {
+  if (auto locked = lock_shared(lock_fd.get(), lock_path, delivery_.lock_timeout, reply); !locked.delivered()) {
     return locked;
   }
 
@@ -192,16 +193,14 @@ Outcome MaildirStore::deliver_copy(const std::filesystem::path& maildir, const s
   const auto reply = delivery_.quota_full_reply;
 
   const auto lock_path = maildir / maildir_.lock_file;
-  UniqueFd lock_fd;
+  UniqueFd lock_fd;  // holds the shared lock on letterbox.lock until the delivery ends
   if (auto opened = open_lock(maildir, target, lock_path, lock_fd); !opened.delivered()) return opened;
-  FlockLock lock;
-  if (auto locked = lock_shared(lock_fd.get(), lock_path, lock, delivery_.lock_timeout, reply); !locked.delivered()) {
+  if (auto locked = lock_shared(lock_fd.get(), lock_path, delivery_.lock_timeout, reply); !locked.delivered()) {
     return locked;
   }
   // A folder's own lock file is never created here: only an administrator who wants to hold that one
   // folder makes it, and a folder without one needs no lock.
-  UniqueFd folder_lock_fd;
-  FlockLock folder_lock;
+  UniqueFd folder_lock_fd;  // holds the folder's shared lock, if it has a lock file
   if (target != maildir) {
     const auto folder_lock_path = target / maildir_.lock_file;
     folder_lock_fd = UniqueFd(::open(folder_lock_path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC));
@@ -209,7 +208,7 @@ Outcome MaildirStore::deliver_copy(const std::filesystem::path& maildir, const s
       return outcome_from_errno(errno, "cannot open " + folder_lock_path.string(), reply);
     }
     if (folder_lock_fd) {
-      auto locked = lock_shared(folder_lock_fd.get(), folder_lock_path, folder_lock, delivery_.lock_timeout, reply);
+      auto locked = lock_shared(folder_lock_fd.get(), folder_lock_path, delivery_.lock_timeout, reply);
       if (!locked.delivered()) return locked;
     }
   }
