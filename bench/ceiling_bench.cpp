@@ -145,10 +145,6 @@ void measure(Side& ours, Side& ceiling, unsigned runs, unsigned messages, unsign
     std::fprintf(stderr, "  %s under strace, per message: %s\n", side->label,
                  side->calls.top(traced_messages, 8).c_str());
   }
-  if (!ours.root.empty()) {
-    test::run_as_root({"rm", "-rf", trash.string()});
-    test::run_as_root({"sync"});
-  }
 }
 
 void print_row(const bench::Report& report, const std::string& name, const Side& ours, const Side& ceiling,
@@ -256,10 +252,12 @@ int main(int argc, char** argv) {
     Side ceiling{"sink", s.sink_port == sink_port ? sink.pid() : sink_mbox.pid(), s.sink_port, s.sink_root, {}, {}, 0,
                  {}};
     auto load = s.load;
-    measure(ours, ceiling, runs, s.load.messages, s.traced, trash, report, s.name, [&](Side& side, unsigned n) {
-      load.messages = n;
-      return bench::drive(side.port, {load}, side.root);
-    });
+    // Each scenario sets its mail aside in a place of its own: nothing is deleted before the end.
+    measure(ours, ceiling, runs, s.load.messages, s.traced, trash / std::string(1, s.letter), report, s.name,
+            [&](Side& side, unsigned n) {
+              load.messages = n;
+              return bench::drive(side.port, {load}, side.root);
+            });
     const unsigned deliveries = s.load.messages * s.load.recipients;
     print_row(report, s.name, ours, ceiling, s.traced,
               "; landed " + std::to_string(ours.delivered) + "/" + std::to_string(ceiling.delivered) + " of " +
@@ -290,5 +288,8 @@ int main(int argc, char** argv) {
     closing.push_back("(e) responder per request: " + ceiling.calls.top(requests / 4));
   }
   for (const auto& line : closing) report.closing(line);
+  // Only now: ext4 without a journal makes every inode allocation skip the inodes deleted in the last
+  // minutes, so a scenario run after another's mail was deleted would pay for that scan.
+  test::run_as_root({"rm", "-rf", trash.string()});
   return 0;
 }
