@@ -193,9 +193,11 @@ awaitable<void> LmtpSession::run() {
   if (tls_ && !closed_ && !timed_out_) co_await end_tls();  // after a timeout no watchdog bounds the write
   closed_ = true;
   idle_timer_.cancel();
-  // close() alone ends the connection: no other process holds the socket (programs are spawned with
-  // every descriptor above stderr closed), so a shutdown() first would be one more system call.
+  // shutdown() first: a close() with unread input (bytes a client sent after its last command, or while
+  // it timed out) resets the connection, and a client may then lose our last reply (the 421) unread.
+  // shutdown() sends the FIN behind that reply.
   boost::system::error_code ignored;
+  socket_.shutdown(Socket::shutdown_both, ignored);
   socket_.close(ignored);
 }
 
