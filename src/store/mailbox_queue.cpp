@@ -11,7 +11,7 @@ std::variant<MailboxQueue::Guard, MailboxQueue::Refusal> MailboxQueue::acquire(
   std::unique_lock lock(mutex_);
   Entry& entry = entry_locked(key);
   if (entry.held) {
-    if (entry.waiters >= max_waiters_) {
+    if (entry.waiters - entry.claimed >= max_waiters_) {
       metrics().count_lock_refusal();
       return Refusal::TooManyWaiters;
     }
@@ -26,7 +26,7 @@ std::variant<MailboxQueue::Guard, MailboxQueue::Refusal, MailboxQueue::Completed
   std::unique_lock lock(mutex_);
   Entry& entry = entry_locked(key);
   if (entry.held) {
-    if (entry.waiters >= max_waiters_) {
+    if (entry.waiters - entry.claimed >= max_waiters_) {
       metrics().count_lock_refusal();
       return Refusal::TooManyWaiters;
     }
@@ -69,6 +69,7 @@ MailboxQueue::Waited MailboxQueue::wait(std::unique_lock<std::mutex>& lock, Entr
     entry.changed.wait_until(lock, deadline);
   }
   if (work != nullptr && !work->claimed) std::erase(entry.unclaimed, work);
+  if (result == Waited::Completed) --entry.claimed;
   --entry.waiters;
   metrics().count_lock_wait(std::chrono::steady_clock::now() - began, result != Waited::TimedOut);
   return result;
@@ -102,6 +103,7 @@ std::vector<QueuedWork*> MailboxQueue::Guard::claim_waiting() {
   Entry& entry = *table_->entries_.at(key_);
   std::vector<QueuedWork*> claimed(entry.unclaimed.begin(), entry.unclaimed.end());
   for (QueuedWork* work : claimed) work->claimed = true;
+  entry.claimed += static_cast<unsigned>(claimed.size());
   entry.unclaimed.clear();
   return claimed;
 }

@@ -225,3 +225,30 @@ TEST(MailboxQueue, WorkCarryingWaitersCountTowardsMaxWaiters) {
   guard.complete(guard.claim_waiting());
   waiter.join();
 }
+
+// Claimed work is being done by the holder: its waiters no longer hold a place in the queue, so a
+// delivery arriving while the batch is written may wait for the next turn instead of being refused.
+TEST(MailboxQueue, ClaimedWorkLeavesItsPlaceInTheQueue) {
+  MailboxQueue queue(1);
+  auto held = queue.acquire("/m/a", std::chrono::steady_clock::now());
+  auto& guard = std::get<MailboxQueue::Guard>(held);
+  Work claimed_work(1);
+  std::thread claimed_waiter([&] {
+    Turn turn = queue.acquire("/m/a", std::chrono::steady_clock::now() + 5s, claimed_work);
+    EXPECT_TRUE(std::holds_alternative<MailboxQueue::CompletedByHolder>(turn));
+  });
+  ASSERT_TRUE(wait_for_waiters(queue, "/m/a", 1));
+  const auto claimed = guard.claim_waiting();
+  ASSERT_EQ(claimed.size(), 1U);
+  Work later(2);
+  std::thread later_waiter([&] {
+    Turn turn = queue.acquire("/m/a", std::chrono::steady_clock::now() + 5s, later);
+    EXPECT_TRUE(std::holds_alternative<MailboxQueue::Guard>(turn)) << "refused although only claimed work waited";
+  });
+  ASSERT_TRUE(wait_for_waiters(queue, "/m/a", 2));
+  guard.complete(claimed);
+  claimed_waiter.join();
+  held = MailboxQueue::Refusal::TimedOut;  // releases the turn to the later delivery
+  later_waiter.join();
+  EXPECT_FALSE(later.claimed);
+}

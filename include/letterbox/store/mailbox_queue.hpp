@@ -36,6 +36,7 @@ class MailboxQueue {
   struct Entry {
     bool held = false;
     unsigned waiters = 0;
+    unsigned claimed = 0;  // of the waiters: those whose work the holder is doing (max_waiters spares them)
     std::deque<QueuedWork*> unclaimed;  // in arrival order
     std::condition_variable changed;    // the turn was released, or claimed work was completed
   };
