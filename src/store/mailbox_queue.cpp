@@ -8,21 +8,19 @@ namespace letterbox {
 
 std::variant<MailboxQueue::Guard, MailboxQueue::Refusal> MailboxQueue::acquire(
     const std::string& key, std::chrono::steady_clock::time_point deadline) {
-  std::unique_lock lock(mutex_);
-  Entry& entry = entry_locked(key);
-  if (entry.held) {
-    if (entry.waiters - entry.claimed >= max_waiters_) {
-      metrics().count_lock_refusal();
-      return Refusal::TooManyWaiters;
-    }
-    if (wait(lock, entry, deadline, nullptr) == Waited::TimedOut) return Refusal::TimedOut;
-  }
-  entry.held = true;
-  return Guard(this, key);
+  // Without work on offer nothing can be completed for us: a Guard or a Refusal.
+  auto turn = acquire(key, deadline, nullptr);
+  if (auto* refusal = std::get_if<Refusal>(&turn)) return *refusal;
+  return std::move(std::get<Guard>(turn));
 }
 
 std::variant<MailboxQueue::Guard, MailboxQueue::Refusal, MailboxQueue::CompletedByHolder> MailboxQueue::acquire(
     const std::string& key, std::chrono::steady_clock::time_point deadline, QueuedWork& work) {
+  return acquire(key, deadline, &work);
+}
+
+std::variant<MailboxQueue::Guard, MailboxQueue::Refusal, MailboxQueue::CompletedByHolder> MailboxQueue::acquire(
+    const std::string& key, std::chrono::steady_clock::time_point deadline, QueuedWork* work) {
   std::unique_lock lock(mutex_);
   Entry& entry = entry_locked(key);
   if (entry.held) {
@@ -30,7 +28,7 @@ std::variant<MailboxQueue::Guard, MailboxQueue::Refusal, MailboxQueue::Completed
       metrics().count_lock_refusal();
       return Refusal::TooManyWaiters;
     }
-    switch (wait(lock, entry, deadline, &work)) {
+    switch (wait(lock, entry, deadline, work)) {
       case Waited::TimedOut: return Refusal::TimedOut;
       case Waited::Completed:
         // The holder may have released the turn before this waiter woke: the last one out tidies up.

@@ -91,6 +91,9 @@ class MailboxQueue {
 
  private:
   enum class Waited { Turn, TimedOut, Completed };
+  std::variant<Guard, Refusal, CompletedByHolder> acquire(const std::string& key,
+                                                          std::chrono::steady_clock::time_point deadline,
+                                                          QueuedWork* work);
   Waited wait(std::unique_lock<std::mutex>& lock, Entry& entry, std::chrono::steady_clock::time_point deadline,
               QueuedWork* work);
   Entry& entry_locked(const std::string& key);
